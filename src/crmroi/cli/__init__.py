@@ -1,0 +1,1 @@
+"""The `crmroi` command: a thin shell over the library (parse, call, render)."""

@@ -1,0 +1,97 @@
+"""The `crmroi` Typer application and the one place that turns errors into exit codes.
+
+Each command lives in its own module under ``crmroi.cli`` and exposes ``register(app)``; the
+modules named in ``COMMAND_MODULES`` are registered in order, the same path an extension takes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from crmroi import __version__
+from crmroi.cli.context import Settings
+from crmroi.errors import CrmroiError
+
+COMMAND_MODULES: tuple[str, ...] = (
+    "crmroi.cli.init",
+)
+
+app = typer.Typer(
+    name="crmroi",
+    help="Does your CRM pay for itself? KPIs, attribution, incrementality and ROI.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err_console = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"crmroi {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    workspace: Annotated[
+        Path,
+        typer.Option(
+            "--workspace",
+            "-w",
+            envvar="CRMROI_WORKSPACE",
+            help="Workspace DuckDB file (or backend URL).",
+        ),
+    ] = Path("crmroi.duckdb"),
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Does your CRM pay for itself? KPIs, attribution, incrementality and ROI."""
+    ctx.obj = Settings(workspace=workspace)
+
+
+def _register_commands() -> None:
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(app)
+
+
+_register_commands()
+
+
+def main() -> None:
+    """Entry point: run the app; a CrmroiError becomes one line on stderr and exit code 2."""
+    try:
+        app(standalone_mode=False)
+    except CrmroiError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except (typer.Exit, SystemExit) as exc:
+        code = getattr(exc, "exit_code", getattr(exc, "code", 0))
+        sys.exit(code or 0)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors surface here in non-standalone mode
+        from click.exceptions import ClickException
+
+        if isinstance(exc, ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if os.environ.get("CRMROI_DEBUG"):
+            raise
+        err_console.print(
+            f"[bold red]internal error:[/] {type(exc).__name__}: {exc} "
+            "(set CRMROI_DEBUG=1 for the traceback, and please report it)",
+            highlight=False,
+        )
+        sys.exit(70)

@@ -1,0 +1,30 @@
+"""Global options of one `crmroi` invocation, shared by every command module."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+
+from crmroi.workspace import Workspace, open_workspace
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Options given before the command."""
+
+    workspace: Path
+
+
+def settings(ctx: typer.Context) -> Settings:
+    """The global options of this invocation."""
+    obj = ctx.find_root().obj
+    if not isinstance(obj, Settings):  # a command module called without the app callback
+        return Settings(workspace=Path("crmroi.duckdb"))
+    return obj
+
+
+def workspace(ctx: typer.Context) -> Workspace:
+    """Open the workspace named by ``--workspace`` / ``CRMROI_WORKSPACE``."""
+    return open_workspace(settings(ctx).workspace)

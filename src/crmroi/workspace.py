@@ -1,0 +1,165 @@
+"""The workspace: one Ibis connection holding the canonical tables.
+
+A workspace is a DuckDB file by default (``crmroi.duckdb``); any Ibis backend URL works
+(``duckdb://path``, ``postgres://…``), and an existing Ibis connection (a Spark session) can be
+wrapped with :meth:`Workspace.from_connection`. Analyses only ever ask the workspace for Ibis
+table expressions, so they run unchanged on every backend.
+
+The schema version lives in the ``crmroi_meta`` table. Opening a workspace written by an older
+crmroi upgrades it in place when an upgrade step exists, and refuses it otherwise; a workspace
+written by a newer crmroi is always refused, since this version cannot know its tables.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from crmroi.errors import SchemaVersionError, WorkspaceError
+from crmroi.schema import SCHEMA_VERSION, TABLES, Table
+from crmroi.schema import table as canonical_table
+
+META_TABLE = "crmroi_meta"
+DEFAULT_PATH = "crmroi.duckdb"
+
+# Upgrade steps: UPGRADES[v] turns a version-v workspace into version v+1.
+UPGRADES: dict[int, Callable[[Workspace], None]] = {}
+
+
+class Workspace:
+    """The canonical tables of one company, on one Ibis backend."""
+
+    def __init__(self, con: Any, *, location: str) -> None:
+        self.con = con
+        self.location = location
+
+    # -- opening ---------------------------------------------------------------------------
+    @classmethod
+    def from_connection(cls, con: Any, *, location: str = "<connection>") -> Workspace:
+        """Wrap an existing Ibis connection (e.g. ``ibis.pyspark.connect(session)``)."""
+        workspace = cls(con, location=location)
+        workspace.ensure_schema()
+        return workspace
+
+    @property
+    def backend_name(self) -> str:
+        """The Ibis backend's name: duckdb, pyspark, postgres …"""
+        return str(self.con.name)
+
+    # -- schema ----------------------------------------------------------------------------
+    def schema_version(self) -> int | None:
+        """The version recorded in the workspace, or None for an empty database."""
+        if META_TABLE not in self.con.list_tables():
+            return None
+        meta = self.con.table(META_TABLE)
+        rows = meta.filter(meta.key == "schema_version").execute()
+        if rows.empty:
+            return None
+        return int(rows["value"].iloc[0])
+
+    def ensure_schema(self) -> None:
+        """Create missing tables, upgrade an older schema or refuse an unknown one."""
+        version = self.schema_version()
+        if version is not None and version > SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"{self.location} was written by a newer crmroi (schema version {version}; "
+                f"this crmroi knows up to {SCHEMA_VERSION}): upgrade crmroi to open it"
+            )
+        if version is not None and version < SCHEMA_VERSION:
+            self._upgrade(version)
+        existing = set(self.con.list_tables())
+        for spec in TABLES:
+            if spec.name not in existing:
+                self.con.create_table(spec.name, schema=spec.ibis_schema())
+        self._write_version()
+
+    def _upgrade(self, version: int) -> None:
+        while version < SCHEMA_VERSION:
+            step = UPGRADES.get(version)
+            if step is None:
+                raise SchemaVersionError(
+                    f"{self.location} has schema version {version}, which this crmroi cannot "
+                    f"upgrade to {SCHEMA_VERSION}: re-create it with `crmroi init` and re-import"
+                )
+            step(self)
+            version += 1
+
+    def _write_version(self) -> None:
+        meta = ibis.memtable({"key": ["schema_version"], "value": [str(SCHEMA_VERSION)]})
+        self.con.create_table(META_TABLE, meta, overwrite=True)
+
+    # -- reading ---------------------------------------------------------------------------
+    def table(self, name: str) -> ir.Table:
+        """The canonical table ``name`` as an Ibis expression."""
+        canonical_table(name)
+        return self.con.table(name)
+
+    def spec(self, name: str) -> Table:
+        """The canonical definition of table ``name``."""
+        return canonical_table(name)
+
+    def count(self, name: str) -> int:
+        """Number of rows in table ``name``."""
+        return int(self.table(name).count().execute())
+
+    # -- writing ---------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run the block atomically: on any error nothing it wrote stays.
+
+        DuckDB and PostgreSQL have real transactions. Backends without them (Spark) get none,
+        which is why loaders stage and validate everything before the first write.
+        """
+        if self.backend_name not in {"duckdb", "postgres"}:
+            yield
+            return
+        self.con.raw_sql("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.raw_sql("ROLLBACK")
+            raise
+        self.con.raw_sql("COMMIT")
+
+    def close(self) -> None:
+        """Close the connection; the workspace cannot be used afterwards."""
+        self.con.disconnect()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Workspace({self.location!r}, backend={self.backend_name!r})"
+
+
+def open_workspace(path_or_url: str | Path | None = None) -> Workspace:
+    """Open (creating if needed) the workspace at a path or backend URL.
+
+    ``None`` means ``./crmroi.duckdb``; ``":memory:"`` an in-memory DuckDB; a string with
+    ``://`` is handed to :func:`ibis.connect` (``duckdb://``, ``postgres://`` …).
+    """
+    target = str(path_or_url) if path_or_url is not None else DEFAULT_PATH
+    try:
+        if "://" in target:
+            con = ibis.connect(target)
+        else:
+            if target != ":memory:":
+                parent = Path(target).expanduser().parent
+                if not parent.exists():
+                    raise WorkspaceError(f"cannot create workspace {target}: {parent} is missing")
+            con = ibis.duckdb.connect(target)
+    except WorkspaceError:
+        raise
+    except Exception as exc:  # the backends raise many kinds; one clear message for all
+        raise WorkspaceError(f"cannot open workspace {target}: {exc}") from exc
+    workspace = Workspace(con, location=target)
+    workspace.ensure_schema()
+    return workspace
