@@ -1,4 +1,4 @@
-"""crmroi: does your CRM pay for itself?
+"""The crmroi public API: does your CRM pay for itself.
 
 The public API is this flat namespace; the CLI and the web dashboard are thin shells over it.
 """

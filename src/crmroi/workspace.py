@@ -48,7 +48,7 @@ class Workspace:
 
     @property
     def backend_name(self) -> str:
-        """The Ibis backend's name: duckdb, pyspark, postgres …"""
+        """The Ibis backend name, e.g. duckdb, pyspark or postgres."""
         return str(self.con.name)
 
     # -- schema ----------------------------------------------------------------------------

@@ -19,9 +19,7 @@ from crmroi import __version__
 from crmroi.cli.context import Settings
 from crmroi.errors import CrmroiError
 
-COMMAND_MODULES: tuple[str, ...] = (
-    "crmroi.cli.init",
-)
+COMMAND_MODULES: tuple[str, ...] = ("crmroi.cli.init",)
 
 app = typer.Typer(
     name="crmroi",

@@ -8,7 +8,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from rich.console import Console
@@ -17,7 +17,7 @@ from rich.table import Table
 console = Console()
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """--format choices shared by the commands."""
 
     table = "table"
