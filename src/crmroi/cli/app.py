@@ -19,7 +19,10 @@ from crmroi import __version__
 from crmroi.cli.context import Settings
 from crmroi.errors import CrmroiError
 
-COMMAND_MODULES: tuple[str, ...] = ("crmroi.cli.init",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "crmroi.cli.init",
+    "crmroi.cli.imports",
+)
 
 app = typer.Typer(
     name="crmroi",
@@ -69,7 +72,8 @@ _register_commands()
 def main() -> None:
     """Entry point: run the app; a CrmroiError becomes one line on stderr and exit code 2."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # returns the code of a typer.Exit
+        sys.exit(code if isinstance(code, int) else 0)
     except CrmroiError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
@@ -79,12 +83,11 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)
-    except Exception as exc:  # click usage errors surface here in non-standalone mode
-        from click.exceptions import ClickException
-
-        if isinstance(exc, ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:  # usage errors surface here in non-standalone mode
+        show = getattr(exc, "show", None)
+        if callable(show):  # click/typer usage errors know how to print themselves
+            show()
+            sys.exit(int(getattr(exc, "exit_code", 2)))
         if os.environ.get("CRMROI_DEBUG"):
             raise
         err_console.print(

@@ -107,6 +107,8 @@ def read_csv_batches(path: Path, names: list[str]) -> Iterator[pa.RecordBatch]:
         first += batch.num_rows
     if malformed:
         raise _MalformedRowsError
+    if first == 1:  # header only: an empty batch still tells the loader the columns
+        yield _exact_batch(names, [[] for _ in names], [])
 
 
 def read_csv_batches_exact(
@@ -116,6 +118,7 @@ def read_csv_batches_exact(
     width = len(names)
     columns: list[list[str | None]] = [[] for _ in names]
     rows: list[int] = []
+    emitted = False
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         next(reader)
@@ -135,8 +138,8 @@ def read_csv_batches_exact(
             rows.append(number)
             if len(rows) >= PARQUET_BATCH_ROWS:
                 yield _exact_batch(names, columns, rows)
-                columns, rows = [[] for _ in names], []
-    if rows:
+                columns, rows, emitted = [[] for _ in names], [], True
+    if rows or not emitted:
         yield _exact_batch(names, columns, rows)
 
 
@@ -150,10 +153,13 @@ def _exact_batch(
 
 def read_parquet_batches(path: Path) -> Iterator[pa.RecordBatch]:
     """Stream a Parquet file in batches, adding ``_row``."""
+    parquet = pq.ParquetFile(path)
     first = 1
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=PARQUET_BATCH_ROWS):
+    for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
         yield _with_rows(batch, first)
         first += batch.num_rows
+    if first == 1:  # no rows: an empty batch still tells the loader the columns
+        yield _with_rows(pa.RecordBatch.from_pylist([], schema=parquet.schema_arrow), 1)
 
 
 def import_file(

@@ -1,0 +1,119 @@
+"""``crmroi.toml`` → typed settings, with errors that name the file and the key.
+
+One file configures a company: its name, reporting currency, report language and CRM adoption
+date (``[company]``), and the knobs of each analysis (``[kpis]``, ``[roi]``, …), each validated
+against the analysis's own frozen settings dataclass, so a setting is documented in one place.
+
+Example::
+
+    [company]
+    name = "Muster GmbH"
+    currency = "EUR"
+    lang = "de"
+    adoption_date = 2024-07-01
+
+    [roi]
+    margin = 0.6
+    discount_rate = 0.08
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pydantic
+
+from crmroi.errors import ConfigError
+from crmroi.metrics.settings import KpiSettings
+from crmroi.roi.settings import RoiSettings
+
+DEFAULT_CONFIG = "crmroi.toml"
+LANGUAGES = ("en", "de")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class CompanySettings:
+    """Who the analysis is for and when the CRM went live."""
+
+    name: str = "Your company"
+    currency: str = "EUR"
+    """ISO code of the reporting currency."""
+    lang: str = "en"
+    """Report language: ``en`` or ``de``."""
+    adoption_date: date | None = None
+    """When the CRM went live; splits before/after. Default: the first seat's ``active_from``."""
+
+    def __post_init__(self) -> None:
+        if self.lang not in LANGUAGES:
+            raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}")
+        if len(self.currency) != 3 or not self.currency.isalpha():
+            raise ValueError("currency must be an ISO 4217 code such as EUR")
+        object.__setattr__(self, "currency", self.currency.upper())
+
+
+@dataclass(frozen=True)
+class Config:
+    """All settings of one company; every part has defaults."""
+
+    company: CompanySettings = field(default_factory=CompanySettings)
+    kpis: KpiSettings = field(default_factory=KpiSettings)
+    roi: RoiSettings = field(default_factory=RoiSettings)
+    path: Path | None = None
+
+    def roi_settings(self) -> RoiSettings:
+        """ROI settings with the company's currency and adoption date filled in."""
+        from dataclasses import replace
+
+        updates: dict[str, Any] = {}
+        if self.roi.currency is None:
+            updates["currency"] = self.company.currency
+        if getattr(self.roi, "adoption_date", None) is None and self.company.adoption_date:
+            updates["adoption_date"] = datetime.combine(
+                self.company.adoption_date, datetime.min.time()
+            )
+        return replace(self.roi, **updates) if updates else self.roi
+
+
+def _section(kind: type[T], data: Any, path: Path, name: str) -> T:
+    try:
+        return pydantic.TypeAdapter(kind).validate_python(data or {}, strict=False)
+    except pydantic.ValidationError as exc:
+        problems = "; ".join(
+            f"[{name}] {'.'.join(str(p) for p in err['loc']) or name}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"{path}: {problems}") from None
+    except (ValueError, TypeError, ConfigError) as exc:
+        raise ConfigError(f"{path}: [{name}] {exc}") from None
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read ``path`` (or ``./crmroi.toml`` when it exists); no file means all defaults."""
+    if path is None:
+        default = Path(DEFAULT_CONFIG)
+        if not default.is_file():
+            return Config()
+        path = default
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such configuration file")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    known = {"company", "kpis", "roi"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"{path}: unknown section(s) {unknown}; known: {sorted(known)}")
+    return Config(
+        company=_section(CompanySettings, data.get("company"), path, "company"),
+        kpis=_section(KpiSettings, data.get("kpis"), path, "kpis"),
+        roi=_section(RoiSettings, data.get("roi"), path, "roi"),
+        path=path,
+    )

@@ -1,0 +1,120 @@
+"""Vega-Lite chart specs built with Altair from small result frames.
+
+Specs carry their data inline, so a report needs no files and no network. Colours follow one
+palette across the report: cost is always red-brown, revenue and benefit always blue-green.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+COST = "#b5523b"
+BENEFIT = "#2a7f62"
+NEUTRAL = "#4c6a92"
+WIDTH = 640
+HEIGHT = 240
+
+
+def _spec(chart: alt.TopLevelMixin) -> Mapping[str, Any]:
+    spec: dict[str, Any] = chart.to_dict()
+    return spec
+
+
+def _rule(when: date, label: str) -> alt.LayerChart:
+    marker = pd.DataFrame({"at": [pd.Timestamp(when)], "label": [label]})
+    base = alt.Chart(marker)
+    rule: alt.Chart = base.mark_rule(color="#555", strokeDash=[4, 3]).encode(x="at:T")
+    text = base.mark_text(align="left", dx=4, dy=-6, color="#555", fontSize=11).encode(
+        x="at:T", y=alt.value(0), text="label:N"
+    )
+    layered: alt.LayerChart = rule + text
+    return layered
+
+
+def monthly_bars(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    x_title: str,
+    y_title: str,
+    marker: tuple[date, str] | None = None,
+    color: str = BENEFIT,
+    y_format: str = ",.0f",
+) -> Mapping[str, Any]:
+    """Bars per month, optionally with a dashed marker (e.g. the CRM adoption date)."""
+    bars = (
+        alt.Chart(frame)
+        .mark_bar(color=color, width={"band": 0.8})
+        .encode(
+            x=alt.X(f"{x}:T", title=x_title, timeUnit="yearmonth"),
+            y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format)),
+            tooltip=[
+                alt.Tooltip(f"{x}:T", timeUnit="yearmonth"),
+                alt.Tooltip(f"{y}:Q", format=y_format),
+            ],
+        )
+    )
+    chart: alt.TopLevelMixin = bars
+    if marker is not None:
+        chart = alt.layer(bars, _rule(*marker))
+    return _spec(chart.properties(width=WIDTH, height=HEIGHT))
+
+
+def cumulative_lines(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    series: str,
+    y: str,
+    x_title: str,
+    y_title: str,
+    colors: Mapping[str, str],
+    y_format: str = ",.0f",
+) -> Mapping[str, Any]:
+    """One line per series over time (long format), e.g. cumulative cost against benefit."""
+    chart = (
+        alt.Chart(frame)
+        .mark_line(point=False, strokeWidth=2.5)
+        .encode(
+            x=alt.X(f"{x}:T", title=x_title),
+            y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=y_format)),
+            color=alt.Color(
+                f"{series}:N",
+                title=None,
+                scale=alt.Scale(domain=list(colors), range=list(colors.values())),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[f"{series}:N", f"{x}:T", alt.Tooltip(f"{y}:Q", format=y_format)],
+        )
+        .properties(width=WIDTH, height=HEIGHT)
+    )
+    return _spec(chart)
+
+
+def horizontal_bars(
+    frame: pd.DataFrame,
+    *,
+    category: str,
+    value: str,
+    value_title: str,
+    color: str = COST,
+    value_format: str = ",.0f",
+) -> Mapping[str, Any]:
+    """Bars by category, largest first: cost by category, revenue by channel and so on."""
+    chart = (
+        alt.Chart(frame)
+        .mark_bar(color=color)
+        .encode(
+            y=alt.Y(f"{category}:N", title=None, sort="-x"),
+            x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=value_format)),
+            tooltip=[f"{category}:N", alt.Tooltip(f"{value}:Q", format=value_format)],
+        )
+        .properties(width=WIDTH - 140, height=max(60, 24 * len(frame)))
+    )
+    return _spec(chart)

@@ -1,0 +1,78 @@
+"""Render a :class:`Report` as one self-contained HTML file that works offline.
+
+Vega, Vega-Lite and vega-embed come inlined from ``vl-convert``'s bundle (≈1 MB), so opening
+the file makes no network request; Altair's default HTML loads them from a CDN and breaks
+offline.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import vl_convert as vlc
+
+from crmroi.report.i18n import VEGA_LOCALES, format_value, t
+from crmroi.report.model import Metric, Report, Unit
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+@functools.lru_cache(maxsize=1)
+def vega_bundle() -> str:
+    """The Vega + Vega-Lite + vega-embed JavaScript, inlined into every report."""
+    snippet = "window.vegaEmbed = vegaEmbed; window.vegaLite = vegaLite; window.vega = vega;"
+    return vlc.javascript_bundle(snippet)
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _change_class(metric: Metric) -> str:
+    if metric.value is None or metric.previous is None:
+        return ""
+    up = metric.value > metric.previous
+    good = up if metric.better == "higher" else not up
+    return "good" if good else "bad"
+
+
+def render_html(report: Report, *, inline_js: bool = True) -> str:
+    """The report as an HTML string (``inline_js=False`` leaves the charts out, for tests)."""
+    lang, currency = report.lang, report.currency
+
+    def fmt(value: Any, unit: Unit) -> str:
+        return format_value(value, unit, lang, currency)
+
+    charts = {chart.id: chart.spec for section in report.sections for chart in section.charts}
+    vega_locale = VEGA_LOCALES.get(lang, "en-GB")
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            report=report,
+            fmt=fmt,
+            t=lambda key: t(key, lang),
+            change_class=_change_class,
+            charts_json=json.dumps(charts, default=str),
+            format_locale=json.dumps(vlc.get_format_locale(vega_locale)),
+            time_format_locale=json.dumps(vlc.get_time_format_locale(vega_locale)),
+            vega_js=vega_bundle() if inline_js else "",
+        )
+    )
+
+
+def write_html(report: Report, path: Path) -> Path:
+    """Write the report to ``path`` (UTF-8) and return the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(report), encoding="utf-8")
+    return path

@@ -1,0 +1,67 @@
+"""Report wording in English and German, and locale-aware number formatting (Babel)."""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from babel.numbers import format_currency, format_decimal, format_percent
+
+from crmroi.report.model import Unit
+
+LOCALES = {"en": "en_GB", "de": "de_DE"}
+VEGA_LOCALES: dict[str, Literal["en-GB", "de-DE"]] = {"en": "en-GB", "de": "de-DE"}
+
+TEXT: dict[str, dict[str, str]] = {
+    "report_title": {"en": "Does the CRM pay for itself?", "de": "Rechnet sich das CRM?"},
+    "generated": {"en": "Generated", "de": "Erstellt"},
+    "period": {"en": "Period", "de": "Zeitraum"},
+    "data": {"en": "Data", "de": "Daten"},
+    "rows": {"en": "rows", "de": "Zeilen"},
+    "contents": {"en": "Contents", "de": "Inhalt"},
+    "range": {"en": "range", "de": "Spanne"},
+    "previous": {"en": "before", "de": "vorher"},
+    "no_data": {"en": "no data", "de": "keine Daten"},
+    "footer": {
+        "en": "Made with crmroi. Every figure is computed from the workspace listed above.",
+        "de": "Erstellt mit crmroi. Alle Zahlen stammen aus dem oben genannten Arbeitsbereich.",
+    },
+}
+
+
+def t(key: str, lang: str) -> str:
+    """The text ``key`` in ``lang`` (falls back to English)."""
+    entry = TEXT[key]
+    return entry.get(lang, entry["en"])
+
+
+def format_value(value: object, unit: Unit, lang: str, currency: str) -> str:
+    """Format a number for display in ``lang``; None and NaN become an en dash."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    unit = Unit(unit)
+    if unit is Unit.text or not isinstance(value, (int, float)):
+        return str(value)
+    locale = LOCALES.get(lang, "en_GB")
+    number = float(value)
+    if unit is Unit.currency:
+        digits = 0 if abs(number) >= 1000 else 2
+        fmt = "¤#,##0" if digits == 0 else "¤#,##0.00"
+        if lang == "de":
+            fmt = fmt.replace("¤", "") + "\xa0¤"
+        return format_currency(number, currency, format=fmt, locale=locale, currency_digits=False)
+    if unit is Unit.ratio:
+        return format_percent(number, format="#,##0.0%", locale=locale)
+    if unit is Unit.percent:
+        return format_percent(number / 100, format="#,##0.0%", locale=locale)
+    if unit is Unit.days:
+        return format_decimal(number, format="#,##0.0", locale=locale) + (
+            " Tage" if lang == "de" else " days"
+        )
+    if unit is Unit.months:
+        return format_decimal(number, format="#,##0.#", locale=locale) + (
+            " Monate" if lang == "de" else " months"
+        )
+    if unit is Unit.integer:
+        return format_decimal(round(number), format="#,##0", locale=locale)
+    return format_decimal(number, format="#,##0.##", locale=locale)

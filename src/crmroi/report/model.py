@@ -1,0 +1,96 @@
+"""The report as frozen data: computed once, then read by every renderer (HTML, PDF, XLSX).
+
+Renderers never compute; section builders never format. A value keeps its unit so that each
+renderer can format it for its locale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Unit(StrEnum):
+    """How a number is to be read and formatted."""
+
+    currency = "currency"
+    percent = "percent"
+    """Stored as a percentage: 12.5 means 12.5 %."""
+    ratio = "ratio"
+    """Stored as a fraction: 0.125 is shown as 12.5 %."""
+    days = "days"
+    months = "months"
+    integer = "integer"
+    """A count of things: shown as a whole number."""
+    number = "number"
+    text = "text"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One headline figure, with its unit and, optionally, a range and a comparison."""
+
+    id: str
+    label: str
+    value: float | None
+    unit: Unit
+    note: str = ""
+    low: float | None = None
+    high: float | None = None
+    previous: float | None = None
+    better: str = "higher"
+    """``higher`` or ``lower``: which direction is good, to colour the change."""
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A Vega-Lite chart: its spec is rendered by vega-embed in HTML and to SVG for PDF."""
+
+    id: str
+    title: str
+    spec: Mapping[str, Any]
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class DataTable:
+    """A small table of results; ``units`` gives the unit of each column."""
+
+    id: str
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    units: tuple[Unit, ...]
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    """One chapter of the report."""
+
+    id: str
+    title: str
+    summary: str = ""
+    metrics: tuple[Metric, ...] = ()
+    charts: tuple[Chart, ...] = ()
+    tables: tuple[DataTable, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a report shows, in one language and currency."""
+
+    title: str
+    subtitle: str
+    lang: str
+    currency: str
+    generated_at: datetime
+    period_start: date | None
+    period_end: date | None
+    sections: tuple[Section, ...]
+    sources: tuple[tuple[str, int], ...] = field(default=())
+    """(table, rows) of the workspace the report was computed on."""
