@@ -108,3 +108,12 @@ def test_missing_folder_is_a_workspace_error(tmp_path: Path) -> None:
 def test_unknown_table_name_lists_the_known_ones(workspace: Workspace) -> None:
     with pytest.raises(crmroi.InputError, match="known tables: accounts"):
         workspace.table("dealz")
+
+
+def test_data_model_doc_is_generated_from_the_schema() -> None:
+    from crmroi.schema import data_model_markdown
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "data-model.md"
+    assert doc.read_text(encoding="utf-8") == data_model_markdown(), (
+        "docs/data-model.md is stale: run `python -m crmroi.schema`"
+    )

@@ -429,3 +429,33 @@ def table(name: str) -> Table:
         return TABLES_BY_NAME[name]
     except KeyError:
         raise UnknownTableError(name, USER_TABLES) from None
+
+
+def data_model_markdown() -> str:
+    """The data model as Markdown, for ``docs/data-model.md`` (a test keeps them in sync)."""
+    lines = [
+        "# Data model",
+        "",
+        "Generated from `src/crmroi/schema.py` by `python -m crmroi.schema`; do not edit by hand.",
+        f"Schema version {SCHEMA_VERSION}. Timestamps are UTC; money is float64 beside an ISO "
+        "currency code. **Bold** fields are required; a row without them is quarantined.",
+        "",
+    ]
+    for spec in TABLES:
+        kind = " (bookkeeping)" if spec.internal else ""
+        lines += [f"## `{spec.name}`{kind}", "", spec.doc, ""]
+        key = f"Key: `{spec.key}`"
+        if spec.natural_key:
+            key += " derived from " + ", ".join(f"`{n}`" for n in spec.natural_key)
+        lines += [key + ".", "", "| field | type | meaning |", "|---|---|---|"]
+        for col in spec.columns:
+            name = f"**{col.name}**" if col.required else col.name
+            lines.append(f"| {name} | {col.dtype} | {col.doc} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover - regenerates the docs
+    from pathlib import Path
+
+    Path("docs/data-model.md").write_text(data_model_markdown(), encoding="utf-8")

@@ -46,8 +46,27 @@ def _change_class(metric: Metric) -> str:
     return "good" if good else "bad"
 
 
-def render_html(report: Report, *, inline_js: bool = True) -> str:
-    """The report as an HTML string (``inline_js=False`` leaves the charts out, for tests)."""
+def static_svgs(report: Report) -> dict[str, str]:
+    """Every chart rendered to SVG by vl-convert (no browser), for PDF and print."""
+    locale = VEGA_LOCALES.get(report.lang, "en-GB")
+    return {
+        chart.id: vlc.vegalite_to_svg(
+            dict(chart.spec), format_locale=locale, time_format_locale=locale
+        )
+        for section in report.sections
+        for chart in section.charts
+    }
+
+
+def render_html(
+    report: Report, *, inline_js: bool = True, static: bool = False, extra_css: str = ""
+) -> str:
+    """The report as an HTML string.
+
+    ``static`` draws the charts as inline SVG instead of JavaScript (for PDF and e-mail);
+    ``inline_js=False`` leaves the JavaScript out (smaller, for tests of the markup);
+    ``extra_css`` is appended after the built-in styles (the PDF's page layout).
+    """
     lang, currency = report.lang, report.currency
 
     def fmt(value: Any, unit: Unit) -> str:
@@ -66,7 +85,9 @@ def render_html(report: Report, *, inline_js: bool = True) -> str:
             charts_json=json.dumps(charts, default=str),
             format_locale=json.dumps(vlc.get_format_locale(vega_locale)),
             time_format_locale=json.dumps(vlc.get_time_format_locale(vega_locale)),
-            vega_js=vega_bundle() if inline_js else "",
+            vega_js=vega_bundle() if inline_js and not static else "",
+            static_svgs=static_svgs(report) if static else None,
+            extra_css=extra_css,
         )
     )
 

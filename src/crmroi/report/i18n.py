@@ -50,10 +50,11 @@ def format_value(value: object, unit: Unit, lang: str, currency: str) -> str:
         if lang == "de":
             fmt = fmt.replace("¤", "") + "\xa0¤"
         return format_currency(number, currency, format=fmt, locale=locale, currency_digits=False)
+    percent = "#,##0.0\xa0%" if lang == "de" else "#,##0.0%"  # German sets a space before %
     if unit is Unit.ratio:
-        return format_percent(number, format="#,##0.0%", locale=locale)
+        return format_percent(number, format=percent, locale=locale)
     if unit is Unit.percent:
-        return format_percent(number / 100, format="#,##0.0%", locale=locale)
+        return format_percent(number / 100, format=percent, locale=locale)
     if unit is Unit.days:
         return format_decimal(number, format="#,##0.0", locale=locale) + (
             " Tage" if lang == "de" else " days"

@@ -1,0 +1,34 @@
+"""Render a :class:`Report` to PDF with WeasyPrint, charts as vector SVG (no browser needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crmroi.errors import MissingDependencyError
+from crmroi.report.html import render_html
+from crmroi.report.model import Report
+
+PAGE_CSS = """
+@page { size: A4; margin: 14mm 12mm 16mm;
+  @bottom-right { content: counter(page) " / " counter(pages); font-size: 9px; color: #5b6778; } }
+body { font-size: 12px; }
+main { max-width: none; padding: 0; }
+header { padding: 14px 18px; }
+nav { display: none; }
+.cards { display: flex; flex-wrap: wrap; gap: 8px; }
+.card { width: 31%; }
+section { page-break-inside: auto; }
+figure { page-break-inside: avoid; }
+"""
+
+
+def write_pdf(report: Report, path: Path) -> Path:
+    """Write the report as an A4 PDF to ``path`` and return the path."""
+    try:
+        import weasyprint
+    except ImportError as exc:  # pragma: no cover - weasyprint is a core dependency
+        raise MissingDependencyError("weasyprint", "pdf") from exc
+    html = render_html(report, static=True, extra_css=PAGE_CSS)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    weasyprint.HTML(string=html).write_pdf(path)
+    return path

@@ -1,0 +1,87 @@
+"""Report rendering: offline HTML drawn by headless Chromium, PDF pages, XLSX numbers, German."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from crmroi.report.html import render_html, write_html
+from crmroi.report.i18n import format_value
+from crmroi.report.model import Report, Unit
+from crmroi.report.pdf import write_pdf
+from crmroi.report.xlsx import write_xlsx
+
+
+def coloured_share(png: bytes) -> float:
+    """Share of pixels that are clearly not white or grey: bars and lines, not background."""
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    spread = rgb.max(axis=2) - rgb.min(axis=2)
+    return float((spread > 40).mean())
+
+
+@pytest.mark.browser
+def test_html_report_draws_its_chart_offline(
+    small_report: Report, browser: Any, tmp_path: Path
+) -> None:
+    path = write_html(small_report, tmp_path / "report.html")
+    page = browser.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(path.as_uri())
+    page.wait_for_selector("body[data-charts-ready=true]", timeout=15_000)
+    chart = page.locator("#chart-revenue svg")
+    assert chart.count() == 1
+    assert page.locator("#chart-revenue .mark-rect path").count() == 6  # six monthly bars
+    png = page.locator("#chart-revenue").screenshot()
+    assert coloured_share(png) > 0.05
+    page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+    assert [url for url in requests if not url.startswith("file://")] == []
+    assert page.locator("#metric-roi_pct .value").inner_text() == "150.0%"
+    page.close()
+
+
+def test_german_formatting_uses_decimal_comma_and_trailing_euro() -> None:
+    assert format_value(999.5, Unit.currency, "de", "EUR") == "999,50\xa0€"
+    assert format_value(1234.4, Unit.currency, "de", "EUR") == "1.234\xa0€"  # no cents ≥ 1,000
+    assert format_value(1234567.891, Unit.currency, "de", "EUR") == "1.234.568\xa0€"
+    assert format_value(1234567.891, Unit.currency, "en", "EUR") == "€1,234,568"
+    assert format_value(0.256, Unit.ratio, "de", "EUR") == "25,6\xa0%"
+    assert format_value(None, Unit.ratio, "de", "EUR") == "–"
+
+
+def test_html_markup_holds_every_figure(small_report: Report) -> None:
+    html = render_html(small_report, inline_js=False)
+    assert "€1,234,568" in html
+    assert "range 120.0% … 180.0%" in html
+    assert "Cost by category" in html and "€250.50" in html
+    assert "<script" not in html.split("</head>")[1] or "vegaEmbed" not in html
+
+
+def test_pdf_has_the_chart_as_vector_graphics(small_report: Report, tmp_path: Path) -> None:
+    pdf = write_pdf(small_report, tmp_path / "report.pdf")
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Won revenue by month" in text and "150.0%" in text
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(tmp_path / "p")], check=True)
+    pages = sorted(tmp_path.glob("p*.png"))
+    assert max(coloured_share(page.read_bytes()) for page in pages) > 0.01
+
+
+def test_xlsx_keeps_numbers_as_numbers(small_report: Report, tmp_path: Path) -> None:
+    from python_calamine import CalamineWorkbook
+
+    path = write_xlsx(small_report, tmp_path / "report.xlsx")
+    book = CalamineWorkbook.from_path(str(path))
+    summary = book.get_sheet_by_index(0).to_python()
+    values = {row[0]: row[1] for row in summary if row and row[0]}
+    assert values["ROI"] == 150.0
+    assert values["Revenue through the CRM"] == pytest.approx(1234567.891)
+    cost = book.get_sheet_by_name("Cost by category").to_python()
+    assert cost[2] == ["training", 250.5]
