@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from crmroi import Workspace, open_workspace
@@ -33,3 +35,18 @@ def workspace(tmp_path: Path) -> Iterator[Workspace]:
     ws = open_workspace(tmp_path / "test.duckdb")
     yield ws
     ws.close()
+
+
+def _coloured_share(png: bytes) -> float:
+    """Share of pixels that are clearly not white or grey: bars and lines, not background."""
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    spread = rgb.max(axis=2) - rgb.min(axis=2)
+    return float((spread > 40).mean())
+
+
+@pytest.fixture(scope="session")
+def coloured_share() -> Callable[[bytes], float]:
+    """How much of a PNG is drawn in colour (a blank or grey chart gives ~0)."""
+    return _coloured_share

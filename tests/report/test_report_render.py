@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import subprocess
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from crmroi.report.html import render_html, write_html
 from crmroi.report.i18n import format_value
@@ -18,16 +15,9 @@ from crmroi.report.pdf import write_pdf
 from crmroi.report.xlsx import write_xlsx
 
 
-def coloured_share(png: bytes) -> float:
-    """Share of pixels that are clearly not white or grey: bars and lines, not background."""
-    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
-    spread = rgb.max(axis=2) - rgb.min(axis=2)
-    return float((spread > 40).mean())
-
-
 @pytest.mark.browser
 def test_html_report_draws_its_chart_offline(
-    small_report: Report, browser: Any, tmp_path: Path
+    small_report: Report, browser: Any, tmp_path: Path, coloured_share: Any
 ) -> None:
     path = write_html(small_report, tmp_path / "report.html")
     page = browser.new_page()
@@ -63,7 +53,9 @@ def test_html_markup_holds_every_figure(small_report: Report) -> None:
     assert "<script" not in html.split("</head>")[1] or "vegaEmbed" not in html
 
 
-def test_pdf_has_the_chart_as_vector_graphics(small_report: Report, tmp_path: Path) -> None:
+def test_pdf_has_the_chart_as_vector_graphics(
+    small_report: Report, tmp_path: Path, coloured_share: Any
+) -> None:
     pdf = write_pdf(small_report, tmp_path / "report.pdf")
     text = subprocess.run(
         ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True

@@ -22,6 +22,12 @@ from crmroi.errors import CrmroiError
 COMMAND_MODULES: tuple[str, ...] = (
     "crmroi.cli.init",
     "crmroi.cli.imports",
+    "crmroi.cli.report",
+    "crmroi.cli.demo",
+    "crmroi.cli.roi",
+    "crmroi.cli.kpis",
+    "crmroi.cli.clv",
+    "crmroi.cli.engagement",
 )
 
 app = typer.Typer(

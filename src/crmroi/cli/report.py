@@ -1,0 +1,48 @@
+"""`crmroi report`: compute the report on the workspace and write HTML, PDF or XLSX."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crmroi.cli.context import workspace
+from crmroi.cli.output import console
+from crmroi.config import load_config
+from crmroi.errors import InputError
+
+
+def report(
+    ctx: typer.Context,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Output file; its suffix picks the format.")
+    ] = Path("report.html"),
+    fmt: Annotated[
+        list[str] | None,
+        typer.Option("--format", "-f", help="html, pdf, xlsx (repeat for several)."),
+    ] = None,
+    lang: Annotated[str | None, typer.Option(help="en or de (default: from the config).")] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="crmroi.toml (default: ./crmroi.toml).")
+    ] = None,
+) -> None:
+    """Write the report: does the CRM pay for itself, and where to look."""
+    from crmroi.report import build_report, write_report
+
+    formats = fmt or [out.suffix.lstrip(".") or "html"]
+    unknown = [f for f in formats if f not in {"html", "pdf", "xlsx"}]
+    if unknown:
+        raise InputError(f"unknown report format {unknown[0]!r}: use html, pdf or xlsx")
+    settings = load_config(config)
+    with workspace(ctx) as ws:
+        with console.status("computing the report …"):
+            result = build_report(ws, settings, lang=lang)
+        written = write_report(result, out.with_suffix(""), formats=formats)
+    for path in written.values():
+        console.print(f"report: {path.resolve()}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `report` to the app."""
+    app.command("report")(report)

@@ -1,0 +1,1 @@
+"""Built-in report sections; importing a module registers its section."""
