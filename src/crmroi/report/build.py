@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from crmroi.config import Config
+from crmroi.errors import CrmroiError
 from crmroi.report.i18n import t
 from crmroi.report.model import Report, Section
 from crmroi.schema import USER_TABLES
@@ -83,6 +84,18 @@ def _period(ws: Workspace) -> tuple[date | None, date | None]:
     return lo.date(), hi.date()
 
 
+def _build_section(ctx: ReportContext, name: str) -> Section | None:
+    """Build one section; data that cannot support it becomes a visible note, not a crash."""
+    try:
+        return SECTIONS[name](ctx)
+    except CrmroiError as exc:
+        return Section(
+            id=name,
+            title=name.replace("_", " ").capitalize(),
+            notes=(ctx.text(f"Not computed: {exc}", f"Nicht berechnet: {exc}"),),
+        )
+
+
 def build_report(
     ws: Workspace,
     config: Config | None = None,
@@ -96,7 +109,7 @@ def build_report(
     lang = lang or config.company.lang
     ctx = ReportContext(ws=ws, config=config, lang=lang)
     wanted = list(sections) if sections is not None else list(SECTIONS)
-    built = tuple(section for name in wanted if (section := SECTIONS[name](ctx)) is not None)
+    built = tuple(s for name in wanted if (s := _build_section(ctx, name)) is not None)
     start, end = _period(ws)
     return Report(
         title=t("report_title", lang),
