@@ -72,7 +72,7 @@ def register_section(section_id: str) -> Callable[[SectionBuilder], SectionBuild
 def _load_builtin_sections() -> None:
     # import order is report order
     from crmroi.report.sections import overview, sales  # noqa: F401, I001  (registers)
-    from crmroi.report.sections import costs  # noqa: F401  (registers)
+    from crmroi.report.sections import customers, costs  # noqa: F401  (registers)
 
 
 def _period(ws: Workspace) -> tuple[date | None, date | None]:

@@ -118,3 +118,36 @@ def horizontal_bars(
         .properties(width=WIDTH - 140, height=max(60, 24 * len(frame)))
     )
     return _spec(chart)
+
+
+def heatmap(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    value: str,
+    x_title: str,
+    y_title: str,
+    value_title: str,
+    value_format: str = ".0%",
+) -> Mapping[str, Any]:
+    """A cohort-style grid: ``y`` rows (ordinal), ``x`` columns, colour and label by ``value``."""
+    base = alt.Chart(frame).encode(
+        x=alt.X(f"{x}:O", title=x_title),
+        y=alt.Y(f"{y}:O", title=y_title),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color(
+            f"{value}:Q",
+            title=value_title,
+            scale=alt.Scale(scheme="greens", domain=[0, 1]),
+            legend=alt.Legend(format=value_format),
+        ),
+        tooltip=[f"{y}:O", f"{x}:O", alt.Tooltip(f"{value}:Q", format=value_format)],
+    )
+    labels = base.mark_text(fontSize=9).encode(
+        text=alt.Text(f"{value}:Q", format=value_format),
+        color=alt.condition(alt.datum[value] > 0.6, alt.value("white"), alt.value("#1d2733")),
+    )
+    rows = frame[y].nunique()
+    return _spec(alt.layer(cells, labels).properties(width=WIDTH, height=max(80, 18 * rows)))
