@@ -1,0 +1,275 @@
+"""``generate()``: build the whole simulated company from a size and a seed.
+
+Each part of the world draws from its own child generator (``Generator.spawn``), so adding a
+draw in one module never shifts the numbers of another, and the same seed always gives the same
+tables, byte for byte, on any machine with the same library versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from crmroi.errors import InputError
+from crmroi.synth import columns as col
+from crmroi.synth.accounts import Contacts, duplicates, make_accounts, make_contacts
+from crmroi.synth.activities import make_activities
+from crmroi.synth.costs import costs_frame
+from crmroi.synth.marketing import (
+    CHANNELS,
+    WORKFLOWS,
+    Campaigns,
+    Journeys,
+    make_campaigns,
+    make_journeys,
+)
+from crmroi.synth.people import GERMAN_SPEAKING, Roster, make_users
+from crmroi.synth.pipeline import OPEN, WON, Deals, make_deals, stages_frame
+from crmroi.synth.plan import CURRENCY, END, SIZES, Size
+from crmroi.synth.revenue import Subscriptions, make_subscriptions, monthly_events, orders_frame
+from crmroi.synth.surveys import surveys_frame
+from crmroi.synth.touches import (
+    CHANNEL_NAMES,
+    DIRECT,
+    OPENED,
+    VISIT,
+    Touches,
+    journey_touches,
+    members_frame,
+    sessions_frame,
+    touchpoints_frame,
+)
+from crmroi.synth.truth import World, build_truth
+
+Progress = Callable[[str], None]
+STEPS = (
+    "people",
+    "marketing",
+    "deals",
+    "revenue",
+    "touchpoints",
+    "activities",
+    "web sessions",
+    "tables and truth",
+)
+"""The steps ``generate`` reports to its ``progress`` hook, in order, each when it is done."""
+STREAMS = (
+    "users",
+    "contacts",
+    "accounts",
+    "campaigns",
+    "journeys",
+    "deals",
+    "touches",
+    "subscriptions",
+    "orders",
+    "activities",
+    "surveys",
+    "sessions",
+    "customer",
+    "duplicates",
+)
+
+
+@dataclass(frozen=True)
+class SyntheticCompany:
+    """The canonical tables of a simulated company and the truth planted in them."""
+
+    tables: dict[str, pd.DataFrame]
+    truth: dict[str, object]
+
+
+def _quiet(step: str) -> None:
+    """Default progress hook: say nothing (library code never prints)."""
+
+
+def generate(
+    size: str = "small", seed: int = 0, *, progress: Progress = _quiet
+) -> SyntheticCompany:
+    """Simulate the company: ``small`` (~2k contacts), ``medium`` (~50k) or ``large`` (~1M).
+
+    ``progress`` is called with the name of each of ``STEPS`` when it is done (the CLI shows
+    a progress bar with it).
+    """
+    if size not in SIZES:
+        raise InputError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
+    spec: Size = SIZES[size]
+    rngs = dict(zip(STREAMS, np.random.default_rng(seed).spawn(len(STREAMS)), strict=True))
+    users = make_users(spec, rngs["users"])
+    roster = Roster.of(users)
+    contacts, segment = make_contacts(spec, roster, rngs["contacts"])
+    accounts = make_accounts(segment, contacts, roster, rngs["accounts"])
+    progress("people")
+    campaigns = make_campaigns(rngs["campaigns"])
+    journeys = make_journeys(contacts, campaigns, rngs["journeys"])
+    progress("marketing")
+    deals = make_deals(contacts, journeys, users, roster, accounts.frame["name"], rngs["deals"])
+    progress("deals")
+    subs = make_subscriptions(deals, users.low, rngs["subscriptions"])
+    orders = orders_frame(deals, subs, rngs["orders"])
+    progress("revenue")
+    touches = Touches.concat(
+        [
+            journey_touches(contacts, journeys, rngs["touches"]),
+            _customer_touches(deals, subs, rngs["customer"]),
+        ]
+    )
+    progress("touchpoints")
+    activities, first_outbound = make_activities(
+        users, roster, contacts, journeys, deals, subs, rngs["activities"]
+    )
+    surveys, nps_scores = surveys_frame(
+        deals, subs, GERMAN_SPEAKING[accounts.country], rngs["surveys"]
+    )
+    costs, cost_totals = costs_frame(users)
+    progress("activities")
+    sessions = sessions_frame(touches, campaigns.name, contacts.created.size, rngs["sessions"])
+    original, dup_created = duplicates(contacts, rngs["duplicates"])
+    progress("web sessions")
+    tables = {
+        "accounts": accounts.frame,
+        "contacts": _contacts_frame(contacts, journeys, deals, original, dup_created),
+        "users": users.frame,
+        "deals": deals.frame,
+        "stages": stages_frame(),
+        "deal_stage_history": deals.history,
+        "activities": activities,
+        "campaigns": _campaigns_frame(campaigns, journeys),
+        "campaign_members": members_frame(contacts, journeys, touches),
+        "workflows": _workflows_frame(),
+        "workflow_enrollments": _enrollments_frame(contacts, journeys),
+        "touchpoints": touchpoints_frame(touches, contacts.account),
+        "web_sessions": sessions,
+        "orders": orders,
+        "survey_responses": surveys,
+        "costs": costs,
+    }
+    world = World(
+        spec,
+        seed,
+        users,
+        contacts,
+        accounts,
+        campaigns,
+        journeys,
+        deals,
+        subs,
+        first_outbound,
+        nps_scores,
+        cost_totals,
+        original,
+        len(contacts.created),
+    )
+    truth = build_truth(world, tables)
+    progress("tables and truth")
+    return SyntheticCompany(tables=tables, truth=truth)
+
+
+def _customer_touches(deals: Deals, subs: Subscriptions, rng: np.random.Generator) -> Touches:
+    """Newsletter opens and site visits of paying customers (the engagement signal)."""
+    from crmroi.synth.plan import CUSTOMER_TOUCHES_PER_MONTH
+
+    sub, time = monthly_events(subs, CUSTOMER_TOUCHES_PER_MONTH, rng)
+    visit = rng.random(sub.size) < 0.4
+    contact = deals.contact[subs.deal[sub]]
+    email = CHANNEL_NAMES.index("email")
+    none = np.full(sub.size, -1)
+    return Touches(
+        contact, time, np.where(visit, DIRECT, email), np.where(visit, VISIT, OPENED), none, none
+    )
+
+
+def _contacts_frame(
+    contacts: Contacts,
+    journeys: Journeys,
+    deals: Deals,
+    original: np.ndarray,
+    dup_created: np.ndarray,
+) -> pd.DataFrame:
+    n = contacts.created.size
+    status = np.full(n, -1)
+    status[deals.contact] = deals.status
+    stage = np.where(
+        status == WON,
+        3,
+        np.where(status >= OPEN, 2, np.where(journeys.treated.sum(axis=1) >= 2, 1, 0)),
+    )
+    every = np.r_[np.arange(n), original]
+    stage = np.r_[stage, np.zeros(original.size, dtype=np.int64)]
+    source = np.where(journeys.origin >= 0, journeys.origin, DIRECT)[every]
+    created = np.r_[contacts.created, dup_created]
+    converted = np.r_[contacts.created + journeys.length, np.zeros(original.size, np.int64)]
+    is_converted = np.r_[journeys.opportunity, np.zeros(original.size, dtype=bool)]
+    return col.frame(
+        "contacts",
+        {
+            "contact_id": col.ids("CON-", np.arange(1, every.size + 1), 7),
+            "account_id": col.ids("ACC-", contacts.account[every] + 1, 7),
+            "email_hash": pd.Series(contacts.email_hash.array.take(every)),
+            "lifecycle_stage": col.labels(("lead", "mql", "opportunity", "customer"), stage),
+            "source": col.labels(CHANNEL_NAMES, source),
+            "owner_id": col.ids("USR-", contacts.owner[every] + 1, 3),
+            "created_at": col.timestamps(created),
+            "converted_at": col.timestamps(converted, null=~is_converted),
+        },
+    )
+
+
+def _campaigns_frame(campaigns: Campaigns, journeys: Journeys) -> pd.DataFrame:
+    n = campaigns.channel.size
+    reached = np.bincount(journeys.campaign[journeys.treated].astype(np.int64), minlength=n)
+    per_reach = np.array([CHANNELS[k].cost_per_reach for k in campaigns.channel])
+    return col.frame(
+        "campaigns",
+        {
+            "campaign_id": col.ids("CMP-", np.arange(1, n + 1), 3),
+            "name": col.strings(campaigns.name),
+            "channel": col.labels([c.name for c in CHANNELS], campaigns.channel),
+            "source_system": col.strings([CHANNELS[k].source_system for k in campaigns.channel]),
+            "started_at": col.timestamps(campaigns.start),
+            "ended_at": col.timestamps(campaigns.end),
+            "cost": np.round(500.0 + per_reach * reached, 2),
+            "currency": col.strings([CURRENCY] * n),
+        },
+    )
+
+
+def _workflows_frame() -> pd.DataFrame:
+    n = len(WORKFLOWS)
+    return col.frame(
+        "workflows",
+        {
+            "workflow_id": col.ids("WF-", np.arange(1, n + 1), 2),
+            "name": col.strings([w.name for w in WORKFLOWS]),
+            "kind": col.strings([w.kind for w in WORKFLOWS]),
+            "created_at": col.timestamps(np.array([w.created for w in WORKFLOWS])),
+            "cost": [w.cost for w in WORKFLOWS],
+            "currency": col.strings([CURRENCY] * n),
+        },
+    )
+
+
+def _enrollments_frame(contacts: Contacts, journeys: Journeys) -> pd.DataFrame:
+    lead, w = np.nonzero(journeys.enrol > 0)
+    at = journeys.enrolled_at[lead, w]
+    keep = np.flatnonzero(at < END)
+    keep = keep[np.lexsort((lead[keep], w[keep]))]
+    lead, w, at = lead[keep], w[keep], at[keep]
+    wf = col.ids("WF-", w + 1, 2)
+    contact = col.ids("CON-", lead + 1, 7)
+    return col.frame(
+        "workflow_enrollments",
+        {
+            "enrollment_key": col.join_key(wf, contact, col.iso_key(at)),
+            "workflow_id": wf,
+            "contact_id": contact,
+            "enrolled_at": col.timestamps(at),
+            "holdout": journeys.enrol[lead, w] == 2,
+        },
+    )
+
+
+__all__ = ["STEPS", "SyntheticCompany", "generate"]
