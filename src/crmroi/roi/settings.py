@@ -17,6 +17,7 @@ from crmroi.errors import ConfigError
 Basis = Literal["touched", "attributed", "incremental"]
 BASES: tuple[Basis, ...] = ("touched", "attributed", "incremental")
 IncrementalMethod = Literal["auto", "its", "did", "holdouts"]
+HoldoutOutcome = Literal["won", "opportunity"]
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,12 @@ class RoiSettings:
     """Everything an ROI analysis can be told; every field has a documented default."""
 
     basis: Basis = "incremental"
-    horizon_months: int = 36
-    """Length of the analysis window in months (Nucleus/TEI: three years)."""
+    horizon_months: int | None = None
+    """Window length in months; default: from ``start`` through the last month with a won deal.
+
+    Benefits are never extrapolated beyond the data, so a window longer than the data counts
+    costs for months whose benefit is unknown (zero). Nucleus and TEI use three years (36).
+    """
     start: datetime | None = None
     """First month of the window; default: the earlier of the adoption month and the first cost."""
     discount_rate: float = 0.10
@@ -64,8 +69,10 @@ class RoiSettings:
     amortisation_months: int = 0
     """Spread each one-off cost over this many months in the amortised view (0: cash basis)."""
     incremental_method: IncrementalMethod = "auto"
-    conversion_window_days: int = 90
-    """A holdout/control contact converts if it wins a deal within this many days."""
+    conversion_window_days: int = 180
+    """A holdout/control contact converts if it converts within this many days (B2B cycles)."""
+    holdout_outcome: HoldoutOutcome = "won"
+    """``won``: a won deal closed in the window; ``opportunity``: a deal created in it."""
     attribution_model: str = "data_driven"
     attribution_lookback_days: int = 90
     attribution_bootstrap: int = 200
@@ -83,12 +90,14 @@ class RoiSettings:
         problems = []
         if self.basis not in BASES:
             problems.append(f"basis must be one of {', '.join(BASES)}, not {self.basis!r}")
-        if self.horizon_months < 1:
+        if self.horizon_months is not None and self.horizon_months < 1:
             problems.append("horizon_months must be at least 1")
         if not -1.0 < self.discount_rate < 10.0:
             problems.append("discount_rate is a yearly fraction, e.g. 0.1 for 10 %")
         if not 0.0 <= self.margin <= 1.0:
             problems.append("margin is a fraction between 0 and 1")
+        if self.holdout_outcome not in ("won", "opportunity"):
+            problems.append("holdout_outcome must be won or opportunity")
         if self.amortisation_months < 0:
             problems.append("amortisation_months cannot be negative")
         if any(rate <= 0 for rate in self.fx_rates.values()):

@@ -1,0 +1,135 @@
+"""Difference-in-differences: reps or teams that use the CRM against those that do not (yet).
+
+Two-way fixed effects on a rep × month panel of won revenue (Angrist & Pischke 2009, *Mostly
+Harmless Econometrics*, §5.2, eq. 5.2.3)::
+
+    y_it = α_i + γ_t + β·D_it + ε_it
+
+``D_it = 1`` when rep ``i`` is exposed to the CRM in month ``t``. Two comparison designs, chosen
+from the data by :func:`exposure`:
+
+* **staggered teams** — teams whose first seat started at least 3 months apart: a team is exposed
+  from its own first month (the not-yet-adopted teams are the comparison; with effects that vary
+  over time TWFE can be biased, Goodman-Bacon 2021);
+* **low-adoption reps** — otherwise, reps whose login rate after adoption is below a quarter of
+  the median rep's are the comparison, and the others are exposed from the adoption month. Reps
+  who log in more may also sell more for other reasons; read this as an upper bound.
+
+Standard errors are clustered by rep (the interval uses a t with G − 1 degrees of freedom). The
+incremental revenue is ``β × Σ D_it`` (exposed rep-months), higher is better.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+
+from crmroi.impact.estimate import Estimate, as_tuple
+from crmroi.impact.series import won_revenue
+from crmroi.roi.fx import FxRates
+from crmroi.roi.tco import month_start
+from crmroi.workspace import Workspace
+
+METHOD = "difference_in_differences"
+STAGGER_MONTHS = 3
+LOW_ADOPTION_SHARE = 0.25
+
+
+def difference_in_differences(panel: pd.DataFrame) -> Estimate:
+    """TWFE estimate from a balanced panel: ``unit``, ``month``, ``revenue``, ``treat`` (0/1)."""
+    units = panel["unit"].astype("category")
+    months = panel["month"].astype("category")
+    treat = panel["treat"].to_numpy(dtype=float)
+    n_units, n_months = len(units.cat.categories), len(months.cat.categories)
+    if n_units < 4 or n_months < 4 or treat.sum() == 0 or treat.sum() == treat.size:
+        return Estimate.unavailable(METHOD, "needs ≥4 reps, ≥4 months, exposed and unexposed cells")
+    unit_fx = pd.get_dummies(units, drop_first=True, dtype=float).to_numpy()
+    month_fx = pd.get_dummies(months, drop_first=True, dtype=float).to_numpy()
+    x = np.column_stack([np.ones_like(treat), treat, unit_fx, month_fx])
+    y = panel["revenue"].to_numpy(dtype=float)
+    groups = units.cat.codes.to_numpy()
+    fit = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    beta, se = float(fit.params[1]), float(fit.bse[1])
+    exposed = float(treat.sum())
+    crit = float(stats.t.ppf(0.975, max(n_units - 1, 1)))
+    value, total_se = beta * exposed, se * exposed
+    per_month = panel.assign(effect=treat * beta).groupby("month", observed=True)["effect"].sum()
+    per_month = per_month[per_month.index.isin(panel.loc[panel["treat"] > 0, "month"])]
+    base = float(y[treat > 0].sum()) - value
+    rel = value / base if base > 0 else None
+    p_value = float(2 * stats.t.sf(abs(beta) / se, max(n_units - 1, 1))) if se > 0 else None
+    return Estimate(
+        method=METHOD,
+        value=value,
+        se=total_se,
+        low=value - crit * total_se,
+        high=value + crit * total_se,
+        relative=rel,
+        relative_low=(value - crit * total_se) / base if rel is not None else None,
+        relative_high=(value + crit * total_se) / base if rel is not None else None,
+        p_value=p_value,
+        months=tuple(pd.Timestamp(m).strftime("%Y-%m") for m in per_month.index),
+        monthly=as_tuple(per_month.to_numpy()),
+        details={"effect_per_rep_month": beta, "reps": n_units, "exposed_rep_months": exposed},
+    )
+
+
+def exposure(
+    ws: Workspace, users: pd.DataFrame, adoption: pd.Timestamp
+) -> tuple[str, dict[str, pd.Timestamp | None]]:
+    """Choose the design and return each rep's first exposed month (None: never exposed)."""
+    frm = pd.to_datetime(users["active_from"])
+    team_start = frm.groupby(users["team"].fillna("")).transform("min")
+    starts = team_start.dropna().map(month_start)
+    spread = (starts.max() - starts.min()).days / 30.4 if len(starts) else 0.0
+    if users["team"].nunique() >= 2 and spread >= STAGGER_MONTHS:
+        return "staggered_teams", {
+            str(u): month_start(s) for u, s in zip(users["user_id"], team_start, strict=True)
+        }
+    acts = ws.table("activities")
+    logins = acts.filter((acts.type == "login") & (acts.occurred_at >= adoption))
+    counts = logins.group_by("user_id").aggregate(n=logins.count()).execute()
+    per_user = dict(zip(counts["user_id"].astype(str), counts["n"].astype(float), strict=True))
+    rates = pd.Series([per_user.get(str(u), 0.0) for u in users["user_id"]], dtype=float)
+    threshold = LOW_ADOPTION_SHARE * float(rates.median())
+    first = month_start(adoption)
+    return "low_adoption_reps", {
+        str(u): (first if r >= threshold and r > 0 else None)
+        for u, r in zip(users["user_id"], rates, strict=True)
+    }
+
+
+def did_estimate(
+    ws: Workspace, fx: FxRates, adoption: pd.Timestamp, *, end: pd.Timestamp | None = None
+) -> Estimate:
+    """Difference-in-differences on the workspace's reps, months before ``end`` (module doc)."""
+    users = ws.table("users").select("user_id", "team", "active_from").execute()
+    users["user_id"] = users["user_id"].astype(str)
+    agg = won_revenue(ws, fx, by=("owner_id",), date="created")
+    agg = agg.assign(owner_id=agg["owner_id"].astype(str))
+    agg = agg[agg["owner_id"].isin(set(users["user_id"]))]
+    if end is not None:
+        agg = agg[agg["month"] < end]
+    if agg.empty:
+        return Estimate.unavailable(METHOD, "no won deals owned by CRM users")
+    # only the reps who own deals define the design (staff seats neither sell nor compare)
+    design, exposed_from = exposure(
+        ws, users[users["user_id"].isin(set(agg["owner_id"]))], adoption
+    )
+    months = pd.date_range(agg["month"].min(), agg["month"].max(), freq="MS")
+    owners = sorted(set(agg["owner_id"].astype(str)))  # seats that own no deal add nothing
+    grid = pd.MultiIndex.from_product([owners, months], names=["unit", "month"])
+    revenue = agg.assign(unit=agg["owner_id"].astype(str)).groupby(["unit", "month"])["revenue"]
+    panel = revenue.sum().reindex(grid, fill_value=0.0).reset_index()
+    start = panel["unit"].map(exposed_from)
+    exposed = start.notna() & (panel["month"] >= start.fillna(pd.Timestamp.max))
+    panel["treat"] = exposed.astype(float)
+    estimate = difference_in_differences(panel)
+    details = {**estimate.details, "design": design}
+    if estimate.ok:
+        return replace(estimate, details=details)
+    return Estimate.unavailable(METHOD, f"{design}: {estimate.reason}")

@@ -1,0 +1,166 @@
+"""Revenue through the CRM on three bases: touched, attributed and incremental (REFERENCE §4.7).
+
+Each basis gives a monthly revenue series over the analysis window, with an interval where it
+is an estimate:
+
+* **touched** — every won deal the CRM tracks, closed from the adoption date on: an upper bound;
+* **attributed** — touched revenue × the share the attribution model gives to campaigns and
+  workflows (1 − the baseline's share − the share of touches that belong to no campaign), from
+  ``crmroi.attribution`` when it is installed;
+* **incremental** — the effect estimated by :mod:`crmroi.impact` (ITS, DiD or holdouts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from crmroi.impact.estimate import Z95, Estimate
+from crmroi.impact.series import won_revenue
+from crmroi.roi.fx import FxRates
+from crmroi.roi.settings import RoiSettings
+from crmroi.roi.tco import month_index
+from crmroi.workspace import Workspace
+
+Vector = npt.NDArray[np.float64]
+BASELINE = "(baseline)"
+NO_CAMPAIGN = "(none)"
+"""Key of the touches with a channel but no campaign, in an attribution table at campaign level."""
+
+
+@dataclass(frozen=True)
+class Benefit:
+    """Revenue of one basis: total, 95 % interval, SE, and its spread over the window's months."""
+
+    basis: str
+    method: str
+    value: float | None
+    low: float | None
+    high: float | None
+    se: float
+    monthly: Vector
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values for JSON."""
+        return {
+            "basis": self.basis,
+            "method": self.method,
+            "revenue": self.value,
+            "revenue_low": self.low,
+            "revenue_high": self.high,
+            "reason": self.reason,
+        }
+
+
+def touched(
+    ws: Workspace, fx: FxRates, *, start: pd.Timestamp, months: int, adoption: pd.Timestamp
+) -> Benefit:
+    """Won revenue closed on or after ``adoption``, per month of the window."""
+    agg = won_revenue(ws, fx, since=adoption)
+    monthly = np.zeros(months)
+    for when, revenue in zip(agg["month"], agg["revenue"], strict=True):
+        i = month_index(when, start)
+        if 0 <= i < months:
+            monthly[i] += revenue
+    total = float(monthly.sum())
+    return Benefit("touched", "crm_tracked_won_deals", total, total, total, 0.0, monthly)
+
+
+def attribution_table(ws: Workspace, settings: RoiSettings, level: str) -> pd.DataFrame | str:
+    """The attribution model's table at ``level``, or the reason it is unavailable."""
+    try:
+        from crmroi.attribution import attribute  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return "crmroi.attribution.attribute is not available in this installation"
+    result = attribute(
+        ws,
+        models=(settings.attribution_model,),
+        level=level,
+        conversions="deals",
+        lookback_days=settings.attribution_lookback_days,
+        bootstrap=settings.attribution_bootstrap,
+        seed=settings.seed,
+    )
+    table: pd.DataFrame = result.table(settings.attribution_model)
+    return table
+
+
+def attributed(touched_benefit: Benefit, table: pd.DataFrame | str, model: str) -> Benefit:
+    """Touched revenue × the non-baseline share of the attribution model."""
+    method = f"attribution:{model}"
+    empty = np.zeros_like(touched_benefit.monthly)
+    if isinstance(table, str):
+        return Benefit("attributed", method, None, None, None, 0.0, empty, reason=table)
+    # without bootstrap the interval columns are NaN: the interval collapses onto the share
+    frame = table.assign(
+        share_low=table["share_low"].fillna(table["share"]),
+        share_high=table["share_high"].fillna(table["share"]),
+    ).fillna({"share": 0.0, "share_low": 0.0, "share_high": 0.0})
+    keys = frame["key"].astype(str)
+    base = frame[keys == BASELINE]
+    # touches that belong to no campaign or workflow are not revenue *of* the CRM's campaigns
+    unowned = float(frame.loc[keys == NO_CAMPAIGN, "share"].sum())
+    if base.empty:
+        share = float(frame["share"].sum()) - unowned
+        low = float(frame["share_low"].sum()) - unowned
+        high = float(frame["share_high"].sum()) - unowned
+    else:
+        share = 1.0 - float(base["share"].iloc[0]) - unowned
+        low = 1.0 - float(base["share_high"].iloc[0]) - unowned
+        high = 1.0 - float(base["share_low"].iloc[0]) - unowned
+    share, low, high = (float(np.clip(v, 0.0, 1.0)) for v in (share, low, high))
+    total = touched_benefit.value or 0.0
+    return Benefit(
+        "attributed",
+        method,
+        share * total,
+        low * total,
+        high * total,
+        (high - low) * total / (2 * Z95),
+        touched_benefit.monthly * share,
+    )
+
+
+def incremental(estimate: Estimate, touched_benefit: Benefit, start: pd.Timestamp) -> Benefit:
+    """The impact estimate as a monthly series over the window.
+
+    Methods with monthly effects (ITS, DiD) are placed month by month; a total without months
+    (holdouts) is spread like the touched revenue, or evenly when nothing was touched.
+    """
+    months = touched_benefit.monthly.size
+    if not estimate.ok:
+        empty = np.zeros(months)
+        return Benefit(
+            "incremental", estimate.method, None, None, None, 0.0, empty, estimate.reason
+        )
+    monthly = np.zeros(months)
+    if estimate.monthly:
+        for label, effect in zip(estimate.months, estimate.monthly, strict=True):
+            i = month_index(pd.Timestamp(label + "-01"), start)
+            if 0 <= i < months:
+                monthly[i] += effect
+    else:
+        weights = touched_benefit.monthly.clip(min=0.0)
+        weights = weights / weights.sum() if weights.sum() > 0 else np.full(months, 1 / months)
+        monthly = (estimate.value or 0.0) * weights
+    return Benefit(
+        "incremental",
+        estimate.method,
+        estimate.value,
+        estimate.low,
+        estimate.high,
+        estimate.se or 0.0,
+        monthly,
+    )
+
+
+def productivity(active_users_by_month: Vector, settings: RoiSettings) -> Vector:
+    """Optional indirect benefit: hours saved × loaded hourly cost × active users, per month."""
+    rate = settings.hours_saved_per_user_month * settings.loaded_hourly_cost
+    out: Vector = active_users_by_month * rate
+    return out
