@@ -6,6 +6,7 @@ palette across the report: cost is always red-brown, revenue and benefit always 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -21,7 +22,8 @@ HEIGHT = 240
 
 
 def _spec(chart: alt.TopLevelMixin) -> Mapping[str, Any]:
-    spec: dict[str, Any] = chart.to_dict()
+    """The chart as plain JSON data (dates as ISO text), as vega-embed and vl-convert need."""
+    spec: dict[str, Any] = json.loads(json.dumps(chart.to_dict(), default=str))
     return spec
 
 
