@@ -1,0 +1,85 @@
+"""Targets: match each KPI result row with its goal from the ``targets`` table, and judge it.
+
+A target matches a row when its KPI and grain are the query's and its dimension is the row's
+only dimension (``dimension_value`` = the row's value) or, for a query without dimensions, empty.
+A query without a grain sums the targets of additive KPIs (counts, sums) of
+``KpiSettings.quota_grain`` that start inside the range; ratios have no target then.
+
+Attainment is value ÷ target when higher is better, target ÷ value when lower is. The status
+compares the attainment, paced for a running period of an additive KPI (expected so far =
+target × elapsed share of the period), with 1 (on track) and ``KpiSettings.at_risk_ratio``
+(at risk); below that the KPI is off track.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crmroi.metrics.context import QueryContext
+from crmroi.metrics.definitions import Direction, Registry
+
+ON_TRACK, AT_RISK, OFF_TRACK = "on track", "at risk", "off track"
+
+
+def _targets(ctx: QueryContext, kpis: list[str]) -> pd.DataFrame:
+    t = ctx.ws.table("targets")
+    t = t.filter(t.kpi.isin(kpis))
+    grain = ctx.grain.value if ctx.grain is not None else ctx.settings.quota_grain
+    t = t.filter(t.grain == grain)
+    df: pd.DataFrame = t.select(
+        "kpi", "period_start", "dimension", "dimension_value", "value"
+    ).execute()
+    df["dimension"] = df["dimension"].fillna("").astype(str)
+    return df
+
+
+def attach_targets(ctx: QueryContext, rows: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+    """Add target, attainment and status columns to the result rows."""
+    rows = rows.assign(target=np.nan)
+    dims = list(ctx.dimensions)
+    if len(dims) > 1 or rows.empty:
+        return _judge(ctx, rows, registry)
+    tg = _targets(ctx, sorted(set(rows["kpi"])))
+    if tg.empty:
+        return _judge(ctx, rows, registry)
+    tg = tg[tg["dimension"] == (dims[0] if dims else "")]
+    if ctx.grain is None:
+        additive = {m.id for m in registry if m.additive}
+        tg = tg[tg["kpi"].isin(additive)]
+        tg = tg[(tg["period_start"] >= ctx.lo) & (tg["period_start"] < ctx.hi)]
+        tg = tg.assign(period_start=pd.Timestamp(ctx.lo))
+    keys = ["kpi", "period_start"]
+    if dims:
+        tg = tg.assign(**{dims[0]: tg["dimension_value"].fillna("(none)").astype(str)})
+        keys.append(dims[0])
+    summed = tg.groupby(keys)["value"].sum().rename("_t").reset_index()
+    merged = rows.merge(summed, on=keys, how="left")
+    merged["target"] = merged["_t"]
+    return _judge(ctx, merged.drop(columns="_t"), registry)
+
+
+def _pace(ctx: QueryContext, starts: pd.Series, ends: pd.Series) -> pd.Series:
+    now = pd.Timestamp(ctx.now)
+    total = (ends - starts).dt.total_seconds()
+    done = (now - starts).dt.total_seconds()
+    share: pd.Series = (done / total).clip(lower=0.0, upper=1.0).where(total > 0, 1.0)
+    return share
+
+
+def _judge(ctx: QueryContext, rows: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+    lower = rows["kpi"].map(lambda k: registry.get(k).direction is Direction.lower)
+    additive = rows["kpi"].map(lambda k: registry.get(k).additive)
+    value, target = rows["value"].astype(float), rows["target"].astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        raw = np.where(lower, target / value, value / target)
+    attainment = pd.Series(raw, index=rows.index).replace([np.inf, -np.inf], np.nan)
+    starts = pd.to_datetime(rows["period_start"])
+    ends = pd.to_datetime(rows["period_end"]) + pd.Timedelta(days=1)
+    pace = _pace(ctx, starts, ends).where(additive & ~lower, 1.0)
+    paced = attainment / pace.where(pace > 0, np.nan)
+    status = pd.Series(None, index=rows.index, dtype=object)
+    status[paced.notna()] = OFF_TRACK
+    status[paced >= ctx.settings.at_risk_ratio] = AT_RISK
+    status[paced >= 1.0] = ON_TRACK
+    return rows.assign(attainment=attainment, status=status)
