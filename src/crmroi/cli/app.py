@@ -22,12 +22,15 @@ from crmroi.errors import CrmroiError
 COMMAND_MODULES: tuple[str, ...] = (
     "crmroi.cli.init",
     "crmroi.cli.imports",
+    "crmroi.cli.quarantine",
     "crmroi.cli.report",
     "crmroi.cli.demo",
     "crmroi.cli.roi",
     "crmroi.cli.kpis",
     "crmroi.cli.clv",
     "crmroi.cli.engagement",
+    "crmroi.cli.attribution",
+    "crmroi.cli.synth",
 )
 
 app = typer.Typer(

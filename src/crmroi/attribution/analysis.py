@@ -1,0 +1,217 @@
+"""Run attribution models on journeys and keep the answer in one frozen result.
+
+:func:`attribute` is the entry point the CLI, the ROI analysis and the report use: it builds the
+journeys from the workspace (``journeys.py``), runs every requested model, adds bootstrap
+intervals and keeps what is needed to explain each deal's credit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from crmroi.attribution import models as registry
+from crmroi.attribution.paths import BASELINE, Journeys
+from crmroi.errors import AnalysisError
+
+if TYPE_CHECKING:
+    from crmroi.workspace import Workspace
+
+F64 = NDArray[np.float64]
+
+TABLE_COLUMNS = ("key", "channel", "conversions", "revenue", "share", "share_low", "share_high")
+
+
+@dataclass(frozen=True, eq=False)
+class ModelResult:
+    """One model's allocation: per key then the baseline, with its interval and method."""
+
+    model: str
+    conversions: F64
+    revenue: F64
+    share: F64
+    share_low: F64
+    share_high: F64
+    interval_method: str
+
+
+@dataclass(frozen=True, eq=False)
+class AttributionResult:
+    """Credit per key (channel, campaign or workflow) for each model, with intervals.
+
+    ``share`` is the share of revenue (of conversions when there is no revenue); the last row
+    of every table is the ``(baseline)`` bucket: conversions no channel explains (journeys
+    without touches, and for ``data_driven`` the fitted no-touch conversion rate). Intervals
+    are bootstrap percentiles (2.5 %, 97.5 %) and cover sampling noise only: they do not cover
+    confounding or a wrong model, for which compare models with :meth:`model_spread`.
+    """
+
+    level: str
+    conversions_source: str
+    keys: tuple[str, ...]
+    names: tuple[str, ...]
+    results: Mapping[str, ModelResult]
+    bootstrap: int
+    lookback_days: int | None = None
+    notes: tuple[str, ...] = ()
+    """Caveats found in the data (an extrapolated baseline, negative credits …)."""
+    _journeys: Journeys | None = field(default=None, repr=False)
+    _stats: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        """The model ids, in the order asked."""
+        return tuple(self.results)
+
+    def _result(self, model: str) -> ModelResult:
+        try:
+            return self.results[model]
+        except KeyError:
+            raise AnalysisError(
+                f"model {model!r} was not run; run: {', '.join(self.results)}"
+            ) from None
+
+    def table(self, model: str | None = None) -> pd.DataFrame:
+        """Columns key, channel, conversions, revenue, share, share_low, share_high."""
+        res = self._result(model or self.models[0])
+        return pd.DataFrame(
+            {
+                "key": [*self.keys, BASELINE],
+                "channel": [*self.names, BASELINE],
+                "conversions": res.conversions,
+                "revenue": res.revenue,
+                "share": res.share,
+                "share_low": res.share_low,
+                "share_high": res.share_high,
+            },
+            columns=list(TABLE_COLUMNS),
+        )
+
+    def credits(self, model: str | None = None) -> pd.DataFrame:
+        """Per converted deal: deal_id, key, channel, fraction, credit (sums to the amount)."""
+        from crmroi.attribution.credits import deal_credits
+
+        model_id = model or self.models[0]
+        self._result(model_id)
+        if self._journeys is None:
+            raise AnalysisError("this result keeps no journeys: per-deal credits are unavailable")
+        return deal_credits(
+            self._journeys, registry.get(model_id), self._stats[model_id], self.keys, self.names
+        )
+
+    def model_spread(self) -> pd.DataFrame:
+        """Per key the lowest and highest share across the models run (model uncertainty)."""
+        shares = np.stack([r.share for r in self.results.values()])
+        return pd.DataFrame(
+            {
+                "key": [*self.keys, BASELINE],
+                "channel": [*self.names, BASELINE],
+                "share_min": shares.min(axis=0),
+                "share_max": shares.max(axis=0),
+            }
+        )
+
+
+def attribute_journeys(
+    journeys: Journeys,
+    *,
+    models: Sequence[str] = ("data_driven",),
+    bootstrap: int = 200,
+    seed: int = 0,
+    level: str = "channel",
+    conversions: str = "deals",
+    lookback_days: int | None = None,
+) -> AttributionResult:
+    """Run ``models`` on ready-made journeys (a path file, a simulated world, the workspace)."""
+    if not models:
+        raise AnalysisError("name at least one attribution model")
+    if bootstrap < 0:
+        raise AnalysisError("bootstrap replicates must be >= 0")
+    results: dict[str, ModelResult] = {}
+    stats: dict[str, Any] = {}
+    for index, model_id in enumerate(dict.fromkeys(models)):
+        model = registry.get(model_id)
+        prepared = model.prepare(journeys)
+        allocation = model.allocate(prepared)
+        share = allocation.shares()
+        low = high = np.full_like(share, np.nan)
+        if bootstrap:
+            rng = np.random.default_rng([seed, index])
+            replicates = model.replicate_shares(prepared, bootstrap, rng)
+            low, high = np.percentile(replicates, [2.5, 97.5], axis=0)
+        results[model_id] = ModelResult(
+            model_id,
+            allocation.conversions,
+            allocation.revenue,
+            share,
+            low,
+            high,
+            model.interval_method,
+        )
+        stats[model_id] = prepared
+    return AttributionResult(
+        level=level,
+        conversions_source=conversions,
+        keys=journeys.keys,
+        names=journeys.names,
+        results=results,
+        bootstrap=bootstrap,
+        lookback_days=lookback_days,
+        notes=_notes(journeys, results),
+        _journeys=journeys,
+        _stats=stats,
+    )
+
+
+def _notes(journeys: Journeys, results: Mapping[str, ModelResult]) -> tuple[str, ...]:
+    notes = []
+    untouched = float((journeys.conversions + journeys.nulls)[journeys.lengths == 0].sum())
+    if untouched == 0 and any(m in results for m in ("data_driven", "shapley_empirical")):
+        notes.append(
+            "no journey without touches: the (baseline) of the Shapley models is extrapolated "
+            "by the model, not observed"
+        )
+    for model_id, res in results.items():
+        negative = [n for n, share in zip(journeys.names, res.share, strict=False) if share < 0]
+        if negative:
+            notes.append(
+                f"{model_id}: negative credit for {', '.join(negative[:5])}"
+                f"{' …' if len(negative) > 5 else ''} (these journeys convert less often than "
+                "comparable ones without them; check for touches that follow the outcome)"
+            )
+    return tuple(notes)
+
+
+def attribute(
+    ws: Workspace,
+    *,
+    models: Sequence[str] = ("data_driven",),
+    level: str = "channel",
+    conversions: str = "deals",
+    lookback_days: int = 90,
+    bootstrap: int = 200,
+    seed: int = 0,
+) -> AttributionResult:
+    """Which channels, campaigns or workflows brought in the revenue, per model.
+
+    ``level``: channel, campaign or workflow. ``conversions``: ``deals`` (won deals; lost and
+    open deals and leads without deals are the non-converting journeys) or ``orders``.
+    Touches older than ``lookback_days`` before the conversion, or after it, are dropped.
+    """
+    from crmroi.attribution.journeys import build_journeys
+
+    journeys = build_journeys(ws, level=level, conversions=conversions, lookback_days=lookback_days)
+    return attribute_journeys(
+        journeys,
+        models=models,
+        bootstrap=bootstrap,
+        seed=seed,
+        level=level,
+        conversions=conversions,
+        lookback_days=lookback_days,
+    )

@@ -1,0 +1,287 @@
+"""Build journeys from the workspace: every touch before every conversion opportunity.
+
+Touches are the union of ``touchpoints``, ``workflow_enrollments`` (channel ``crm_workflow``;
+holdout members were not touched and are skipped) and GA4 ``web_sessions`` linked to a contact
+(channel from the session's channel group, else ``source/medium``; its ``campaign`` name
+resolves to ``campaigns.campaign_id``). A touch without an account inherits its contact's.
+
+Journeys, for ``conversions="deals"``: one per deal, converting when won; lost and open deals and
+leads without any deal are the non-converting journeys. B2B deals are account-level: every touch
+on any contact of the deal's account counts; a deal without an account uses its contact. A
+journey ends at its close (won or lost) or, when open, at the end of the data; touches after the
+end or more than ``lookback_days`` before it are dropped. For ``conversions="orders"`` one journey
+per order with a positive amount, plus one non-converting journey per contact without orders.
+
+The engine does all joins and filters and returns compact columns (journey index, position order,
+key code, days before the end, milestone flags); the keys (channels, campaigns or workflows) are
+dictionary-encoded in the engine, so no path string is ever built.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+
+from crmroi.attribution.paths import Journeys, direct_codes
+from crmroi.errors import AnalysisError
+
+if TYPE_CHECKING:
+    from crmroi.workspace import Workspace
+
+LEVELS = ("channel", "campaign", "workflow")
+CONVERSIONS = ("deals", "orders")
+WORKFLOW_CHANNEL = "crm_workflow"
+NO_KEY = "(none)"
+_DAY = 86_400.0
+
+
+def touches(ws: Workspace) -> ir.Table:
+    """All touches: contact_id, account_id, occurred_at, channel, campaign_id, workflow_id."""
+    contacts = ws.table("contacts").select(
+        c_contact=ws.table("contacts").contact_id, c_account=ws.table("contacts").account_id
+    )
+    tp = ws.table("touchpoints")
+    campaigns = ws.table("campaigns")
+    tp = tp.left_join(
+        campaigns.select(k_id=campaigns.campaign_id, k_channel=campaigns.channel),
+        tp.campaign_id == campaigns.campaign_id,
+    )
+    from_tp = tp.select(
+        contact_id=tp.contact_id,
+        account_id=tp.account_id,
+        occurred_at=tp.occurred_at,
+        channel=ibis.coalesce(tp.channel, tp.k_channel, ibis.literal("(unknown)")),
+        campaign_id=tp.campaign_id,
+        workflow_id=tp.workflow_id,
+    )
+    we = ws.table("workflow_enrollments")
+    from_wf = we.filter(ibis.coalesce(we.holdout, False) == False).select(  # noqa: E712
+        contact_id=we.contact_id,
+        account_id=ibis.null("string"),
+        occurred_at=we.enrolled_at,
+        channel=ibis.literal(WORKFLOW_CHANNEL),
+        campaign_id=ibis.null("string"),
+        workflow_id=we.workflow_id,
+    )
+    ses = ws.table("web_sessions").filter(lambda t: t.contact_id.notnull())
+    names = campaigns.select(n_id=campaigns.campaign_id, n_name=campaigns.name)
+    ses = ses.left_join(names, ses.campaign == names.n_name)
+    source_medium = ibis.coalesce(ses.source, ibis.literal("(none)")).concat(
+        "/", ibis.coalesce(ses.medium, ibis.literal("(none)"))
+    )
+    from_web = ses.select(
+        contact_id=ses.contact_id,
+        account_id=ibis.null("string"),
+        occurred_at=ses.started_at,
+        channel=ibis.coalesce(ses.channel, source_medium),
+        campaign_id=ses.n_id,
+        workflow_id=ibis.null("string"),
+    )
+    everything = ibis.union(from_tp, from_wf, from_web, distinct=False)
+    joined = everything.left_join(contacts, everything.contact_id == contacts.c_contact)
+    return joined.select(
+        contact_id=joined.contact_id,
+        account_id=ibis.coalesce(joined.account_id, joined.c_account),
+        occurred_at=joined.occurred_at,
+        channel=joined.channel,
+        campaign_id=joined.campaign_id,
+        workflow_id=joined.workflow_id,
+    )
+
+
+def _data_end(ws: Workspace) -> object:
+    """The latest timestamp in deals, touches, sessions and orders: where open journeys end."""
+    columns = [
+        ("deals", "closed_at"),
+        ("deals", "created_at"),
+        ("touchpoints", "occurred_at"),
+        ("web_sessions", "started_at"),
+        ("workflow_enrollments", "enrolled_at"),
+        ("orders", "occurred_at"),
+    ]
+    found = [ws.table(name)[column].max().execute() for name, column in columns]
+    found = [value for value in found if value is not None and value == value]
+    return max(found) if found else None
+
+
+def conversion_journeys(ws: Workspace, conversions: str, end: ir.TimestampValue) -> ir.Table:
+    """One row per journey: journey_id, account_id, contact_id, converted, amount, milestones."""
+    contacts = ws.table("contacts")
+    ts = ws.table("deals").created_at.type()
+    end = end.cast(ts)
+    if conversions == "deals":
+        d = ws.table("deals")
+        lead = contacts.select(l_contact=contacts.contact_id, lead_at=contacts.created_at)
+        d = d.left_join(lead, d.contact_id == lead.l_contact)
+        closed = d.status.isin(["won", "lost"]) & d.closed_at.notnull()
+        rows = d.select(
+            journey_id=d.deal_id,
+            account_id=d.account_id,
+            contact_id=d.contact_id,
+            converted=d.status == "won",
+            amount=ibis.coalesce(d.amount, 0.0),
+            end_at=ibis.ifelse(closed, d.closed_at.cast(ts), end),
+            lead_at=d.lead_at.cast(ts),
+            opp_at=d.created_at.cast(ts),
+        )
+        has_deal = ws.table("deals").select(x=ws.table("deals").contact_id)
+        by_account = ws.table("deals").select(y=ws.table("deals").account_id)
+    else:
+        o = ws.table("orders")
+        o = o.filter(
+            (o.amount > 0) & ibis.coalesce(o.kind, "order").isin(["order", "subscription"])
+        )
+        rows = o.select(
+            journey_id=o.order_id,
+            account_id=o.account_id,
+            contact_id=o.contact_id,
+            converted=ibis.literal(True),
+            amount=o.amount,
+            end_at=o.occurred_at.cast(ts),
+            lead_at=ibis.null(ts),
+            opp_at=ibis.null(ts),
+        )
+        has_deal = ws.table("orders").select(x=ws.table("orders").contact_id)
+        by_account = ws.table("orders").select(y=ws.table("orders").account_id)
+    # NOT IN over a column holding NULL is never true: drop the NULLs first
+    leads = contacts.filter(~contacts.contact_id.isin(has_deal.filter(has_deal.x.notnull()).x))
+    leads = leads.filter(
+        leads.account_id.isnull()
+        | ~leads.account_id.isin(by_account.filter(by_account.y.notnull()).y)
+    )
+    lead_rows = leads.select(
+        journey_id=ibis.literal("lead:").concat(leads.contact_id),
+        account_id=ibis.null("string"),
+        contact_id=leads.contact_id,
+        converted=ibis.literal(False),
+        amount=ibis.literal(0.0),
+        end_at=end,
+        lead_at=leads.created_at.cast(ts),
+        opp_at=ibis.null(ts),
+    )
+    return ibis.union(rows, lead_rows, distinct=False)
+
+
+def build_journeys(
+    ws: Workspace,
+    *,
+    level: str = "channel",
+    conversions: str = "deals",
+    lookback_days: int = 90,
+) -> Journeys:
+    """Reduce the workspace to compact journey arrays for the attribution models."""
+    if level not in LEVELS:
+        raise AnalysisError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
+    if conversions not in CONVERSIONS:
+        raise AnalysisError(f"conversions must be deals or orders, not {conversions!r}")
+    if lookback_days <= 0:
+        raise AnalysisError("lookback_days must be a positive number of days")
+    end = _data_end(ws)
+    if end is None:
+        raise AnalysisError("the workspace holds no deals or touches to attribute")
+    end_lit = ibis.literal(end).cast("timestamp")
+    journeys = conversion_journeys(ws, conversions, end_lit)
+    journeys = journeys.mutate(jidx=ibis.row_number().over(order_by=journeys.journey_id))
+    meta = journeys.select("jidx", "journey_id", "converted", "amount").order_by("jidx")
+    meta_df = meta.to_pyarrow()
+    t = touches(ws)
+    t = t.mutate(key=_key(t, level))
+    matched = _match(journeys, t)
+    seconds = matched.end_at.epoch_seconds() - matched.occurred_at.epoch_seconds()
+    matched = matched.mutate(days=seconds.cast("float64") / _DAY)
+    matched = matched.filter((matched.days >= 0) & (matched.days <= lookback_days))
+    dictionary = _dictionary(ws, matched, level)
+    coded = matched.inner_join(dictionary, matched.key == dictionary.d_key)
+    coded = coded.select(
+        jidx=coded.jidx,
+        occurred_at=coded.occurred_at,
+        code=coded.code,
+        days=coded.days,
+        before_lead=ibis.coalesce(coded.occurred_at <= coded.lead_at, False),
+        before_opp=ibis.coalesce(coded.occurred_at <= coded.opp_at, False),
+    ).order_by(["jidx", "occurred_at", "code"])
+    arrays = coded.to_pyarrow()
+    dict_df = dictionary.order_by("code").to_pyarrow()
+    return _assemble(meta_df, arrays, dict_df)
+
+
+def _key(t: ir.Table, level: str) -> ir.StringValue:
+    if level == "channel":
+        # "Paid Search" (GA4 channel group) and "paid_search" (CRM) are one channel
+        return t.channel.strip().lower().re_replace(r"[\s\-]+", "_")
+    column = t.campaign_id if level == "campaign" else t.workflow_id
+    return ibis.coalesce(column, ibis.literal(NO_KEY))
+
+
+def _match(journeys: ir.Table, t: ir.Table) -> ir.Table:
+    """Touches of each journey: by account where the journey has one, else by contact."""
+    cols = ["jidx", "end_at", "lead_at", "opp_at"]
+    by_account = journeys.filter(journeys.account_id.notnull())
+    by_contact = journeys.filter(journeys.account_id.isnull() & journeys.contact_id.notnull())
+    a = by_account.inner_join(t, by_account.account_id == t.account_id)
+    c = by_contact.inner_join(t, by_contact.contact_id == t.contact_id)
+    select = [*cols, "occurred_at", "key"]
+    return ibis.union(a.select(*select), c.select(*select), distinct=False)
+
+
+def _dictionary(ws: Workspace, matched: ir.Table, level: str) -> ir.Table:
+    """Distinct keys with an integer code (sorted by key) and a display name."""
+    keys = matched.select(d_key=matched.key).distinct()
+    if level == "campaign":
+        c = ws.table("campaigns")
+        names = c.select(n_key=c.campaign_id, n_name=c.name)
+    elif level == "workflow":
+        w = ws.table("workflows")
+        names = w.select(n_key=w.workflow_id, n_name=w.name)
+    else:
+        names = None
+    if names is not None:
+        keys = keys.left_join(names, keys.d_key == names.n_key)
+        keys = keys.select(
+            d_key=keys.d_key,
+            d_name=ibis.coalesce(
+                keys.n_name,
+                ibis.ifelse(keys.d_key == NO_KEY, f"(no {level})", keys.d_key),
+            ),
+        )
+    else:
+        keys = keys.mutate(d_name=keys.d_key)
+    return keys.mutate(code=(ibis.row_number().over(order_by=keys.d_key)).cast("int32"))
+
+
+def _assemble(meta: object, arrays: object, dictionary: object) -> Journeys:
+    import pyarrow as pa
+
+    assert isinstance(meta, pa.Table)
+    assert isinstance(arrays, pa.Table)
+    assert isinstance(dictionary, pa.Table)
+    n = meta.num_rows
+    jidx = arrays.column("jidx").to_numpy().astype(np.int64)
+    lengths = np.bincount(jidx, minlength=n)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    converted = meta.column("converted").to_numpy(zero_copy_only=False).astype(bool)
+    amount = meta.column("amount").to_numpy(zero_copy_only=False).astype(np.float64)
+    before_lead = arrays.column("before_lead").to_numpy(zero_copy_only=False).astype(np.int64)
+    before_opp = arrays.column("before_opp").to_numpy(zero_copy_only=False).astype(np.int64)
+    lead_pos = np.bincount(jidx, weights=before_lead, minlength=n).astype(np.int32) - 1
+    opp_pos = np.bincount(jidx, weights=before_opp, minlength=n).astype(np.int32) - 1
+    keys = tuple(str(k) for k in dictionary.column("d_key").to_pylist())
+    names = tuple(str(k) for k in dictionary.column("d_name").to_pylist())
+    return Journeys(
+        keys=keys,
+        names=names,
+        offsets=offsets,
+        codes=arrays.column("code").to_numpy().astype(np.int32),
+        conversions=converted.astype(np.float64),
+        nulls=(~converted).astype(np.float64),
+        value=np.where(converted, amount, 0.0),
+        days=arrays.column("days").to_numpy(zero_copy_only=False).astype(np.float32),
+        lead_pos=lead_pos,
+        opp_pos=opp_pos,
+        journey_ids=np.asarray(meta.column("journey_id").to_pylist(), dtype=object),
+        direct=direct_codes(names),
+    )

@@ -1,0 +1,218 @@
+"""Journeys as compact arrays: the one input every attribution model reads.
+
+A journey is the ordered list of touches before one conversion opportunity (a deal, an order, a
+lead that never converted). The engine reduces the workspace to these arrays (see
+``journeys.py``); the aggregated path file (``path;total_conversions;total_conversion_value;
+total_null``) and the validation worlds produce them too. Channels, campaigns and workflows are
+dictionary-encoded integers (``codes``); no model ever builds or splits a path string.
+
+Layout (CSR, like a sparse matrix): the touches of journey ``j`` are
+``codes[offsets[j]:offsets[j + 1]]``, oldest first. ``conversions`` and ``nulls`` count how many
+journeys of that shape converted and did not (1/0 for one journey, any count for an aggregated
+path); ``value`` is the revenue of its conversions.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from crmroi.errors import InputError
+
+BASELINE = "(baseline)"
+"""Name of the bucket holding conversions no channel caused (or no touch explains)."""
+
+DIRECT_NAMES = frozenset({"direct", "(direct)", "direct traffic", "direct_traffic", "(none)"})
+"""Channel names ``last_non_direct`` skips (compared in lower case)."""
+
+I64 = NDArray[np.int64]
+F64 = NDArray[np.float64]
+
+
+@dataclass(frozen=True, eq=False)
+class Journeys:
+    """Touch sequences of many journeys, with their outcomes, as flat NumPy arrays.
+
+    ``days`` is the time from each touch to the journey's end (conversion, loss or data end) in
+    days, NaN where unknown (the path file has no times: time-decay then counts one day per
+    step). ``lead_pos``/``opp_pos`` are the positions within the journey of the touches at lead
+    and opportunity creation (-1: unknown), used by ``w_shaped`` and ``full_path``.
+    """
+
+    keys: tuple[str, ...]
+    names: tuple[str, ...]
+    offsets: I64
+    codes: NDArray[np.int32]
+    conversions: F64
+    nulls: F64
+    value: F64
+    days: NDArray[np.float32] | None = None
+    lead_pos: NDArray[np.int32] | None = None
+    opp_pos: NDArray[np.int32] | None = None
+    journey_ids: NDArray[np.object_] | None = None
+    direct: frozenset[int] = field(default=frozenset())
+
+    def __post_init__(self) -> None:
+        if self.offsets.shape[0] != self.conversions.shape[0] + 1:
+            raise ValueError("offsets must have one entry more than journeys")
+        if int(self.offsets[-1]) != self.codes.shape[0]:
+            raise ValueError("offsets[-1] must equal the number of touches")
+        if len(self.keys) != len(self.names):
+            raise ValueError("keys and names must have the same length")
+
+    @property
+    def n_journeys(self) -> int:
+        """Number of journeys (rows)."""
+        return int(self.conversions.shape[0])
+
+    @property
+    def n_keys(self) -> int:
+        """Number of distinct channels / campaigns / workflows."""
+        return len(self.keys)
+
+    @cached_property
+    def lengths(self) -> I64:
+        """Touches per journey."""
+        return np.diff(self.offsets)
+
+    @cached_property
+    def _touch_journey(self) -> NDArray[np.int32]:
+        return np.repeat(np.arange(self.n_journeys, dtype=np.int32), self.lengths)
+
+    @cached_property
+    def _touch_position(self) -> NDArray[np.int32]:
+        starts = np.repeat(self.offsets[:-1], self.lengths)
+        return (np.arange(self.codes.shape[0], dtype=np.int64) - starts).astype(np.int32)
+
+    @cached_property
+    def _touch_length(self) -> NDArray[np.int32]:
+        return np.repeat(self.lengths, self.lengths).astype(np.int32)
+
+    def touch_length(self) -> NDArray[np.int32]:
+        """Length of the journey of every touch (computed once, read-only)."""
+        return self._touch_length
+
+    def touch_journey(self) -> NDArray[np.int32]:
+        """Journey index of every touch (computed once, read-only)."""
+        return self._touch_journey
+
+    def touch_position(self) -> NDArray[np.int32]:
+        """Position of every touch within its journey, 0 = first (computed once, read-only)."""
+        return self._touch_position
+
+    @cached_property
+    def converting(self) -> tuple[Journeys, I64]:
+        """The journeys with at least one conversion, and their indices in ``self``.
+
+        Rule-based models only ever read converted journeys, typically a small minority.
+        """
+        index = np.flatnonzero(self.conversions > 0)
+        if index.shape[0] == self.n_journeys:
+            return self, index
+        keep = np.repeat(self.conversions > 0, self.lengths)
+        lengths = self.lengths[index]
+        offsets = np.zeros(index.shape[0] + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        sub = Journeys(
+            keys=self.keys,
+            names=self.names,
+            offsets=offsets,
+            codes=self.codes[keep],
+            conversions=self.conversions[index],
+            nulls=self.nulls[index],
+            value=self.value[index],
+            days=None if self.days is None else self.days[keep],
+            lead_pos=None if self.lead_pos is None else self.lead_pos[index],
+            opp_pos=None if self.opp_pos is None else self.opp_pos[index],
+            journey_ids=None,
+            direct=self.direct,
+        )
+        return sub, index
+
+
+def direct_codes(names: tuple[str, ...]) -> frozenset[int]:
+    """Codes of the channels that count as direct traffic."""
+    return frozenset(i for i, n in enumerate(names) if n.strip().lower() in DIRECT_NAMES)
+
+
+def from_sequences(
+    sequences: list[list[str]],
+    conversions: list[float] | F64,
+    nulls: list[float] | F64,
+    value: list[float] | F64,
+) -> Journeys:
+    """Build journeys from lists of channel names (small inputs: tests and files)."""
+    names = sorted({c for seq in sequences for c in seq})
+    index = {n: i for i, n in enumerate(names)}
+    lengths = np.fromiter((len(s) for s in sequences), dtype=np.int64, count=len(sequences))
+    offsets = np.zeros(len(sequences) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    codes = np.fromiter(
+        (index[c] for seq in sequences for c in seq), dtype=np.int32, count=int(offsets[-1])
+    )
+    keys = tuple(names)
+    return Journeys(
+        keys=keys,
+        names=keys,
+        offsets=offsets,
+        codes=codes,
+        conversions=np.asarray(conversions, dtype=np.float64),
+        nulls=np.asarray(nulls, dtype=np.float64),
+        value=np.asarray(value, dtype=np.float64),
+        direct=direct_codes(keys),
+    )
+
+
+def read_paths(path: str | Path, *, separator: str = ">") -> Journeys:
+    """Read the aggregated path file ``path;total_conversions;total_conversion_value;total_null``.
+
+    The de-facto standard of ChannelAttribution and its R/Python siblings: one row per distinct
+    path (``a > b > c``), with the conversions, their value and the non-converting journeys of
+    that path. ``total_conversion_value`` and ``total_null`` are optional columns.
+    """
+    file = str(path)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.DictReader(handle, delimiter=";"))
+    except OSError as exc:
+        raise InputError(f"cannot read path file: {exc.strerror}", file=file) from exc
+    if not rows or "path" not in rows[0] or "total_conversions" not in rows[0]:
+        raise InputError(
+            "expected a ';'-separated header with path;total_conversions"
+            "[;total_conversion_value][;total_null]",
+            file=file,
+        )
+    sequences: list[list[str]] = []
+    numbers: list[tuple[float, float, float]] = []
+    for number, row in enumerate(rows, start=1):
+        steps = [s.strip() for s in (row["path"] or "").split(separator) if s.strip()]
+        sequences.append(steps)
+        numbers.append(
+            (
+                _number(row, "total_conversions", file, number),
+                _number(row, "total_conversion_value", file, number),
+                _number(row, "total_null", file, number),
+            )
+        )
+    table = np.asarray(numbers, dtype=np.float64).reshape(-1, 3)
+    return from_sequences(sequences, table[:, 0], table[:, 2], table[:, 1])
+
+
+def _number(row: dict[str, str], column: str, file: str, number: int) -> float:
+    raw = (row.get(column) or "").strip()
+    if not raw:
+        return 0.0
+    try:
+        result = float(raw)
+    except ValueError:
+        raise InputError(f"{raw!r} is not a number", file=file, row=number, column=column) from None
+    if result < 0 or not np.isfinite(result):
+        raise InputError(
+            f"{raw!r} must be a finite count >= 0", file=file, row=number, column=column
+        )
+    return result

@@ -1,0 +1,126 @@
+"""`crmroi attribution`: which channels, campaigns and workflows brought in the revenue."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+
+from crmroi.attribution import (
+    AttributionResult,
+    attribute,
+    attribute_journeys,
+    campaign_influence,
+    read_paths,
+)
+from crmroi.cli.context import workspace
+from crmroi.cli.output import OutputFormat, console, emit, print_json
+
+ROW_FIELDS = ("channel", "conversions", "revenue", "share", "share_low", "share_high")
+
+
+class Level(StrEnum):
+    """--level choices."""
+
+    channel = "channel"
+    campaign = "campaign"
+    workflow = "workflow"
+
+
+class Conversions(StrEnum):
+    """--conversions choices."""
+
+    deals = "deals"
+    orders = "orders"
+
+
+def _rows(result: AttributionResult, model: str) -> list[dict[str, Any]]:
+    table = result.table(model)
+    return [{f: row[f] for f in ROW_FIELDS} for row in table.to_dict(orient="records")]
+
+
+def render(result: AttributionResult, fmt: OutputFormat) -> None:
+    """Print every model's table in the chosen format."""
+    if fmt is OutputFormat.json:
+        payload: dict[str, Any] = {"models": {m: _rows(result, m) for m in result.models}}
+        if result.notes:
+            payload["notes"] = list(result.notes)
+        print_json(payload)
+        return
+    if fmt is OutputFormat.csv:
+        emit([{"model": m, **r} for m in result.models for r in _rows(result, m)], fmt)
+        return
+    for model in result.models:
+        emit(_rows(result, model), fmt, title=f"{model} ({result.level})")
+    if result.bootstrap:
+        console.print(
+            f"intervals: 95 % bootstrap, {result.bootstrap} replicates, sampling noise only"
+        )
+    for note in result.notes:
+        console.print(f"note: {note}", highlight=False)
+
+
+def attribution(
+    ctx: typer.Context,
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", "-m", help="Model id (repeatable); default data_driven."),
+    ] = None,
+    level: Annotated[Level, typer.Option("--level", help="channel, campaign or workflow.")] = (
+        Level.channel
+    ),
+    conversions: Annotated[
+        Conversions, typer.Option("--conversions", help="deals (won) or orders.")
+    ] = Conversions.deals,
+    lookback_days: Annotated[
+        int, typer.Option("--lookback-days", min=1, help="Touches up to N days before.")
+    ] = 90,
+    bootstrap: Annotated[
+        int, typer.Option("--bootstrap", min=0, help="Bootstrap replicates (0: none).")
+    ] = 200,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the bootstrap.")] = 0,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="table, json or csv.")] = (
+        OutputFormat.table
+    ),
+    credits_csv: Annotated[
+        Path | None,
+        typer.Option("--credits-csv", help="Write per-deal credits as CampaignInfluence CSV."),
+    ] = None,
+    paths: Annotated[
+        Path | None,
+        typer.Option(
+            "--paths",
+            help="Aggregated path file (path;total_conversions;total_conversion_value;"
+            "total_null) instead of the workspace.",
+        ),
+    ] = None,
+) -> None:
+    """Credit revenue to channels, campaigns or workflows, with bootstrap intervals."""
+    models = tuple(model or ("data_driven",))
+    if paths is not None:
+        result = attribute_journeys(
+            read_paths(paths), models=models, bootstrap=bootstrap, seed=seed
+        )
+    else:
+        with workspace(ctx) as ws:
+            result = attribute(
+                ws,
+                models=models,
+                level=level.value,
+                conversions=conversions.value,
+                lookback_days=lookback_days,
+                bootstrap=bootstrap,
+                seed=seed,
+            )
+    render(result, fmt)
+    if credits_csv is not None:
+        frames = [campaign_influence(result.credits(m), m) for m in result.models]
+        pd.concat(frames, ignore_index=True).to_csv(credits_csv, index=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `attribution` to the app."""
+    app.command("attribution")(attribution)
