@@ -57,6 +57,8 @@ class ReportContext:
 
 SectionBuilder = Callable[[ReportContext], Section | None]
 SECTIONS: dict[str, SectionBuilder] = {}
+BUILTIN_ORDER = ("overview", "sales", "impact", "customers", "costs")
+"""Report order of the built-in sections: the answer first, then why, then what it costs."""
 
 
 def register_section(section_id: str) -> Callable[[SectionBuilder], SectionBuilder]:
@@ -70,9 +72,7 @@ def register_section(section_id: str) -> Callable[[SectionBuilder], SectionBuild
 
 
 def _load_builtin_sections() -> None:
-    # import order is report order
-    from crmroi.report.sections import overview, sales  # noqa: F401, I001  (registers)
-    from crmroi.report.sections import customers, costs  # noqa: F401  (registers)
+    from crmroi.report.sections import costs, customers, impact, overview, sales  # noqa: F401
 
 
 def _period(ws: Workspace) -> tuple[date | None, date | None]:
@@ -108,7 +108,8 @@ def build_report(
     config = config or Config()
     lang = lang or config.company.lang
     ctx = ReportContext(ws=ws, config=config, lang=lang)
-    wanted = list(sections) if sections is not None else list(SECTIONS)
+    extra = [name for name in SECTIONS if name not in BUILTIN_ORDER]
+    wanted = list(sections) if sections is not None else [*BUILTIN_ORDER, *extra]
     built = tuple(s for name in wanted if (s := _build_section(ctx, name)) is not None)
     start, end = _period(ws)
     return Report(

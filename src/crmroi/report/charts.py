@@ -153,3 +153,34 @@ def heatmap(
     )
     rows = frame[y].nunique()
     return _spec(alt.layer(cells, labels).properties(width=WIDTH, height=max(80, 18 * rows)))
+
+
+def grouped_bars(
+    frame: pd.DataFrame,
+    *,
+    category: str,
+    value: str,
+    group: str,
+    value_title: str,
+    colors: Mapping[str, str],
+    value_format: str = ".0%",
+) -> Mapping[str, Any]:
+    """Horizontal bars by category, one per group side by side (e.g. two attribution models)."""
+    chart = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{category}:N", title=None, sort="-x"),
+            yOffset=alt.YOffset(f"{group}:N"),
+            x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=value_format)),
+            color=alt.Color(
+                f"{group}:N",
+                title=None,
+                scale=alt.Scale(domain=list(colors), range=list(colors.values())),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[f"{category}:N", f"{group}:N", alt.Tooltip(f"{value}:Q", format=value_format)],
+        )
+        .properties(width=WIDTH - 140, height=max(80, 30 * frame[category].nunique()))
+    )
+    return _spec(chart)

@@ -1,0 +1,157 @@
+"""Which channels, campaigns and workflows brought the revenue, and which pay for themselves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from crmroi.report.build import ReportContext, register_section
+from crmroi.report.charts import BENEFIT, NEUTRAL, grouped_bars
+from crmroi.report.model import Chart, DataTable, Section, Unit
+
+MODELS = ("data_driven", "last_touch")
+TOP_CAMPAIGNS = 12
+
+
+def _channel_chart(ctx: ReportContext) -> Chart | None:
+    from crmroi.attribution import attribute
+
+    result = attribute(ctx.ws, models=MODELS, level="channel", bootstrap=100)
+    frames = []
+    names = {
+        "data_driven": ctx.text("data-driven (incremental)", "datengetrieben (inkrementell)"),
+        "last_touch": ctx.text("last touch", "letzter Kontakt"),
+    }
+    for model in MODELS:
+        table = result.table(model)
+        frames.append(
+            pd.DataFrame(
+                {"channel": table["channel"], "share": table["share"], "model": names[model]}
+            )
+        )
+    frame = pd.concat(frames, ignore_index=True)
+    if frame.empty:
+        return None
+    return Chart(
+        id="channel-shares",
+        title=ctx.text("Share of won revenue by channel", "Anteil am gewonnenen Umsatz nach Kanal"),
+        spec=grouped_bars(
+            frame,
+            category="channel",
+            value="share",
+            group="model",
+            value_title=ctx.text("share of revenue", "Umsatzanteil"),
+            colors={names["data_driven"]: BENEFIT, names["last_touch"]: NEUTRAL},
+        ),
+        caption=ctx.text(
+            "The data-driven model credits a channel only with the conversions it added (Shapley "
+            "values of a fitted conversion model); revenue that would have come anyway is the "
+            "(baseline). Last touch, as most CRMs report it, gives every deal to its final touch.",
+            "Das datengetriebene Modell rechnet einem Kanal nur die zusätzlichen Abschlüsse zu "
+            "(Shapley-Werte eines Konversionsmodells); Umsatz, der ohnehin gekommen wäre, ist die "
+            "(Basis). 'Letzter Kontakt', wie die meisten CRMs, gibt jeden Deal dem letzten "
+            "Kontakt.",
+        ),
+    )
+
+
+def _workflow_table(ctx: ReportContext, rows: list[dict[str, Any]]) -> DataTable | None:
+    if not rows:
+        return None
+    return DataTable(
+        id="workflows",
+        title=ctx.text("Workflows against their holdout groups", "Workflows gegen Kontrollgruppen"),
+        columns=(
+            ctx.text("workflow", "Workflow"),
+            ctx.text("enrolled", "eingeschrieben"),
+            ctx.text("holdout", "Kontrollgruppe"),
+            ctx.text("conversion lift", "Konversionsplus"),
+            ctx.text("added revenue", "Zusatzumsatz"),
+            ctx.text("low (95 %)", "unten (95 %)"),
+            ctx.text("high (95 %)", "oben (95 %)"),
+            ctx.text("cost", "Kosten"),
+            "ROI",
+        ),
+        rows=tuple(
+            (
+                r["name"],
+                r["enrolled"],
+                r["holdout"],
+                r["conversion_lift"],
+                r["incremental_revenue"],
+                r.get("incremental_low"),
+                r.get("incremental_high"),
+                r["cost"],
+                r["roi_pct"],
+            )
+            for r in rows
+        ),
+        units=(
+            Unit.text,
+            Unit.integer,
+            Unit.integer,
+            Unit.ratio,
+            Unit.currency,
+            Unit.currency,
+            Unit.percent,
+        ),
+        caption=ctx.text(
+            "Conversion lift = conversion of enrolled contacts − conversion of the holdout group; "
+            "added revenue = lift × enrolled × revenue per conversion.",
+            "Konversionsplus = Konversion der Eingeschriebenen − Konversion der Kontrollgruppe; "
+            "Zusatzumsatz = Plus × Eingeschriebene × Umsatz je Konversion.",
+        ),
+    )
+
+
+def _campaign_table(ctx: ReportContext, rows: list[dict[str, Any]]) -> DataTable | None:
+    ranked = sorted(
+        (r for r in rows if r.get("roi_pct") is not None), key=lambda r: -float(r["roi_pct"])
+    )[:TOP_CAMPAIGNS]
+    if not ranked:
+        return None
+    return DataTable(
+        id="campaigns",
+        title=ctx.text("Campaigns by ROI", "Kampagnen nach ROI"),
+        columns=(
+            ctx.text("campaign", "Kampagne"),
+            ctx.text("cost", "Kosten"),
+            ctx.text("attributed revenue", "zugeordneter Umsatz"),
+            "ROI",
+        ),
+        rows=tuple((r["name"], r["cost"], r["revenue"], r["roi_pct"]) for r in ranked),
+        units=(Unit.text, Unit.currency, Unit.currency, Unit.percent),
+        caption=ctx.text(
+            "ROI = (attributed revenue − campaign cost) ÷ campaign cost × 100; each campaign's "
+            "cost is counted once, however many deals it touched.",
+            "ROI = (zugeordneter Umsatz − Kampagnenkosten) ÷ Kampagnenkosten × 100; die Kosten "
+            "zählen einmal je Kampagne, gleich wie viele Deals sie berührt hat.",
+        ),
+    )
+
+
+@register_section("impact")
+def impact(ctx: ReportContext) -> Section | None:
+    """Channel shares (data-driven vs last touch), workflow holdouts, campaign ROI."""
+    if ctx.ws.count("touchpoints") == 0 and ctx.ws.count("workflow_enrollments") == 0:
+        return None
+    data = ctx.roi.to_dict()
+    chart = _channel_chart(ctx) if ctx.ws.count("touchpoints") else None
+    tables = tuple(
+        t
+        for t in (_workflow_table(ctx, data["workflows"]), _campaign_table(ctx, data["campaigns"]))
+        if t is not None
+    )
+    return Section(
+        id="impact",
+        title=ctx.text("What brought the revenue", "Was den Umsatz gebracht hat"),
+        summary=ctx.text(
+            "Attribution splits each won deal over the touches before it; holdout groups show "
+            "what a workflow added over doing nothing.",
+            "Attribution verteilt jeden gewonnenen Deal auf die Kontakte davor; Kontrollgruppen "
+            "zeigen, was ein Workflow gegenüber Nichtstun gebracht hat.",
+        ),
+        charts=(chart,) if chart else (),
+        tables=tables,
+    )
