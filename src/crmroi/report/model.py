@@ -66,6 +66,11 @@ class DataTable:
     units: tuple[Unit, ...]
     caption: str = ""
 
+    def __post_init__(self) -> None:
+        widths = {len(self.columns), len(self.units), *(len(row) for row in self.rows)}
+        if len(widths) != 1:
+            raise ValueError(f"table {self.id!r}: columns, units and rows differ in width")
+
 
 @dataclass(frozen=True)
 class Section:

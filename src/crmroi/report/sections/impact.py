@@ -94,13 +94,17 @@ def _workflow_table(ctx: ReportContext, rows: list[dict[str, Any]]) -> DataTable
             Unit.ratio,
             Unit.currency,
             Unit.currency,
+            Unit.currency,
+            Unit.currency,
             Unit.percent,
         ),
         caption=ctx.text(
             "Conversion lift = conversion of enrolled contacts − conversion of the holdout group; "
-            "added revenue = lift × enrolled × revenue per conversion.",
+            "added revenue = (revenue per enrolled contact − per holdout contact) × enrolled, "
+            "with its 95 % interval (Welch). Small holdout groups give wide intervals.",
             "Konversionsplus = Konversion der Eingeschriebenen − Konversion der Kontrollgruppe; "
-            "Zusatzumsatz = Plus × Eingeschriebene × Umsatz je Konversion.",
+            "Zusatzumsatz = (Umsatz je eingeschriebenem − je Kontrollkontakt) × Eingeschriebene, "
+            "mit 95-%-Intervall (Welch). Kleine Kontrollgruppen geben breite Intervalle.",
         ),
     )
 
