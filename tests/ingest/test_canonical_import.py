@@ -215,7 +215,7 @@ def messy_deal_rows(draw: st.DrawFn) -> list[tuple[list[str], bool]]:
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(rows=messy_deal_rows())
 def test_no_row_is_lost_or_invented(tmp_path_factory: pytest.TempPathFactory, rows: list) -> None:

@@ -98,7 +98,10 @@ def score_table(
     events = events.filter(events[level.value].notnull())
     moments = ibis.memtable({"as_of": pd.to_datetime(list(as_of)).astype("datetime64[us]")})
     pairs = events.cross_join(moments)
-    age = (pairs.as_of.epoch_seconds() - pairs.occurred_at.epoch_seconds()) / 86_400.0
+    # Cast before dividing: Spark reads the literal 86400.0 as DECIMAL(6,1), and an integer
+    # divided by a decimal is rounded to 7 places there (0.0851042 days instead of 0.08510417).
+    seconds = pairs.as_of.epoch_seconds() - pairs.occurred_at.epoch_seconds()
+    age = seconds.cast("float64") / 86_400.0
     pairs = pairs.mutate(age=age).filter(lambda t: (t.age >= 0) & (t.age < settings.lookback_days))
     decay = (pairs.age * (-math.log(2) / settings.half_life_days)).exp()
     per = pairs.group_by(entity=pairs[level.value], as_of=pairs.as_of).aggregate(
