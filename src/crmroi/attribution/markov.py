@@ -184,6 +184,7 @@ def removal_effects(chain: Transitions) -> tuple[F64, F64, float, float]:
     )
     probability = chain.count[transient] / out[chain.source[transient]]
     src, dst = chain.source[transient], chain.target[transient]
+    src, dst, probability = _drop_trapped(size, src, dst, probability)
     both = np.column_stack([reward, reward_v])
     members = chain.members
     if size <= _DENSE_MAX:
@@ -199,6 +200,27 @@ def removal_effects(chain: Transitions) -> tuple[F64, F64, float, float]:
         solved = _solve(sp.identity(size, format="csr") - keep @ q, both * (~removed)[:, None])[0]
         effects[channel] = _ratio(solved, full)
     return effects[:, 0], effects[:, 1], float(full[0]), float(full[1])
+
+
+def _drop_trapped(size: int, src: I64, dst: I64, probability: F64) -> tuple[I64, I64, F64]:
+    """Cut the moves of states that can never leave the transient states.
+
+    A bootstrap replicate (or a sparse higher-order chain) can keep a cycle such as A→B→A whose
+    exits were all resampled away; I − Q is then singular. Such walks never convert, so their
+    states are sent to null, which is what the observed data say about them.
+    """
+    moved = probability > 0  # a move resampled to zero count is no way out
+    src, dst, probability = src[moved], dst[moved], probability[moved]
+    leaves = np.bincount(src, weights=probability, minlength=size) < 1.0 - 1e-12
+    exits = leaves.copy()
+    while True:  # states that can reach a state with an exit, by reverse reachability
+        grown = exits.copy()
+        grown[src[exits[dst]]] = True
+        if (grown == exits).all():
+            break
+        exits = grown
+    keep = exits[src]
+    return src[keep], dst[keep], probability[keep]
 
 
 def _effects_dense(
