@@ -124,3 +124,20 @@ def test_data_completeness(ws: Workspace) -> None:
     }
     assert run(ws, "data_completeness", grain=None, settings=settings) == pytest.approx([2 / 3])
     assert by_owner(ws, "data_completeness", settings=settings) == {"u1": 0.5, "u2": 1.0}
+
+
+def test_data_completeness_blank_strings(workspace: Workspace) -> None:
+    """Only whitespace is blank: of "", " ", "\\t\\n", "\\x0b\\x0c\\r", " x", "x\\t", "-" and
+    "é" (8 contacts), the last four are filled (4/8 = 0.5). The engine strips only values whose
+    first character is at most a space; this pins that the shortcut misses none."""
+    values = ["", " ", "\t\n", "\x0b\x0c\r", " x", "x\t", "-", "é"]
+    put(
+        workspace,
+        "contacts",
+        *(
+            {"contact_id": f"k{i}", "email_hash": v, "created_at": "2024-01-05"}
+            for i, v in enumerate(values)
+        ),
+    )
+    settings = KpiSettings(completeness_fields=("contacts.email_hash",))
+    assert run(workspace, "data_completeness", grain=None, settings=settings) == [0.5]

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import ibis
 import ibis.expr.types as ir
@@ -46,6 +46,18 @@ _COLUMN_OF = {
     "stage": "stage",
     "field": "field",
 }
+
+
+class Tables(Protocol):
+    """Where builders get workspace tables by name: a ``Workspace``, or a ``QueryContext``.
+
+    A query context looks each table up once per query (each lookup of a ``Workspace`` asks the
+    backend for the table's schema).
+    """
+
+    def table(self, name: str) -> ir.Table:
+        """The workspace table ``name``."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,13 @@ def deals(ctx: QueryContext) -> ir.Table:
 
 
 @shared
+def contacts(ctx: QueryContext) -> ir.Table:
+    """Contacts, with ``channel`` (lead source): the leads without their conversion."""
+    c = ctx.table("contacts")
+    return c.mutate(channel=c.source)
+
+
+@shared
 def leads(ctx: QueryContext) -> ir.Table:
     """Contacts, with ``channel`` (lead source) and ``converted``.
 

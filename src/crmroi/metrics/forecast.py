@@ -32,6 +32,7 @@ from ibis import _
 
 from crmroi.errors import AnalysisError
 from crmroi.metrics import periods
+from crmroi.metrics.context import Tables
 from crmroi.metrics.settings import KpiSettings
 from crmroi.workspace import Workspace
 
@@ -42,7 +43,7 @@ def _before(ts: ir.TimestampValue, as_of: datetime | None) -> ir.BooleanValue:
     return ts < ibis.literal(as_of, type="timestamp")
 
 
-def stage_probabilities(ws: Workspace, as_of: datetime | None = None) -> ir.Table:
+def stage_probabilities(ws: Tables, as_of: datetime | None = None) -> ir.Table:
     """Per pipeline and stage: closed deals that entered it, won ones, empirical probability.
 
     ``pipeline`` is empty ("") for deals without one. Formula: p(stage) = won ÷ (won + lost)

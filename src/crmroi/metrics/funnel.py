@@ -21,7 +21,7 @@ import pandas as pd
 from ibis import _
 
 from crmroi.metrics import facts
-from crmroi.metrics.context import QueryContext, days_between, ratio, shared
+from crmroi.metrics.context import QueryContext, Tables, days_between, ratio, shared
 from crmroi.metrics.definitions import Direction, Kind, Unit, kpi
 from crmroi.metrics.facts import DEAL_DIMS
 from crmroi.workspace import Workspace
@@ -29,7 +29,7 @@ from crmroi.workspace import Workspace
 STAGE_DIMS = DEAL_DIMS | {"stage"}
 
 
-def _stages(ws: Workspace) -> ir.Table:
+def _stages(ws: Tables) -> ir.Table:
     s = ws.table("stages")
     lost = s.is_closed.fill_null(False) & ~s.is_won.fill_null(False)
     return s.select(
@@ -41,7 +41,7 @@ def _stages(ws: Workspace) -> ir.Table:
     )
 
 
-def entries(ws: Workspace) -> ir.Table:
+def entries(ws: Tables) -> ir.Table:
     """First entry of each deal into each stage, with the stage's pipeline, position, flags."""
     h = ws.table("deal_stage_history")
     first = h.group_by([h.deal_id, h.stage]).aggregate(entered_at=h.entered_at.min())
@@ -52,7 +52,7 @@ def entries(ws: Workspace) -> ir.Table:
     return j.rename(stage_pipeline="_sp").drop("_did", "_pipe", "_ss")
 
 
-def reach(ws: Workspace) -> ir.Table:
+def reach(ws: Tables) -> ir.Table:
     """Per deal: the highest open-stage position it reached (won: one past the last open one)."""
     d = ws.table("deals")
     s = _stages(ws)
@@ -70,16 +70,22 @@ def reach(ws: Workspace) -> ir.Table:
 
 @shared
 def _stage_facts(ctx: QueryContext) -> ir.Table:
-    e = entries(ctx.ws).filter(~_.is_closed)
-    r = reach(ctx.ws).rename(_rid="deal_id")
+    e = entries(ctx).filter(~_.is_closed)
+    # only the range's entries are reported: the others need no next entry looked up
+    e = e.filter(ctx.in_range(e.entered_at))
+    r = reach(ctx).rename(_rid="deal_id")
     e = e.join(r, e.deal_id == r._rid).drop("_rid")
     d = facts.deals(ctx).drop("stage").rename(_did="deal_id")
     e = e.join(d, e.deal_id == d._did).drop("_did")
     h = ctx.table("deal_stage_history")
     later = h.select(_nid=h.deal_id, _nat=h.entered_at)
-    j = e.left_join(later, [e.deal_id == later._nid, later._nat > e.entered_at])
-    keep = [c for c in e.columns]
-    left_at = j.group_by(keep).aggregate(_next=j._nat.min())
+    # the next entry after each entry, keyed by (deal, entry time) only: grouping by every
+    # column of the entries costs more than the join
+    starts = e.select(_sid=e.deal_id, _sat=e.entered_at).distinct()
+    j = starts.join(later, [starts._sid == later._nid, later._nat > starts._sat])
+    nxt_at = j.group_by([j._sid, j._sat]).aggregate(_next=j._nat.min())
+    left_at = e.left_join(nxt_at, [e.deal_id == nxt_at._sid, e.entered_at == nxt_at._sat])
+    left_at = left_at.drop("_sid", "_sat")
     nxt = ibis.coalesce(left_at._next, left_at.closed_at)
     return left_at.mutate(
         passed=(left_at.reach > left_at.position).cast("int64"),

@@ -14,7 +14,7 @@ from ibis import _
 from crmroi.metrics import facts
 from crmroi.metrics.context import QueryContext, ratio, shared
 from crmroi.metrics.definitions import Direction, Kind, Unit, kpi
-from crmroi.metrics.facts import CAMPAIGN_DIMS, DEAL_DIMS, EMAIL_DIMS, LEAD_DIMS
+from crmroi.metrics.facts import ACCOUNT, CAMPAIGN_DIMS, DEAL_DIMS, EMAIL_DIMS, LEAD_DIMS, OWNER
 
 HIGHER, LOWER = Direction.higher, Direction.lower
 LEAD_DATE = "contacts.created_at"
@@ -73,13 +73,19 @@ def lead_conversion_rate(ctx: QueryContext) -> ir.Table:
 
 @shared
 def _first_response(ctx: QueryContext) -> ir.Table:
-    leads = facts.leads(ctx)
+    # only the leads of the range: the others are never reported, so never joined
+    leads = facts.contacts(ctx)
+    leads = leads.filter(ctx.in_range(leads.created_at))
     a = facts.activities(ctx)
     a = a.filter(a.human & a.type.isin(list(RESPONSE_TYPES)) & a.contact_id.notnull())
     a = a.select(_cid=a.contact_id, _at=a.occurred_at)
     j = leads.join(a, [leads.contact_id == a._cid, a._at >= leads.created_at])
-    first = j.group_by([leads.contact_id]).aggregate(_first=j._at.min())
-    out = leads.join(first, "contact_id")
+    # group by the lead and the columns its dimensions need (all fixed per lead), rather than
+    # joining the first responses back to the leads
+    need = ctx.needed
+    wanted = {"owner_id": need & OWNER, "account_id": need & ACCOUNT, "channel": "channel" in need}
+    keys = ["contact_id", "created_at", *(c for c, w in wanted.items() if w)]
+    out = j.group_by(keys).aggregate(_first=j._at.min())
     return out.mutate(
         hours=(out._first.epoch_seconds() - out.created_at.epoch_seconds()).cast("float64") / 3600.0
     )
@@ -250,11 +256,13 @@ def _email_rates(ctx: QueryContext) -> ir.Table:
     t = facts.touchpoints(ctx)
     t = t.filter(t.contact_id.notnull() & t.interaction.isin(["delivered", "open", "click"]))
     sent = t.interaction == "delivered"
+    # only the keys of the dimensions asked for: each is one more aggregate over every touch
+    need = ctx.needed
+    keys = {"account_id": bool(need & ACCOUNT), "channel": "channel" in need}
+    keys["campaign_id"] = "campaign" in need
     m = t.group_by([t.contact_id, t.message]).aggregate(
         occurred_at=t.occurred_at.min(where=sent),
-        account_id=t.account_id.max(where=sent),
-        channel=t.channel.max(where=sent),
-        campaign_id=t.campaign_id.max(where=sent),
+        **{k: t[k].max(where=sent) for k, wanted in keys.items() if wanted},
         opened=(t.interaction == "open").any().cast("int64"),
         clicked=(t.interaction == "click").any().cast("int64"),
     )

@@ -266,12 +266,16 @@ def weighted_pipeline_value(ctx: QueryContext) -> ir.Table:
     )
     h = ctx.table("deal_stage_history")
     h = h.select(_hid=h.deal_id, _hstage=h.stage, _hat=h.entered_at)
-    staged = alive.left_join(h, [alive.deal_id == h._hid, h._hat < alive.period_end])
-    last = staged.group_by([c for c in alive.columns]).aggregate(
+    # the last stage entered before each period end, keyed by (deal, period end) only
+    moments = alive.select(_kid=alive.deal_id, _kend=alive.period_end)
+    staged = moments.join(h, [moments._kid == h._hid, h._hat < moments._kend])
+    then = staged.group_by([staged._kid, staged._kend]).aggregate(
         _last=staged._hstage.argmax(staged._hat)
     )
+    last = alive.left_join(then, [alive.deal_id == then._kid, alive.period_end == then._kend])
+    last = last.drop("_kid", "_kend")
     last = last.mutate(at_stage=ibis.coalesce(last._last, last.stage))
-    probs = stage_probabilities(ctx.ws)
+    probs = stage_probabilities(ctx)
     probs = probs.select(_pp=probs.pipeline, _ps=probs.stage, _p=probs.probability)
     joined = last.left_join(
         probs, [last.at_stage == probs._ps, last.pipeline.fill_null("") == probs._pp]

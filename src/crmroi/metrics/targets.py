@@ -68,8 +68,9 @@ def _pace(ctx: QueryContext, starts: pd.Series, ends: pd.Series) -> pd.Series:
 
 
 def _judge(ctx: QueryContext, rows: pd.DataFrame, registry: Registry) -> pd.DataFrame:
-    lower = rows["kpi"].map(lambda k: registry.get(k).direction is Direction.lower)
-    additive = rows["kpi"].map(lambda k: registry.get(k).additive)
+    kpis = rows["kpi"].unique()
+    lower = rows["kpi"].map({k: registry.get(k).direction is Direction.lower for k in kpis})
+    additive = rows["kpi"].map({k: registry.get(k).additive for k in kpis})
     value, target = rows["value"].astype(float), rows["target"].astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         raw = np.where(lower, target / value, value / target)
