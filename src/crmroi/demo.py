@@ -47,7 +47,7 @@ def _config_text(company: CompanySettings) -> str:
 def run_demo(
     out: Path,
     *,
-    size: str = "small",
+    size: str = "medium",
     seed: int = 0,
     lang: str = "en",
     formats: tuple[str, ...] = ("html", "pdf", "xlsx"),

@@ -17,7 +17,10 @@ def demo(
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Folder for data, workspace, report.")
     ] = Path("demo"),
-    size: Annotated[str, typer.Option(help="small, medium or large.")] = "small",
+    size: Annotated[
+        str,
+        typer.Option(help="small (seconds; too few deals for tight estimates), medium or large."),
+    ] = "medium",
     seed: Annotated[int, typer.Option(help="Seed of the simulated company.")] = 0,
     lang: Annotated[str, typer.Option(help="Report language: en or de.")] = "en",
 ) -> None:
