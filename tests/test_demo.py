@@ -26,7 +26,18 @@ CHROMIUM_ARGS = [
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo")
     run = subprocess.run(
-        [sys.executable, "-m", "crmroi", "demo", "--out", str(out), "--size", "small", "--seed", "3"],
+        [
+            sys.executable,
+            "-m",
+            "crmroi",
+            "demo",
+            "--out",
+            str(out),
+            "--size",
+            "small",
+            "--seed",
+            "3",
+        ],
         capture_output=True,
         text=True,
         timeout=300,
