@@ -12,17 +12,21 @@ from crmroi.cli.context import workspace
 from crmroi.cli.output import OutputFormat, console, print_json
 from crmroi.cli.progress import progress_bar
 from crmroi.errors import CrmroiError, InputError
-from crmroi.ingest import LoadResult, import_file
+from crmroi.ingest import LoadResult
+from crmroi.ingest.exports import ExportResult, import_any
+from crmroi.ingest.readers import open_source
+from crmroi.ingest.relations import Dangling, dangling_references, link_contacts
+from crmroi.ingest.suggest import suggest_mapping
+
+SUFFIXES = {".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".xls", ".json", ".ndjson", ".jsonl"}
 
 
 def _files(paths: list[Path]) -> list[Path]:
-    """Expand folders into the CSV/Parquet files they hold, in name order."""
+    """Expand folders into the files they hold that crmroi can read, in name order."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(
-                sorted(p for p in path.iterdir() if p.suffix.lower() in {".csv", ".parquet"})
-            )
+            files.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES))
         else:
             files.append(path)
     return files
@@ -58,12 +62,32 @@ def import_command(
     fmt: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = (
         OutputFormat.table
     ),
+    source: Annotated[
+        str | None,
+        typer.Option("--source", "-s", help="Force a preset (e.g. hubspot-deals)."),
+    ] = None,
+    map_file: Annotated[
+        Path | None, typer.Option("--map", help="A mapping TOML file for any other export.")
+    ] = None,
+    suggest_map: Annotated[
+        bool,
+        typer.Option("--suggest-map", help="Print a draft mapping for the file; import nothing."),
+    ] = False,
 ) -> None:
-    """Import canonical CSV/Parquet files; bad rows go to quarantine with their reason."""
+    """Import exports (CSV/TSV, XLSX, Parquet, JSON); bad rows go to quarantine with their reason.
+
+    Canonical files load as they are; vendor exports through the preset their headers match
+    best (or --source / --map).
+    """
     paths = _files(files)
     if not paths:
-        raise InputError("no CSV or Parquet files found in " + ", ".join(map(str, files)))
+        raise InputError("no importable files found in " + ", ".join(map(str, files)))
+    if suggest_map:
+        _suggest(paths, table)
+        return
     results: list[LoadResult] = []
+    exports: list[ExportResult] = []
+    dangling: list[Dangling] = []
     failures: list[str] = []
     with (
         workspace(ctx) as ws,
@@ -71,26 +95,67 @@ def import_command(
     ):
         for path in paths:
             try:
-                results.append(import_file(ws, path, table=table))
+                found = import_any(ws, path, table=table, source=source, mapping=map_file)
             except CrmroiError as exc:
                 failures.append(str(exc))
+            else:
+                exports.extend(found)
+                results.extend(e.result for e in found)
             step(path.name)
+        if results:
+            link_contacts(ws)  # email:<hash> references → the contact holding that address
+            dangling = dangling_references(ws, {r.table for r in results})
     if fmt is OutputFormat.json:
-        print_json({"files": [r.as_dict() for r in results], "errors": failures})
+        print_json(
+            {
+                "files": [e.as_dict() for e in exports],
+                "dangling": [{"relation": d.relation, "rows": d.rows} for d in dangling],
+                "errors": failures,
+            }
+        )
     elif results:
         console.print(reconciliation_table(results))
-        for r in results:
-            for problem in r.problems:
-                where = f"row {problem.row_number:,}" + (
-                    f", column `{problem.column}`" if problem.column else ""
-                )
-                console.print(f"  [yellow]{Path(r.file).name}, {where}:[/] {problem.reason}")
-            if r.rows_quarantined > len(r.problems):
-                console.print(f"  … see `crmroi quarantine` for all {r.rows_quarantined:,} rows")
+        _print_sources(exports, dangling)
+        _print_problems(results)
     if failures:
         for failure in failures:
             console.print(f"[bold red]error:[/] {failure}", highlight=False)
         raise typer.Exit(2)
+
+
+def _suggest(paths: list[Path], table: str | None) -> None:
+    for path in paths:
+        header = list(open_source(path).sections[0].header)
+        console.file.write(suggest_mapping(header, table=table, name=path.stem))
+
+
+def _print_problems(results: list[LoadResult]) -> None:
+    for r in results:
+        for problem in r.problems:
+            where = f"row {problem.row_number:,}" + (
+                f", column `{problem.column}`" if problem.column else ""
+            )
+            console.print(f"  [yellow]{Path(r.file).name}, {where}:[/] {problem.reason}")
+        if r.rows_quarantined > len(r.problems):
+            console.print(f"  … see `crmroi quarantine` for all {r.rows_quarantined:,} rows")
+
+
+def _print_sources(exports: list[ExportResult], dangling: list[Dangling]) -> None:
+    for e in exports:
+        if e.mapping == "canonical":
+            continue
+        how = f"preset {e.mapping} (header match {e.score:.0%})" if e.score else e.mapping
+        combined = (
+            f"; {e.rows_combined:,} source rows combined into {e.result.rows_loaded:,}"
+            if e.rows_combined is not None
+            else ""
+        )
+        console.print(f"  {Path(e.result.file).name} → {e.result.table}: {how}{combined}")
+    for d in dangling:
+        console.print(
+            f"  [yellow]unresolved:[/] {d.relation}: {d.rows:,} rows ({d.values:,} values) "
+            "point at nothing yet"
+        )
 
 
 def register(app: typer.Typer) -> None:

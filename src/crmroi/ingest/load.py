@@ -54,12 +54,23 @@ def load_batches(
         return previous
     import_id = uuid.uuid4().hex[:12]
     staging = f"_staging_{import_id}"
+    checked_name = f"_checked_{import_id}"
     try:
         columns = _stage(ws, spec, batches, staging, file)
+        # Materialised once: the counts, the good rows and the quarantine all read it, and the
+        # duplicate-key window would otherwise run three times. Raw values are kept only for
+        # rejected rows, so the copy is no bigger than the typed data.
         checked = _checked(ws.con.table(staging), spec, columns)
+        slim = checked.drop(*(c for c in checked.columns if c.startswith("_raw_"))).mutate(
+            _raw=ibis._._reason.notnull().ifelse(ibis._._raw, ibis.null("string"))
+        )
+        ws.con.create_table(checked_name, slim, temp=True)
+        ws.con.drop_table(staging, force=True)
+        checked = ws.con.table(checked_name)
         return _commit(ws, spec, checked, file, source, sha256, import_id, rejected)
     finally:
         ws.con.drop_table(staging, force=True)
+        ws.con.drop_table(checked_name, force=True)
 
 
 def _previous_import(ws: Workspace, table_name: str, sha256: str) -> LoadResult | None:
@@ -228,8 +239,13 @@ def _commit(
     ).execute()
     read = int(counts["read"].iloc[0]) + len(rejected)
     quarantined = int(counts["bad"].iloc[0]) + len(rejected)
+    target = ws.con.table(spec.name)
+    empty = int(target.limit(1).count().execute()) == 0
     with ws.transaction():
-        ws.con.upsert(spec.name, good, on=spec.key)
+        if empty:  # nothing to update: a plain insert is the same and much cheaper than MERGE
+            ws.con.insert(spec.name, good)
+        else:
+            ws.con.upsert(spec.name, good, on=spec.key)
         ws.con.insert("quarantine", quarantine)
         if rejected:
             ws.con.insert("quarantine", _rejections_table(rejected, import_id, file))

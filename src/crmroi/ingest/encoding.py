@@ -1,0 +1,91 @@
+"""Find a text file's character encoding: UTF-8 (with or without BOM), UTF-16, or what Excel wrote.
+
+German Excel saves "CSV" as cp1252; Meta exports some reports as UTF-16; most tools write UTF-8,
+sometimes with a BOM. DuckDB cannot read cp1252 offline, so crmroi decodes in Python (through
+Arrow's transcoding reader) and hands Arrow to the engine.
+
+The order of evidence: a byte-order mark is certain; a file that decodes as UTF-8 from its first
+byte to its last is UTF-8 (checked in 1 MiB blocks, so memory stays bounded); NUL bytes on every
+other position mean UTF-16 without a BOM; otherwise charset-normalizer guesses from a sample, and
+the guess is narrowed to the single-byte encodings real exports use (cp1252 when unsure,
+ISO 8859-15 when that fits better, Latin-1 when a byte is undefined in cp1252).
+"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+BLOCK = 1 << 20
+SAMPLE = 4 << 20
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_SINGLE_BYTE = {
+    "cp1252": "cp1252",
+    "windows-1252": "cp1252",
+    "latin_1": "cp1252",
+    "iso8859_1": "cp1252",
+    "iso8859_15": "iso8859_15",
+}
+"""The candidates charset-normalizer chooses among. DOS and Mac code pages are left out: on short
+German samples they win by accident (``ß`` scores as cp850), and exports are not written in them."""
+_CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+
+
+def _is_utf8(path: Path) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as handle:
+        try:
+            for block in iter(lambda: handle.read(BLOCK), b""):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) == 0:
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) == 0:
+        return "utf-16-be"
+    return None
+
+
+def _single_byte(sample: bytes) -> str:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample, cp_isolation=["cp1252", "iso8859_15"]).best()
+    guess = _SINGLE_BYTE.get(best.encoding if best is not None else "", "cp1252")
+    if guess == "cp1252" and _CP1252_UNDEFINED.intersection(sample):
+        return "latin-1"
+    return guess
+
+
+def detect_encoding(path: Path) -> str:
+    """The Python codec name to read ``path`` with; see the module docstring for the order."""
+    with path.open("rb") as handle:
+        head = handle.read(SAMPLE)
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return name
+    utf16 = _utf16_without_bom(head[:4096])
+    if utf16 is not None:
+        return utf16
+    if _is_utf8(path):
+        return "utf-8"
+    return _single_byte(head)
+
+
+def arrow_encoding(name: str) -> str:
+    """The name to give Arrow's CSV reader: it skips a UTF-8 BOM itself and wants plain utf8."""
+    return "utf8" if name in {"utf-8", "utf-8-sig"} else name
