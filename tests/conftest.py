@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -13,6 +15,16 @@ import pytest
 from crmroi import Workspace, open_workspace
 
 REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")
@@ -50,3 +62,17 @@ def _coloured_share(png: bytes) -> float:
 def coloured_share() -> Callable[[bytes], float]:
     """How much of a PNG is drawn in colour (a blank or grey chart gives ~0)."""
     return _coloured_share
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's chromium driven by Playwright (never a downloaded browser); one per process,
+    since Playwright's sync API cannot run twice at once in one process."""
+    if shutil.which(CHROMIUM) is None:
+        pytest.fail("Debian chromium is missing: `make system-deps` installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -11,16 +11,6 @@ from typing import Any
 import pandas as pd
 import pytest
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -48,21 +38,15 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def page(demo_dir: Path) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        page = browser.new_page(viewport={"width": 1100, "height": 900})
-        requests: list[str] = []
-        page.on("request", lambda request: requests.append(request.url))
-        page.goto((demo_dir / "report.html").as_uri())
-        page.wait_for_selector("body[data-charts-ready=true]", timeout=30_000)
-        page.requests = requests  # type: ignore[attr-defined]
-        yield page
-        browser.close()
+def page(demo_dir: Path, browser: Any) -> Iterator[Any]:
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto((demo_dir / "report.html").as_uri())
+    page.wait_for_selector("body[data-charts-ready=true]", timeout=30_000)
+    page.requests = requests  # type: ignore[attr-defined]
+    yield page
+    page.close()
 
 
 def test_demo_writes_workspace_report_and_reconciled_imports(demo_dir: Path) -> None:
@@ -74,7 +58,8 @@ def test_demo_writes_workspace_report_and_reconciled_imports(demo_dir: Path) -> 
         imports = ws.table("imports").execute()
         assert (imports.rows_read == imports.rows_loaded + imports.rows_quarantined).all()
         for row in imports.itertuples():
-            lines = sum(1 for _ in open(row.file, encoding="utf-8")) - 1  # noqa: SIM115
+            with open(row.file, encoding="utf-8") as handle:
+                lines = sum(1 for _ in handle) - 1
             assert row.rows_read <= lines  # embedded newlines can only make fewer rows
             assert ws.count(row.table_name) == row.rows_loaded
 

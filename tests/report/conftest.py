@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from typing import Any
 
 import pandas as pd
 import pytest
 
 from crmroi.report.charts import monthly_bars
 from crmroi.report.model import Chart, DataTable, Metric, Report, Section, Unit
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture
@@ -79,16 +65,3 @@ def small_report() -> Report:
         ),
         sources=(("deals", 1200),),
     )
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """Debian's chromium driven by Playwright (never a downloaded browser)."""
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail("Debian chromium is missing: `make system-deps` installs it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
