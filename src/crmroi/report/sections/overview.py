@@ -114,7 +114,7 @@ def overview(ctx: ReportContext) -> Section:
             low=data.get("roi_pct_low"),
             high=data.get("roi_pct_high"),
             note=(
-                ctx.text(f"P(ROI > 0) = {prob:.0%}", f"P(ROI > 0) = {prob:.0%}")
+                ctx.text(f"P(ROI > 0) = {prob:.0%}", f"P(ROI > 0) = {prob * 100:.0f}\xa0%")
                 if prob is not None
                 else ""
             ),
@@ -148,7 +148,8 @@ def overview(ctx: ReportContext) -> Section:
             data.get("npv"),
             Unit.currency,
             note=ctx.text(
-                f"at {data['discount_rate']:.0%} a year", f"bei {data['discount_rate']:.0%} p. a."
+                f"at {data['discount_rate']:.0%} a year",
+                f"bei {data['discount_rate'] * 100:.0f}\xa0% p. a.",
             ),
         ),
     )
