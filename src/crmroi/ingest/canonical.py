@@ -10,22 +10,21 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from crmroi.errors import InputError, UnknownTableError
+from crmroi.ingest.delimited import arrow_batches, make_batch
+from crmroi.ingest.layout import Layout
 from crmroi.ingest.load import ROW, load_batches
 from crmroi.ingest.result import LoadResult, RowRejection
 from crmroi.schema import USER_TABLES
 from crmroi.workspace import Workspace
 
-BATCH_BYTES = 16 << 20
 PARQUET_BATCH_ROWS = 256_000
 
 
@@ -72,83 +71,29 @@ def _with_rows(batch: pa.RecordBatch, first: int) -> pa.RecordBatch:
     return batch.append_column(ROW, rows)
 
 
-class _MalformedRowsError(Exception):
-    """Arrow skipped malformed lines: re-read on the exact path so row numbers stay true."""
-
-
-def read_csv_batches(path: Path, names: list[str]) -> Iterator[pa.RecordBatch]:
-    """Stream a well-formed canonical CSV as text batches with ``_row`` (Arrow, multi-threaded).
-
-    Arrow cannot say which data row a malformed line was when values hold newlines, so on the
-    first malformed line this raises ``_MalformedRowsError`` and the caller switches to
-    :func:`read_csv_batches_exact`.
-    """
-    malformed: list[int] = []
-
-    def on_invalid(row: pacsv.InvalidRow) -> str:
-        malformed.append(1)
-        return "skip"
-
-    reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(block_size=BATCH_BYTES, encoding="utf-8"),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
-        convert_options=pacsv.ConvertOptions(
-            column_types={name: pa.string() for name in names},
-            strings_can_be_null=True,
-            null_values=[""],
-        ),
-    )
-    first = 1
-    for batch in reader:
-        if malformed:
-            raise _MalformedRowsError
-        yield _with_rows(batch.rename_columns(names), first)
-        first += batch.num_rows
-    if malformed:
-        raise _MalformedRowsError
-    if first == 1:  # header only: an empty batch still tells the loader the columns
-        yield _exact_batch(names, [[] for _ in names], [])
-
-
-def read_csv_batches_exact(
+def read_csv_batches(
     path: Path, names: list[str], rejected: list[RowRejection]
 ) -> Iterator[pa.RecordBatch]:
-    """Stream a CSV with Python's reader, which knows every row's number; slow, exact."""
-    width = len(names)
-    columns: list[list[str | None]] = [[] for _ in names]
-    rows: list[int] = []
-    emitted = False
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        next(reader)
-        for number, record in enumerate(reader, start=1):
-            if len(record) != width:
-                rejected.append(
-                    RowRejection(
-                        row_number=number,
-                        column=None,
-                        reason=f"expected {width} fields, found {len(record)}",
-                        raw=json.dumps(record, ensure_ascii=False),
-                    )
-                )
-                continue
-            for values, value in zip(columns, record, strict=True):
-                values.append(value if value != "" else None)
-            rows.append(number)
-            if len(rows) >= PARQUET_BATCH_ROWS:
-                yield _exact_batch(names, columns, rows)
-                columns, rows, emitted = [[] for _ in names], [], True
-    if rows or not emitted:
-        yield _exact_batch(names, columns, rows)
+    """Stream a canonical CSV as text batches with ``_row``; every row counts.
 
-
-def _exact_batch(
-    names: list[str], columns: list[list[str | None]], rows: list[int]
-) -> pa.RecordBatch:
-    arrays = [pa.array(values, pa.string()) for values in columns]
-    arrays.append(pa.array(rows, pa.int64()))
-    return pa.RecordBatch.from_arrays(arrays, names=[*names, ROW])
+    The shared delimited reader does the work (Arrow, switching to the exact reader at a
+    malformed line so row numbers stay true); canonical files are comma-separated UTF-8, and
+    no row is dropped as a trailer or blank row, since each must be loaded or quarantined.
+    """
+    layout = Layout(
+        encoding="utf-8-sig",
+        delimiter=",",
+        skip_lines=0,
+        header=tuple(names),
+        header_rows=1,
+        commented=False,
+    )
+    first = True
+    for batch in arrow_batches(path, layout, rejected, data_only=False):
+        first = False
+        yield batch
+    if first:  # header only: an empty batch still tells the loader the columns
+        yield make_batch(layout.header, [[] for _ in names], [])
 
 
 def read_parquet_batches(path: Path) -> Iterator[pa.RecordBatch]:
@@ -193,10 +138,7 @@ def import_file(
             return load(read_parquet_batches(path), [])
         names = _csv_header(path)
         _check_header(path, names)
-        try:
-            return load(read_csv_batches(path, names), [])
-        except _MalformedRowsError:
-            rejected: list[RowRejection] = []
-            return load(read_csv_batches_exact(path, names, rejected), rejected)
+        rejected: list[RowRejection] = []
+        return load(read_csv_batches(path, names, rejected), rejected)
     except pa.ArrowInvalid as exc:
         raise InputError(f"cannot parse the file: {exc}", file=str(path)) from None

@@ -5,7 +5,8 @@ fly. When it meets a malformed line it cannot say which data row that was, so re
 from the same row with Python's exact ``csv`` reader, which numbers every row and rejects rows of
 the wrong width. Files with ``#`` comment lines (GA4, Google Ads) are small and may hold several
 tables separated by blank lines: they are read the exact way and split into :class:`Section` s.
-Rows that are not data (blank rows, totals, confidentiality and copyright trailers) are dropped.
+Rows that are not data (blank rows, totals, confidentiality and copyright trailers) are dropped,
+unless the caller reads a canonical file (``data_only=False``), where every row counts.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ import pyarrow.csv as pacsv
 
 from crmroi.ingest.encoding import arrow_encoding
 from crmroi.ingest.layout import Layout, clean_header
+from crmroi.ingest.load import ROW
 from crmroi.ingest.result import RowRejection
 
-ROW = "_row"
 BATCH_ROWS = 128_000
 BLOCK_BYTES = 16 << 20
 TRAILER = (
@@ -52,7 +53,7 @@ class _MalformedError(Exception):
 
 
 def arrow_batches(
-    path: Path, layout: Layout, rejected: list[RowRejection]
+    path: Path, layout: Layout, rejected: list[RowRejection], *, data_only: bool = True
 ) -> Iterator[pa.RecordBatch]:
     """The fast path: Arrow's reader, handing over to :func:`exact_batches` on a bad line."""
     malformed: list[int] = []
@@ -88,12 +89,14 @@ def arrow_batches(
                 raise _MalformedError
             numbered = batch.append_column(ROW, pa.array(range(done + 1, done + 1 + len(batch))))
             done += len(batch)
-            yield drop_non_data(numbered)
+            yield drop_non_data(numbered) if data_only else numbered
         if malformed:
             raise _MalformedError
     except _MalformedError:
         section = Section(0, layout.header)
-        yield from exact_batches(path, layout, section, rejected, skip_data=done)
+        yield from exact_batches(
+            path, layout, section, rejected, skip_data=done, data_only=data_only
+        )
 
 
 def records(path: Path, layout: Layout) -> Iterator[list[str]]:
@@ -141,8 +144,13 @@ def exact_batches(
     rejected: list[RowRejection],
     *,
     skip_data: int = 0,
+    data_only: bool = True,
 ) -> Iterator[pa.RecordBatch]:
-    """Python's csv reader: slow, but knows every row's number and splits sections."""
+    """Python's csv reader: slow, but knows every row's number and splits sections.
+
+    ``data_only=False`` keeps rows of empty cells and trailer-like rows, as Arrow does; only
+    empty lines, which Arrow skips too, are passed over.
+    """
     header = section.header
     width = len(header)
     columns: list[list[str | None]] = [[] for _ in header]
@@ -158,13 +166,13 @@ def exact_batches(
         for index, record in enumerate(rows_in):
             if index < skip or (layout.commented and is_comment(record)):
                 continue
-            if is_blank(record):
+            if is_blank(record) and (data_only or not record):
                 if layout.commented:
                     break  # end of this table
                 number += bool(record)  # Arrow counts `;;;` rows but not empty lines
                 continue
             number += 1
-            if number <= skip_data or is_trailer(record, width):
+            if number <= skip_data or (data_only and is_trailer(record, width)):
                 continue
             if len(record) != width:
                 rejected.append(width_rejection(number, record, width))

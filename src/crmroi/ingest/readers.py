@@ -27,7 +27,6 @@ from crmroi.errors import InputError
 from crmroi.ingest.delimited import (
     BATCH_ROWS,
     BLOCK_BYTES,
-    ROW,
     Section,
     arrow_batches,
     exact_batches,
@@ -40,6 +39,7 @@ from crmroi.ingest.delimited import (
 )
 from crmroi.ingest.encoding import detect_encoding
 from crmroi.ingest.layout import Layout, clean_header, merge_header, sniff_layout, two_row_header
+from crmroi.ingest.load import ROW
 from crmroi.ingest.result import RowRejection
 
 __all__ = ["ROW", "Section", "SourceFile", "open_source"]
