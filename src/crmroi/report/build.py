@@ -41,6 +41,11 @@ class ReportContext:
         return de if self.lang == "de" else en
 
     @functools.cached_property
+    def rows(self) -> dict[str, int]:
+        """Rows per canonical table, counted once for every section and the footer."""
+        return {name: self.ws.count(name) for name in USER_TABLES}
+
+    @functools.cached_property
     def roi(self) -> Any:
         """The ROI analysis, computed once and shared by the sections that show it."""
         from crmroi import roi
@@ -121,7 +126,7 @@ def build_report(
         period_start=start,
         period_end=end,
         sections=built,
-        sources=tuple((name, ws.count(name)) for name in USER_TABLES if ws.count(name)),
+        sources=tuple((name, rows) for name, rows in ctx.rows.items() if rows),
     )
 
 

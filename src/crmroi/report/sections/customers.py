@@ -94,11 +94,11 @@ def customers(ctx: ReportContext) -> Section | None:
     """Churn, NRR and GRR over the last twelve complete months; surveys; cohort retention."""
     from crmroi.engagement import logo_retention, revenue_retention
 
-    if ctx.ws.count("orders") == 0 and ctx.ws.count("survey_responses") == 0:
+    if ctx.rows["orders"] == 0 and ctx.rows["survey_responses"] == 0:
         return None
     metrics: list[Metric] = []
     charts: list[Chart] = []
-    if ctx.ws.count("orders"):
+    if ctx.rows["orders"]:
         logos = logo_retention(ctx.ws)
         revenue = revenue_retention(ctx.ws)
         metrics += [

@@ -138,10 +138,10 @@ def _campaign_table(ctx: ReportContext, rows: list[dict[str, Any]]) -> DataTable
 @register_section("impact")
 def impact(ctx: ReportContext) -> Section | None:
     """Channel shares (data-driven vs last touch), workflow holdouts, campaign ROI."""
-    if ctx.ws.count("touchpoints") == 0 and ctx.ws.count("workflow_enrollments") == 0:
+    if ctx.rows["touchpoints"] == 0 and ctx.rows["workflow_enrollments"] == 0:
         return None
     data = ctx.roi.to_dict()
-    chart = _channel_chart(ctx) if ctx.ws.count("touchpoints") else None
+    chart = _channel_chart(ctx) if ctx.rows["touchpoints"] else None
     tables = tuple(
         t
         for t in (_workflow_table(ctx, data["workflows"]), _campaign_table(ctx, data["campaigns"]))

@@ -53,7 +53,7 @@ def sales(ctx: ReportContext) -> Section | None:
     """Won revenue, deals, win rate, deal size and cycle: since adoption vs before it."""
     from crmroi.metrics import REGISTRY
 
-    if ctx.ws.count("deals") == 0:
+    if ctx.rows["deals"] == 0:
         return None
     adoption = ctx.adoption
     after = _values(ctx, adoption, None)
