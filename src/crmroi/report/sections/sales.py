@@ -10,13 +10,15 @@ from crmroi.report.build import ReportContext, register_section
 from crmroi.report.charts import monthly_bars
 from crmroi.report.model import Chart, Metric, Section, Unit
 
-HEADLINE_KPIS: tuple[tuple[str, Unit], ...] = (
-    ("won_revenue", Unit.currency),
-    ("won_deals", Unit.integer),
-    ("win_rate", Unit.ratio),
-    ("avg_deal_size", Unit.currency),
-    ("sales_cycle_days", Unit.days),
-)
+HEADLINE_KPIS = ("won_revenue", "won_deals", "win_rate", "avg_deal_size", "sales_cycle_days")
+DISPLAY_UNITS = {"currency": Unit.currency, "count": Unit.integer, "share": Unit.ratio}
+"""How a KPI's unit (``crmroi.metrics.Unit``) is shown; anything else keeps its own name."""
+
+
+def _display_unit(kpi_unit: str) -> Unit:
+    return DISPLAY_UNITS.get(
+        kpi_unit, Unit(kpi_unit) if kpi_unit in Unit.__members__ else Unit.number
+    )
 
 
 def _values(ctx: ReportContext, start: date | None, end: date | None) -> dict[str, float | None]:
@@ -25,7 +27,7 @@ def _values(ctx: ReportContext, start: date | None, end: date | None) -> dict[st
     frame = query(
         ctx.ws,
         MetricQuery(
-            kpis=tuple(k for k, _ in HEADLINE_KPIS),
+            kpis=HEADLINE_KPIS,
             start=start,
             end=end,
             settings=ctx.config.kpis,
@@ -33,7 +35,7 @@ def _values(ctx: ReportContext, start: date | None, end: date | None) -> dict[st
     )
     values = frame.set_index("kpi")["value"]
     return {
-        kpi: (None if pd.isna(values.get(kpi)) else float(values[kpi])) for kpi, _ in HEADLINE_KPIS
+        kpi: (None if pd.isna(values.get(kpi)) else float(values[kpi])) for kpi in HEADLINE_KPIS
     }
 
 
@@ -58,16 +60,17 @@ def sales(ctx: ReportContext) -> Section | None:
     adoption = ctx.adoption
     after = _values(ctx, adoption, None)
     before = _values(ctx, None, adoption - timedelta(days=1))
+    definitions = [REGISTRY.get(kpi) for kpi in HEADLINE_KPIS]
     metrics = tuple(
         Metric(
-            kpi,
-            ctx.text(REGISTRY.get(kpi).label_en, REGISTRY.get(kpi).label_de),
-            after[kpi],
-            unit,
-            previous=before[kpi],
-            better=REGISTRY.get(kpi).direction.value,
+            d.id,
+            ctx.text(d.label_en, d.label_de),
+            after[d.id],
+            _display_unit(d.unit.value),
+            previous=before[d.id],
+            better=d.direction.value,
         )
-        for kpi, unit in HEADLINE_KPIS
+        for d in definitions
     )
     monthly = _monthly_revenue(ctx)
     chart = Chart(
