@@ -10,22 +10,15 @@ calendar ones.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from enum import StrEnum
 
 import ibis
 import ibis.expr.types as ir
 
+from crmroi.metrics.periods import Grain
+
+__all__ = ["Grain", "index_start", "period_index"]
+
 _EPOCH = date(1970, 1, 1)  # a Thursday: Monday-based week k starts on 1969-12-29 + 7k
-
-
-class Grain(StrEnum):
-    """Length of one cohort / retention period."""
-
-    day = "day"
-    week = "week"
-    month = "month"
-    quarter = "quarter"
-    year = "year"
 
 
 def period_index(ts: ir.TimestampValue, grain: Grain) -> ir.IntegerValue:
