@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from crmroi.ingest.transform import email_hash
 from crmroi.synth import columns as col
 from crmroi.synth.people import (
     COUNTRIES,
@@ -69,14 +69,6 @@ class Contacts:
     email_hash: pd.Series
 
 
-def _sha256_hex(values: pa.Array) -> pd.Series:
-    with duckdb.connect() as con:
-        data = pa.table({"v": values})
-        con.register("emails", data)
-        out = con.execute("SELECT sha256(v) AS h FROM emails").fetch_arrow_table()
-    return col.from_arrow(out.column("h"))
-
-
 def make_contacts(size: Size, roster: Roster, rng: np.random.Generator) -> tuple[Contacts, Ints]:
     """Contacts over time, each in an account; also returns each account's segment."""
     n = size.contacts
@@ -104,7 +96,7 @@ def make_contacts(size: Size, roster: Roster, rng: np.random.Generator) -> tuple
             "",
         )
     )
-    return Contacts(account, seg, created, owner, _sha256_hex(email)), segment
+    return Contacts(account, seg, created, owner, col.from_arrow(email_hash(email))), segment
 
 
 def _domains(n_accounts: int) -> list[str]:
