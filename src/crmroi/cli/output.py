@@ -70,16 +70,21 @@ def _cell(value: Any) -> str:
 
 
 def print_table(rows: Sequence[Mapping[str, Any]], *, title: str | None = None) -> None:
-    """Print rows as a Rich table; numbers right-aligned."""
+    """Print rows as a Rich table; numbers right-aligned, columns empty in every row left out.
+
+    Leaving out empty columns (no targets, no comparison asked for) keeps the table narrow
+    enough that the values themselves are not cut off on an 80-column terminal.
+    """
     table = Table(title=title, show_lines=False)
     if not rows:
         console.print(f"{title or 'result'}: no rows")
         return
-    for name in rows[0]:
+    names = [name for name in rows[0] if any(jsonable(row[name]) is not None for row in rows)]
+    for name in names:
         numeric = isinstance(jsonable(rows[0][name]), (int, float))
         table.add_column(str(name), justify="right" if numeric else "left")
     for row in rows:
-        table.add_row(*(_cell(v) for v in row.values()))
+        table.add_row(*(_cell(row[name]) for name in names))
     console.print(table)
 
 
