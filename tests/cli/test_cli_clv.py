@@ -84,3 +84,37 @@ def test_workspace_table_output(tmp_path: Path, unit: str) -> None:
     assert "fitted parameters" in result.output
     assert "gamma_gamma" in result.output
     assert "CLV summary" in result.output
+
+
+def test_raw_cdnow_log_imported_then_fitted(shared_data: Path, tmp_path: Path) -> None:
+    """The user's path: `crmroi import` the raw whitespace log with the documented mapping, then
+    `crmroi clv` reproduces Fader, Hardie & Lee (2005) and customer 1's 1.2259 (39 weeks)."""
+    mapping = Path(__file__).resolve().parents[2] / "docs" / "examples" / "cdnow-orders.toml"
+    log = shared_data / "cdnow_lifetimes" / "CDNOW_sample.txt"
+    ws = ["-w", str(tmp_path / "cdnow.duckdb")]
+    done = subprocess.run(
+        [CRMROI, *ws, "import", str(log), "--map", str(mapping), "--format", "json"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (loaded,) = json.loads(done.stdout)["files"]
+    assert (loaded["rows_read"], loaded["rows_loaded"], loaded["rows_quarantined"]) == (
+        6919, 6919, 0,
+    )  # fmt: skip
+    done = subprocess.run(
+        [CRMROI, *ws, "clv", "--observation-end", "1997-09-30", "--horizon", "39",
+         "--top", "2357", "--format", "json"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    published = {"r": 0.2426, "alpha": 4.4135, "a": 0.7929, "b": 2.4258}
+    for name, value in published.items():
+        assert payload["bgnbd"][name] == pytest.approx(value, rel=5e-4), name
+    published_gg = {"p": 6.2488, "q": 3.7446, "v": 15.4477}  # the raw log's spend: 3 digits
+    for name, value in published_gg.items():
+        assert payload["gamma_gamma"][name] == pytest.approx(value, rel=1e-3), name
+    assert payload["customers"] == 2357
+    first = next(c for c in payload["top_customers"] if int(c["customer"]) == 1)
+    # 1.22599: the published 1.2259 comes from t_x and T rounded to 2 decimals
+    assert first["expected_purchases"] == pytest.approx(1.2259, abs=2e-4)

@@ -1,8 +1,9 @@
 """Workspaces loaded with the real datasets the engagement tests check against.
 
-The datasets go in through ``ws.con.insert`` after parsing with pandas: the vendor importers for
-CDNOW, Online Retail and the BT NPS export are being written elsewhere; once ``crmroi.ingest``
-reads these files, the fixtures should switch to the import path.
+CDNOW's raw log and the BT NPS answers go in through ``crmroi import`` with a mapping, as a user
+would load them. Online Retail is parsed with pandas: that frame is also the independent oracle
+the cohort tests compare with, and its import through a mapping is checked against the reference
+counts in ``tests/ingest/test_real_files.py``.
 """
 
 from __future__ import annotations
@@ -15,30 +16,19 @@ import pandas as pd
 import pytest
 
 from crmroi import Workspace, open_workspace
+from crmroi.ingest.exports import import_any
+
+ROOT = Path(__file__).resolve().parents[2]
+CDNOW_MAPPING = ROOT / "docs" / "examples" / "cdnow-orders.toml"
+NPS_MAPPING = ROOT / "tests" / "data" / "mappings" / "nps_verbatims.toml"
 
 
-def cdnow_orders(shared_data: Path) -> pd.DataFrame:
-    """CDNOW_sample.txt (no header: customer, id in master, yyyymmdd, CDs, dollars) as orders.
-
-    The customer is the sample's second column, the ``ID`` of the published summaries.
-    """
-    raw = pd.read_csv(
-        shared_data / "cdnow_lifetimes" / "CDNOW_sample.txt",
-        sep=r"\s+",
-        header=None,
-        names=["customer", "id", "date", "cds", "dollars"],
-        dtype={"customer": str, "date": str},
-    )
-    return pd.DataFrame(
-        {
-            "order_id": [f"cdnow-{i}" for i in range(len(raw))],
-            "account_id": raw["id"].astype(str),
-            "occurred_at": pd.to_datetime(raw["date"], format="%Y%m%d"),
-            "amount": raw["dollars"].astype(float),
-            "currency": "USD",
-            "kind": "order",
-        }
-    )
+def import_whole(ws: Workspace, path: Path, mapping: Path) -> int:
+    """Import ``path`` through ``mapping``; every row must load. Returns the rows loaded."""
+    (result,) = import_any(ws, path, mapping=mapping)
+    assert result.result.rows_quarantined == 0, result.result.problems
+    assert result.result.rows_read == result.result.rows_loaded
+    return result.result.rows_loaded
 
 
 def online_retail_orders(shared_data: Path) -> pd.DataFrame:
@@ -62,22 +52,6 @@ def online_retail_orders(shared_data: Path) -> pd.DataFrame:
     )
 
 
-def nps_responses(shared_data: Path) -> pd.DataFrame:
-    """The BT verbatims as survey_responses (dates are day-first)."""
-    raw = pd.read_csv(shared_data / "nps_bt_verbatims" / "nps_verbatims.csv")
-    return pd.DataFrame(
-        {
-            "response_id": [f"bt-{i}" for i in range(len(raw))],
-            "survey": "nps",
-            "score": raw["NPS_SCORE"].astype(float),
-            "scale_max": 10.0,
-            "comment": raw["text"],
-            "stage": raw["SURVEY_SUB_TYPE"],
-            "answered_at": pd.to_datetime(raw["CUSTOMER_RESPONSE_DATE"], format="%d/%m/%Y %H:%M"),
-        }
-    )
-
-
 @pytest.fixture(scope="session")
 def retail_frame(shared_data: Path) -> pd.DataFrame:
     return online_retail_orders(shared_data)
@@ -97,6 +71,7 @@ def retail_ws(
 @pytest.fixture(scope="session")
 def nps_ws(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     ws = open_workspace(tmp_path_factory.mktemp("nps") / "nps.duckdb")
-    ws.con.insert("survey_responses", nps_responses(shared_data))
+    path = shared_data / "nps_bt_verbatims" / "nps_verbatims.csv"
+    assert import_whole(ws, path, NPS_MAPPING) == 2385
     yield ws
     ws.close()

@@ -10,6 +10,7 @@ import xlsxwriter
 
 from crmroi.errors import InputError
 from crmroi.ingest.encoding import detect_encoding
+from crmroi.ingest.mapping import FileSpec
 from crmroi.ingest.readers import ROW, open_source
 from crmroi.ingest.result import RowRejection
 
@@ -163,3 +164,51 @@ def test_fast_and_exact_readers_agree_across_the_seam(
     assert fast.column(ROW).to_pylist() == exact.column(ROW).to_pylist()
     assert [r.row_number for r in fast_rejected] == [r.row_number for r in exact_rejected] == [295]
     assert fast.num_rows == 399 - 399 // 37  # the `;;` rows are not data; 5 empty lines, 1 broken
+
+
+def test_whitespace_aligned_file_without_header(tmp_path: Path) -> None:
+    """CDNOW-style: leading blanks, runs of blanks, CRLF, no header; blank lines are not rows,
+    a short line is rejected with its raw values and its row number."""
+    path = tmp_path / "log.txt"
+    path.write_bytes(
+        b"    4   1 19970101  2  29.33\r\n"
+        b"    4   1 19970118  2  29.73\r\n"
+        b"\r\n"
+        b"   18   2 19970101\r\n"
+        b"   21   3 19970101  3  63.34\r\n"
+    )
+    names = ["sample", "customer", "date", "cds", "dollars"]
+    src = open_source(path, FileSpec(delimiter="whitespace", names=names))
+    assert src.layout is not None and src.layout.header == tuple(names)
+    rejected: list[RowRejection] = []
+    table = pa.Table.from_batches(list(src.batches(src.sections[0], rejected)))
+    assert table.column("customer").to_pylist() == ["1", "1", "3"]
+    assert table.column("dollars").to_pylist() == ["29.33", "29.73", "63.34"]
+    assert table.column(ROW).to_pylist() == [1, 2, 4]
+    assert [(r.row_number, r.reason) for r in rejected] == [(3, "expected 5 fields, found 3")]
+    assert rejected[0].raw == '["18", "2", "19970101"]'
+
+
+def test_whitespace_aligned_file_with_its_own_header(tmp_path: Path) -> None:
+    path = tmp_path / "aligned.txt"
+    path.write_text("id    amount  day\n 1    10.5    2024-01-02\n22     3      2024-01-03\n")
+    src = open_source(path, FileSpec(delimiter="whitespace"))
+    assert src.layout is not None and src.layout.header == ("id", "amount", "day")
+    table = pa.Table.from_batches(list(src.batches(src.sections[0])))
+    assert table.column("id").to_pylist() == ["1", "22"]
+    assert table.column(ROW).to_pylist() == [1, 2]
+
+
+def test_names_for_a_headerless_csv_keep_the_first_line_as_data(tmp_path: Path) -> None:
+    path = tmp_path / "plain.csv"
+    path.write_text("1;Alpha;3\n2;Beta;4\n")
+    src = open_source(path, FileSpec(names=["id", "name", "n"]))
+    assert src.layout is not None and src.layout.delimiter == ";"
+    table = pa.Table.from_batches(list(src.batches(src.sections[0])))
+    assert table.column("name").to_pylist() == ["Alpha", "Beta"]
+    assert table.column(ROW).to_pylist() == [1, 2]
+
+
+def test_file_names_must_be_distinct() -> None:
+    with pytest.raises(ValueError, match="each column once"):
+        FileSpec(names=["a", "a"])

@@ -35,20 +35,22 @@ def _files(paths: list[Path]) -> list[Path]:
 def reconciliation_table(results: list[LoadResult]) -> Table:
     """Rows read, loaded and quarantined per file: the counts always add up."""
     table = Table(title="import reconciliation")
-    for name in ("file", "table", "read", "loaded", "quarantined", ""):
+    notes = any(r.unchanged for r in results)
+    for name in ("file", "table", "read", "loaded", "quarantined", "note")[: 5 + notes]:
         table.add_column(
             name, justify="right" if name in {"read", "loaded", "quarantined"} else "left"
         )
     for r in results:
-        note = "unchanged (already imported)" if r.unchanged else ""
-        table.add_row(
+        cells = [
             Path(r.file).name,
             r.table,
             f"{r.rows_read:,}",
             f"{r.rows_loaded:,}",
             f"[yellow]{r.rows_quarantined:,}[/]" if r.rows_quarantined else "0",
-            note,
-        )
+        ]
+        if notes:
+            cells.append("already imported" if r.unchanged else "")
+        table.add_row(*cells)
     return table
 
 

@@ -121,7 +121,9 @@ def import_export(
 ) -> list[ExportResult]:
     """Import a vendor export through a forced or detected preset, or a mapping (file)."""
     path = Path(path)
-    src = open_source(path)
+    if mapping is not None and not isinstance(mapping, Mapping):
+        mapping = load_mapping(Path(mapping))
+    src = open_source(path, mapping.file if mapping is not None else None)
     digest = sha256_of(path)
     results: list[ExportResult] = []
     for section in src.sections:
@@ -152,13 +154,11 @@ def _chain(first: Mapping) -> Iterator[Mapping]:
 
 
 def _choose(
-    section: Section, path: Path, source: str | None, mapping: str | Path | Mapping | None
+    section: Section, path: Path, source: str | None, mapping: Mapping | None
 ) -> list[tuple[Mapping, float | None]]:
     header = [*section.header]
-    if isinstance(mapping, Mapping):
-        return [(mapping, None)]
     if mapping is not None:
-        return [(load_mapping(Path(mapping)), None)]
+        return [(mapping, None)]
     if source is not None:
         forced = sources.preset(source)
         fit = sources.score(forced, header)

@@ -22,6 +22,8 @@ MAX_SAMPLE_CHARS = 16 << 20
 MIN_SAMPLE_LINES = 50
 SAMPLE_RECORDS = 200
 DELIMITERS = (",", ";", "\t", "|")
+WHITESPACE = "whitespace"
+"""The delimiter of whitespace-aligned files: any run of blanks, no quoting."""
 _SUB_LABELS = {"response", "open-ended response", "antwort", "offene antwort"}
 
 
@@ -40,6 +42,11 @@ class Layout:
     """The file had ``#`` lines: it may hold several tables separated by blank lines."""
     skip_records: int = 0
     """Records after the skipped lines and before the header (a report title, a date range)."""
+
+    @property
+    def whitespace(self) -> bool:
+        """Values are separated by runs of blanks (read line by line, without quoting)."""
+        return self.delimiter == WHITESPACE
 
 
 def read_sample(path: Path, encoding: str) -> tuple[str, bool]:
@@ -150,16 +157,30 @@ def merge_header(first: list[str], second: list[str]) -> list[str]:
     return merged
 
 
-def sniff_layout(path: Path, encoding: str) -> Layout:
-    """Decide the layout of a delimited file from its decoded head."""
+def sniff_layout(
+    path: Path,
+    encoding: str,
+    *,
+    delimiter: str | None = None,
+    names: list[str] | None = None,
+) -> Layout:
+    """Decide the layout of a delimited file from its decoded head.
+
+    A mapping may fix what the head cannot tell: the ``delimiter`` (``whitespace`` for aligned
+    logs) and the column ``names`` of a file without a header row.
+    """
     text, whole = read_sample(path, encoding)
     text = text.lstrip("\ufeff")
     lines = text.splitlines(keepends=True)
     skipped, commented = _comment_lines(lines)
     body = "".join(lines[skipped:])
-    if not body.strip():
+    if not body.strip() and names is None:
         raise InputError("the file has no header row", file=str(path))
-    delimiter = sniff_delimiter(body, whole)
+    if delimiter == WHITESPACE or (names is not None and not body.strip()):
+        return _plain_layout(path, encoding, delimiter or ",", skipped, body, names)
+    delimiter = delimiter or sniff_delimiter(body, whole)
+    if names is not None:
+        return _plain_layout(path, encoding, delimiter, skipped, body, names)
     records = _records(body, delimiter, whole)
     if not records:
         raise InputError("the file has no header row", file=str(path))
@@ -179,4 +200,27 @@ def sniff_layout(path: Path, encoding: str) -> Layout:
         header_rows=header_rows,
         commented=commented,
         skip_records=skip_records,
+    )
+
+
+def _plain_layout(
+    path: Path,
+    encoding: str,
+    delimiter: str,
+    skipped: int,
+    body: str,
+    names: list[str] | None,
+) -> Layout:
+    """A layout fixed by the mapping: the header is ``names``, or the first line's words."""
+    if names is None:  # a whitespace-aligned file with its own header line
+        header, header_rows = clean_header(body.split("\n", 1)[0].split()), 1
+    else:
+        header, header_rows = clean_header(names), 0
+    return Layout(
+        encoding=encoding,
+        delimiter=delimiter,
+        skip_lines=skipped,
+        header=header,
+        header_rows=header_rows,
+        commented=False,
     )

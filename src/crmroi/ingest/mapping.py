@@ -16,6 +16,9 @@ documented with a worked example in ``docs/import-mappings.md``::
     other = "open"
     [fields.currency]
     default = "EUR"
+    [file]                        # only for files that cannot say it themselves
+    names = ["Nr", "Datum", "Betrag"]   # no header row: name the columns
+    delimiter = "whitespace"      # runs of blanks separate the values
 
 Files are validated with pydantic; an error names the TOML file and the key at fault.
 """
@@ -81,6 +84,23 @@ class FieldSpec(BaseModel):
         return [self.column] if isinstance(self.column, str) else list(self.column)
 
 
+class FileSpec(BaseModel):
+    """What sniffing cannot know about a file: a header-less log, a whitespace-aligned table."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    delimiter: Literal[",", ";", "\t", "|", "whitespace"] | None = None
+    """Force the delimiter; ``whitespace`` splits on runs of blanks (fixed-width logs)."""
+    names: list[str] | None = None
+    """The file has no header row: these name its columns, in order."""
+
+    @model_validator(mode="after")
+    def _check(self) -> FileSpec:
+        if self.names is not None and (not self.names or len(set(self.names)) < len(self.names)):
+            raise ValueError("file.names must list each column once")
+        return self
+
+
 class Mapping(BaseModel):
     """One export format (or one user's file) mapped onto one canonical table."""
 
@@ -101,6 +121,8 @@ class Mapping(BaseModel):
     """Canonical key whose rows combine into one (hits → sessions); see ``aggregate``."""
     then: list[str] = Field(default_factory=list)
     """Presets to run on the same file afterwards (one file feeding two tables)."""
+    file: FileSpec | None = None
+    """Layout the file cannot announce itself (no header row, whitespace-separated)."""
     fields: dict[str, FieldSpec]
     path: str | None = None
 

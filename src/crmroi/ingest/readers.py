@@ -24,6 +24,7 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from crmroi.errors import InputError
+from crmroi.ingest.aligned import whitespace_batches
 from crmroi.ingest.delimited import (
     BATCH_ROWS,
     BLOCK_BYTES,
@@ -40,6 +41,7 @@ from crmroi.ingest.delimited import (
 from crmroi.ingest.encoding import detect_encoding
 from crmroi.ingest.layout import Layout, clean_header, merge_header, sniff_layout, two_row_header
 from crmroi.ingest.load import ROW
+from crmroi.ingest.mapping import FileSpec
 from crmroi.ingest.result import RowRejection
 
 __all__ = ["ROW", "Section", "SourceFile", "open_source"]
@@ -67,7 +69,9 @@ class SourceFile:
         sink: list[RowRejection] = [] if rejected is None else rejected
         if self.kind == "csv":
             assert self.layout is not None
-            if self.layout.commented or self.layout.skip_lines or self.layout.skip_records:
+            if self.layout.whitespace:
+                yield from whitespace_batches(self.path, self.layout, sink)
+            elif self.layout.commented or self.layout.skip_lines or self.layout.skip_records:
                 yield from exact_batches(self.path, self.layout, section, sink)
             else:
                 yield from arrow_batches(self.path, self.layout, sink)
@@ -81,8 +85,12 @@ class SourceFile:
             yield from _numbered(_json_batches(self.path))
 
 
-def open_source(path: Path) -> SourceFile:
-    """Open ``path`` by its suffix, detect its encoding and layout, and list its tables."""
+def open_source(path: Path, file: FileSpec | None = None) -> SourceFile:
+    """Open ``path`` by its suffix, detect its encoding and layout, and list its tables.
+
+    ``file`` (a mapping's ``[file]`` table) fixes the delimiter or names the columns of a text
+    file without a header row.
+    """
     if not path.is_file():
         raise InputError("no such file", file=str(path))
     suffix = path.suffix.lower()
@@ -101,7 +109,8 @@ def open_source(path: Path) -> SourceFile:
             file=str(path),
         )
     encoding = detect_encoding(path)
-    layout = sniff_layout(path, encoding)
+    spec = file or FileSpec()
+    layout = sniff_layout(path, encoding, delimiter=spec.delimiter, names=spec.names)
     sections = scan_sections(path, layout) if layout.commented else [Section(0, layout.header)]
     return SourceFile(path, "csv", encoding=encoding, layout=layout, sections=sections)
 
