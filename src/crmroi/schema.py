@@ -307,6 +307,28 @@ TABLES: tuple[Table, ...] = (
         ),
     ),
     Table(
+        "web_traffic",
+        "Web-analytics traffic of one period for one combination of channel, source, medium and "
+        "campaign (GA4 UI reports); a row whose four are all empty is the period's total.",
+        key="traffic_key",
+        natural_key=("period_start", "period_end", "channel", "source", "medium", "campaign"),
+        columns=(
+            _c("traffic_key", "string", "Derived from the natural key on import.", required=True),
+            _c("period_start", "timestamp", "First day of the period.", required=True),
+            _c("period_end", "timestamp", "Last day of the period (inclusive)."),
+            _c("channel", "string", "Default channel group."),
+            _c("source", "string", "Traffic source (or source / medium)."),
+            _c("medium", "string", "Traffic medium."),
+            _c("campaign", "string", "Campaign name."),
+            _c("sessions", "int64", "Sessions."),
+            _c("engaged_sessions", "int64", "GA4 engaged sessions."),
+            _c("users", "int64", "Total or active users."),
+            _c("new_users", "int64", "New users."),
+            _c("key_events", "float64", "Key events (conversions)."),
+            _c("revenue", "float64", "Total revenue."),
+        ),
+    ),
+    Table(
         "orders",
         "A revenue event: invoice, order, subscription charge, return or cancellation.",
         key="order_id",

@@ -44,6 +44,11 @@ CASES = [
         "ga4_events.ndjson",
         [("ga4-events", "web_sessions", 3, 0), ("ga4-events-touchpoints", "touchpoints", 3, 0)],
     ),
+    (
+        "ga4_ui_traffic_acquisition.csv",
+        [("ga4-ui-report", "web_traffic", 2, 0), ("ga4-ui-report", "web_traffic", 2, 0)],
+    ),
+    ("ga4_ui_free_form.csv", [("ga4-ui-report", "web_traffic", 2, 1)]),
     ("google_ads_weekly.csv", [("google-ads-costs", "campaigns", 2, 0)]),
     ("meta_ads_campaigns.csv", [("meta-ads-costs", "campaigns", 2, 0)]),
     (
@@ -196,11 +201,64 @@ def test_forced_source_and_no_match(workspace: Workspace, tmp_path: Path) -> Non
     assert forced.score is None and forced.result.rows_loaded == 4
     with pytest.raises(InputError, match="unknown source 'hubspot'"):
         import_any(workspace, copy, source="hubspot")
+    unknown = tmp_path / "inventory.csv"
+    unknown.write_text("Sku,Shelf,Quantity\nA-1,3,12\n")
     with pytest.raises(InputError, match="no preset matches"):
-        import_any(workspace, EXPORTS / "ga4_ui_traffic_acquisition.csv")
+        import_any(workspace, unknown)
+
+
+def test_ga4_ui_report_days_and_channels(workspace: Workspace) -> None:
+    """Both tables of the GA4 download: the Date table gives two days, the channel table the
+    whole report period (from `# Start date` / `# End date`); the Grand total row is dropped."""
+    results = import_any(workspace, EXPORTS / "ga4_ui_traffic_acquisition.csv")
+    assert [(r.mapping, r.section, r.result.rows_loaded) for r in results] == [
+        ("ga4-ui-report", 0, 2),
+        ("ga4-ui-report", 1, 2),
+    ]
+    t = workspace.table("web_traffic").order_by(["period_end", "period_start", "channel"])
+    rows = t.select(
+        start=t.period_start.date().cast("string"),
+        end=t.period_end.date().cast("string"),
+        channel=t.channel,
+        sessions=t.sessions,
+        engaged=t.engaged_sessions,
+    ).execute()
+    assert list(rows.itertuples(index=False, name=None)) == [
+        ("2024-01-01", "2024-01-01", None, 120, 80),
+        ("2024-01-02", "2024-01-02", None, 98, 51),
+        ("2024-01-01", "2024-01-07", "Direct", 68, 30),
+        ("2024-01-01", "2024-01-07", "Organic Search", 150, 101),
+    ]
+    again = import_any(workspace, EXPORTS / "ga4_ui_traffic_acquisition.csv")
+    assert all(r.result.unchanged for r in again)
+    assert workspace.table("web_traffic").count().execute() == 4
 
 
 def test_detection_prefers_the_best_overlap() -> None:
     header = list(open_source(EXPORTS / "pipedrive_deals.csv").sections[0].header)
     best = choose(header)[0]
     assert best.mapping.name == "pipedrive-deals" and best.score == 1.0
+
+
+def test_ga4_exploration_range_and_quarantined_row(workspace: Workspace) -> None:
+    """A free-form exploration: the `# 20260723-20260922` range line dates the rows; a
+    `n/a` session count is quarantined with its row and column, not loaded as empty."""
+    (result,) = import_any(workspace, EXPORTS / "ga4_ui_free_form.csv")
+    (problem,) = result.result.problems
+    assert (problem.row_number, problem.column) == (3, "Sessions")
+    t = workspace.table("web_traffic").order_by("sessions")
+    rows = t.select(
+        start=t.period_start.date().cast("string"),
+        end=t.period_end.date().cast("string"),
+        source=t.source,
+        campaign=t.campaign,
+        sessions=t.sessions,
+        key_events=t.key_events,
+        revenue=t.revenue,
+    ).execute()
+    assert rows.to_dict("records") == [
+        {"start": "2026-07-23", "end": "2026-09-22", "source": "newsletter / email",
+         "campaign": "may_news", "sessions": 310, "key_events": 12.0, "revenue": 980.0},
+        {"start": "2026-07-23", "end": "2026-09-22", "source": "google / cpc",
+         "campaign": "spring_sale", "sessions": 1200, "key_events": 31.0, "revenue": 4210.5},
+    ]  # fmt: skip

@@ -212,3 +212,13 @@ def test_names_for_a_headerless_csv_keep_the_first_line_as_data(tmp_path: Path) 
 def test_file_names_must_be_distinct() -> None:
     with pytest.raises(ValueError, match="each column once"):
         FileSpec(names=["a", "a"])
+
+
+def test_euro_sign_alone_decides_cp1252(tmp_path: Path) -> None:
+    """0x80 is `€` in cp1252 and a control character in ISO 8859-15; a short file whose only
+    non-ASCII byte is a euro sign (found by Hypothesis) must read as cp1252."""
+    path = tmp_path / "euro.csv"
+    path.write_bytes(b'id,text\nR1,\nR2,b\nR3,"b\x80;a"\n')
+    assert detect_encoding(path) == "cp1252"
+    table, _ = read_all(path)
+    assert table.column("text").to_pylist() == [None, "b", "b€;a"]

@@ -49,7 +49,7 @@ def reconciliation_table(results: list[LoadResult]) -> Table:
             f"[yellow]{r.rows_quarantined:,}[/]" if r.rows_quarantined else "0",
         ]
         if notes:
-            cells.append("already imported" if r.unchanged else "")
+            cells.append("unchanged" if r.unchanged else "")
         table.add_row(*cells)
     return table
 

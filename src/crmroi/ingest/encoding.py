@@ -36,6 +36,7 @@ _SINGLE_BYTE = {
 """The candidates charset-normalizer chooses among. DOS and Mac code pages are left out: on short
 German samples they win by accident (``ß`` scores as cp850), and exports are not written in them."""
 _CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+_C1_RANGE = frozenset(range(0x80, 0xA0))
 
 
 def _is_utf8(path: Path) -> bool:
@@ -66,6 +67,10 @@ def _single_byte(sample: bytes) -> str:
 
     best = from_bytes(sample, cp_isolation=["cp1252", "iso8859_15"]).best()
     guess = _SINGLE_BYTE.get(best.encoding if best is not None else "", "cp1252")
+    if guess == "iso8859_15" and _C1_RANGE.intersection(sample) - _CP1252_UNDEFINED:
+        # Bytes 0x80-0x9F are control characters in ISO 8859, which text never holds, and
+        # printable in cp1252 (0x80 is €): a short sample can fool the statistical guess.
+        guess = "cp1252"
     if guess == "cp1252" and _CP1252_UNDEFINED.intersection(sample):
         return "latin-1"
     return guess

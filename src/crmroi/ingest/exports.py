@@ -127,7 +127,7 @@ def import_export(
     digest = sha256_of(path)
     results: list[ExportResult] = []
     for section in src.sections:
-        for chosen, match_score in _choose(section, path, source, mapping):
+        for chosen, match_score in _choose(section, src, source, mapping):
             sha = digest if section.index == 0 else f"{digest}#{section.index}"
             for position, m in enumerate(_chain(chosen)):
                 if position and not sources.score(m, [*section.header]).found:
@@ -154,9 +154,9 @@ def _chain(first: Mapping) -> Iterator[Mapping]:
 
 
 def _choose(
-    section: Section, path: Path, source: str | None, mapping: Mapping | None
+    section: Section, src: SourceFile, source: str | None, mapping: Mapping | None
 ) -> list[tuple[Mapping, float | None]]:
-    header = [*section.header]
+    header = [*section.header, *src.preamble]
     if mapping is not None:
         return [(mapping, None)]
     if source is not None:
@@ -184,7 +184,7 @@ def _run(
     match_score: float | None,
 ) -> ExportResult:
     file = str(src.path)
-    header = [*section.header, *QUIRK_COLUMNS.get(m.quirk or "", [])]
+    header = [*section.header, *src.preamble, *QUIRK_COLUMNS.get(m.quirk or "", [])]
     plan = make_plan(m, header, file)
     if plan.needs_profile:
         profile(plan, _source_batches(src, section, m, None))

@@ -115,6 +115,9 @@ class Mapping(BaseModel):
     """The export's language, recorded with the import (HubSpot exports in DE or EN)."""
     detect: list[str | list[str]] = Field(default_factory=list)
     """Headers that must all be present to pick this preset; a list gives alternatives."""
+    min_score: float | None = Field(default=None, ge=0.0, le=1.0)
+    """Share of the mapped columns a header needs to pick this preset (default 0.5); lower for
+    reports whose columns vary by what the user chose to show, like GA4's."""
     quirk: Literal["ga4_events"] | None = None
     """Code for what a table of fields cannot say (GA4's nested ``event_params``)."""
     group_by: str | None = None

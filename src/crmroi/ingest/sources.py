@@ -80,5 +80,10 @@ def score(mapping: Mapping, header: list[str]) -> Match:
 def choose(header: list[str]) -> list[Match]:
     """Presets that fit ``header``, best first (empty when none reaches ``MIN_SCORE``)."""
     matches = [score(m, header) for m in presets().values()]
-    good = [m for m in matches if m.score >= MIN_SCORE]
+    good = [
+        m
+        for m in matches
+        if m.score >= (MIN_SCORE if m.mapping.min_score is None else m.mapping.min_score)
+        and m.found
+    ]
     return sorted(good, key=lambda m: (m.score, m.found), reverse=True)
