@@ -1,7 +1,9 @@
 """What a KPI builder sees: the query's periods and dimensions, and the shapes KPIs share.
 
-Builders never execute anything: they return an Ibis table with one row per period and
-dimension values (``period_start``, the dimension columns, ``value``). The helpers here cover
+Builders return an Ibis table with one row per period and dimension values (``period_start``,
+the dimension columns, ``value``) and execute nothing, with one exception: ``ltv_to_cac`` fits
+the CLV model (SciPy, on a per-customer summary the engine computes) before it builds, because a
+maximum-likelihood fit is not an expression. The helpers here cover
 the shapes every KPI takes, so each definition is a few lines:
 
 * :meth:`QueryContext.events`: filter a fact to the date range, put each row into its period by

@@ -19,6 +19,7 @@ import ibis
 import ibis.expr.types as ir
 from ibis import _
 
+from crmroi.engagement.new_customer import NewCustomerValue, probabilistic_new_customer_value
 from crmroi.metrics import facts, periods
 from crmroi.metrics.context import QueryContext, ratio, shared
 from crmroi.metrics.definitions import Direction, Kind, Unit, kpi
@@ -197,13 +198,33 @@ def ltv_simple(ctx: QueryContext) -> ir.Table:
     components=("ltv_simple", "cac"),
 )
 def ltv_to_cac(ctx: QueryContext) -> ir.Table:
-    """Simple LTV ÷ CAC of the same period.
+    """LTV of a new customer ÷ CAC of the same period.
 
     Formula: LTV ÷ CAC; ≥ 3 is called healthy, < 1 unsustainable (tinytoolkit, knowmba;
-    REFERENCE §3.3). Example 700 ÷ 200 = 3.5. Only for the whole company: LTV is sliced by
-    customer attributes, CAC by campaign, and they share no dimension.
+    REFERENCE §3.3). Example 700 ÷ 200 = 3.5. The LTV is the BG/NBD + Gamma-Gamma value of a
+    customer at their first purchase (× gross margin, over ``ltv_horizon_months``), fitted on
+    the orders up to the range end, when the orders allow that model (non-contractual, enough
+    repeat buyers, a proper fit: :mod:`crmroi.engagement.new_customer`); otherwise, or with
+    ``ltv_model = "simple"``, the period's ``ltv_simple``. Only for the whole company: LTV is
+    sliced by customer attributes, CAC by campaign, and they share no dimension.
     """
-    ltv = ctx.metric("ltv_simple").rename(ltv="value")
     cac = ctx.metric("cac").rename(cac="value")
-    t = ctx.combine(ltv, cac)
-    return t.mutate(value=ratio(t.ltv, t.cac))
+    value = probabilistic_ltv(ctx).value
+    if value is None:
+        ltv = ctx.metric("ltv_simple").rename(ltv="value")
+        t = ctx.combine(ltv, cac)
+        return t.mutate(value=ratio(t.ltv, t.cac))
+    ltv_value = ibis.literal(value * ctx.settings.gross_margin, "float64")
+    return cac.mutate(value=ratio(ltv_value, cac.cac))
+
+
+def probabilistic_ltv(ctx: QueryContext) -> NewCustomerValue:
+    """The probabilistic new-customer value for ``ltv_to_cac``, or why it is not used."""
+    if ctx.settings.ltv_model == "simple":
+        return NewCustomerValue(None, "ltv_model = simple")
+    return probabilistic_new_customer_value(
+        ctx.ws,
+        end=ctx.end,
+        horizon_months=ctx.settings.ltv_horizon_months,
+        min_repeat_customers=ctx.settings.ltv_min_repeat_customers,
+    )

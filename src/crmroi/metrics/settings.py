@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from crmroi.errors import ConfigError
 
 CES_DEFINITIONS = ("mean", "share_at_least_5")
+LTV_MODELS = ("auto", "simple")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,18 @@ class KpiSettings:
 
     gross_margin: float = 1.0
     """Gross margin applied in ``ltv_simple`` (1.0: the plain-revenue variant ARPA ÷ churn)."""
+
+    ltv_model: str = "auto"
+    """LTV inside ``ltv_to_cac``: ``auto`` values a new customer with BG/NBD + Gamma-Gamma when
+    the orders allow it (non-contractual, enough repeat buyers, a proper fit; see
+    :mod:`crmroi.engagement.new_customer`) and falls back to ``ltv_simple``; ``simple`` always
+    uses ``ltv_simple``."""
+
+    ltv_horizon_months: float = 36.0
+    """Horizon of the probabilistic LTV (discounted at 1 % a month)."""
+
+    ltv_min_repeat_customers: int = 30
+    """Repeat buyers the probabilistic LTV needs before it is trusted."""
 
     quota_grain: str = "month"
     """Grain of the ``won_revenue`` targets summed into the quota of a query without a grain."""
@@ -91,5 +104,13 @@ class KpiSettings:
                 raise ConfigError(
                     f"completeness field {name!r} must be contacts.*, deals.* or accounts.*"
                 )
+        if self.ltv_model not in LTV_MODELS:
+            raise ConfigError(
+                f"ltv_model must be one of {', '.join(LTV_MODELS)}, not {self.ltv_model!r}"
+            )
+        if self.ltv_horizon_months <= 0:
+            raise ConfigError("ltv_horizon_months must be positive")
+        if self.ltv_min_repeat_customers < 3:
+            raise ConfigError("ltv_min_repeat_customers must be at least 3")
         if not 0 < self.gross_margin <= 1:
             raise ConfigError("gross_margin must be in (0, 1]")
