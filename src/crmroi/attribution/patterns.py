@@ -121,11 +121,12 @@ def _dense_patterns(journeys: Journeys, cap: int) -> Patterns:
     powers = base ** np.arange(k, dtype=np.int64)
     weights = powers.astype(np.float64)  # BLAS matmul; codes < 2**24 are exact in float64
     code = np.empty(n, dtype=np.int64)
-    jidx = journeys.touch_journey()
     for start in range(0, n, _DENSE_CHUNK):
         stop = min(n, start + _DENSE_CHUNK)
         lo, hi = journeys.offsets[start], journeys.offsets[stop]
-        cell = (jidx[lo:hi].astype(np.int64) - start) * k + journeys.codes[lo:hi]
+        # journey of each touch, per chunk: caching it for all touches would hold 4 bytes each
+        rows = np.repeat(np.arange(stop - start) * k, np.diff(journeys.offsets[start : stop + 1]))
+        cell = rows + journeys.codes[lo:hi]
         counts = np.bincount(cell, minlength=(stop - start) * k)
         np.minimum(counts, cap, out=counts)
         code[start:stop] = (counts.reshape(stop - start, k) @ weights).astype(np.int64)

@@ -24,6 +24,7 @@ no observational model can recover it, and it is reported, not asserted.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -103,30 +104,54 @@ class Simulation:
 
 
 def simulate(world: World | str, n: int, seed: int = 0, *, truth: bool = True) -> Simulation:
-    """Simulate ``n`` journeys of ``world`` (vectorised; ~1 M journeys in a few seconds)."""
+    """Simulate ``n`` journeys of ``world`` (vectorised; ~1 M journeys in a few seconds).
+
+    Chunks of 250k journeys are drawn in turn and copied straight into the final arrays (the
+    touch arrays sized for the expected 3.5 touches per journey, grown if ever needed), so at
+    20M journeys the peak stays near the finished 1.3 GB instead of 2.5 times it.
+    """
     spec = WORLDS[world] if isinstance(world, str) else world
     rng = np.random.default_rng(seed)
-    parts = [_chunk(spec, min(_CHUNK, n - start), rng, truth) for start in range(0, n, _CHUNK)]
     offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.concatenate([p["lengths"] for p in parts]), out=offsets[1:])
-    y = np.concatenate([p["y"] for p in parts])
+    y, value = np.empty(n), np.empty(n)
+    room = int(3.5 * n + 10 * np.sqrt(3.5 * n) + 100)
+    codes, days = np.empty(room, dtype=np.int32), np.empty(room, dtype=np.float32)
+    credit = np.zeros(len(CHANNELS) + 1)
+    for start in range(0, n, _CHUNK):
+        stop = min(n, start + _CHUNK)
+        part = _chunk(spec, stop - start, rng, truth)
+        np.cumsum(part["lengths"], out=offsets[start + 1 : stop + 1])
+        offsets[start + 1 : stop + 1] += offsets[start]
+        lo, hi = offsets[start], offsets[stop]
+        if hi > codes.shape[0]:
+            codes, days = _grow(codes, hi), _grow(days, hi)
+        codes[lo:hi], days[lo:hi] = part["codes"], part["days"]
+        y[start:stop], value[start:stop] = part["y"], part["value"]
+        credit += part["credit"]
     keys = CHANNELS
     journeys = Journeys(
         keys=keys,
         names=keys,
         offsets=offsets,
-        codes=np.concatenate([p["codes"] for p in parts]).astype(np.int32),
+        codes=codes[: offsets[-1]],
         conversions=y,
         nulls=1.0 - y,
-        value=np.concatenate([p["value"] for p in parts]),
-        days=np.concatenate([p["days"] for p in parts]).astype(np.float32),
-        lead_pos=np.zeros(n, dtype=np.int32),
+        value=value,
+        days=days[: offsets[-1]],
+        # the lead is created at the first touch, which is what lead_pos=None means (80 MB less)
+        lead_pos=None,
         opp_pos=(np.diff(offsets) // 2).astype(np.int32),
         direct=direct_codes(keys),
     )
-    credit = np.sum([p["credit"] for p in parts], axis=0) if truth else np.zeros(len(keys) + 1)
     total = credit.sum()
     return Simulation(spec, journeys, credit / total if total > 0 else credit)
+
+
+def _grow(array: NDArray[Any], size: int) -> NDArray[Any]:
+    """A copy of ``array`` with room for at least ``size`` elements."""
+    out = np.empty(max(size, int(array.shape[0] * 1.25)), dtype=array.dtype)
+    out[: array.shape[0]] = array
+    return out
 
 
 def _chunk(world: World, n: int, rng: np.random.Generator, truth: bool) -> dict[str, F64]:
