@@ -41,6 +41,7 @@ def test_paths_file_json(shared_data: Path) -> None:
     assert linear["alpha"]["conversions"] == pytest.approx(7574.719, abs=5e-4)
     assert set(linear["alpha"]) == {
         "channel",
+        "parent",
         "conversions",
         "revenue",
         "share",
@@ -48,6 +49,7 @@ def test_paths_file_json(shared_data: Path) -> None:
         "share_high",
     }
     assert payload["models"]["linear"][-1]["channel"] == "(baseline)"
+    assert all(r["parent"] is None for r in payload["models"]["linear"])  # channel level
     assert sum(r["share"] for r in payload["models"]["markov"]) == pytest.approx(1.0)
 
 
@@ -62,7 +64,7 @@ def test_workspace_csv_and_credits(tiny: Workspace, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert (
         done.stdout.splitlines()[0]
-        == "model,channel,conversions,revenue,share,share_low,share_high"
+        == "model,channel,parent,conversions,revenue,share,share_low,share_high"
     )
     influence = pd.read_csv(credits)
     assert list(influence.columns) == [
@@ -75,6 +77,9 @@ def test_workspace_csv_and_credits(tiny: Workspace, tmp_path: Path) -> None:
     assert influence["RevenueShare"].sum() == pytest.approx(1000.0)
     assert influence["Influence"].sum() == pytest.approx(100.0)
     assert set(influence["CampaignId"]) == {"K1", "K2", "(none)"}
+    # K2 is reached on paid_search and by the google/cpc session: one row, both touches
+    k2 = influence[influence["CampaignId"] == "K2"]
+    assert len(k2) == 1 and k2["RevenueShare"].iloc[0] == pytest.approx(500.0)
 
 
 def test_bad_paths_file(tmp_path: Path) -> None:

@@ -67,8 +67,21 @@ def test_campaign_and_workflow_levels(tiny: Workspace) -> None:
     j = build_journeys(tiny, level="campaign")
     assert _paths(j)["D1"] == ["Newsletter", "(no campaign)", "Spring", "Spring"]
     assert "K2" in j.keys
+    assert j.parents is not None
+    k2 = {j.parents.keys[j.parents.code[i]] for i, k in enumerate(j.keys) if k == "K2"}
+    assert k2 == {"paid_search", "google/cpc"}  # one key per channel it was reached on
     w = build_journeys(tiny, level="workflow")
     assert _paths(w)["D1"] == ["(no workflow)", "Nurture", "(no workflow)", "(no workflow)"]
+    result = attribute(tiny, models=("linear",), level="workflow", bootstrap=0)
+    parents = result.table("linear").set_index("channel")["parent"]
+    assert parents["Nurture"] == "crm_workflow"  # enrolments have no campaign
+    assert set(result.table("linear")["parent"].dropna()) == {
+        "crm_workflow",
+        "email > Newsletter",
+        "paid_search > Spring",
+        "google/cpc > Spring",
+        "social",
+    }
 
 
 def test_attribute_end_to_end(tiny: Workspace) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from crmroi import Workspace, open_workspace
-from crmroi.attribution import AttributionResult, attribute
+from crmroi.attribution import AttributionResult, attribute, campaign_influence
 from crmroi.schema import TABLES_BY_NAME
 from crmroi.synth import generate
 
@@ -50,3 +50,37 @@ def test_small_company_end_to_end(company: tuple[Workspace, dict[str, object]], 
         assert keys - {"(none)"} <= planted
     if level == "channel":
         assert all(k == k.lower() and " " not in k for k in keys)  # GA4 groups folded in
+
+
+def test_small_company_levels_nest(company: tuple[Workspace, dict[str, object]]) -> None:
+    """From the workspace: data_driven and linear campaigns add up to the channel-level run,
+    workflows to the campaign-level run (exactly); CampaignInfluence has one row per campaign
+    and deal, summing to the won amount (a webinar campaign is reached by e-mail too)."""
+    ws, _ = company
+    models = ("data_driven", "linear")
+    runs = {
+        level: attribute(ws, models=models, level=level, bootstrap=0)
+        for level in ("channel", "campaign", "workflow")
+    }
+    for model in models:
+        channel, campaign, workflow = (runs[lv].table(model) for lv in runs)
+        assert campaign["parent"].iloc[:-1].notna().all()
+        totals = channel.set_index("channel")["revenue"]
+        by_channel = campaign["revenue"].groupby(campaign["parent"].fillna("(baseline)")).sum()
+        assert by_channel.reindex(totals.index).to_numpy() == pytest.approx(
+            totals.to_numpy(), rel=1e-9
+        )
+        own = (
+            campaign["parent"]
+            .where(campaign["key"] == "(none)", campaign["parent"] + " > " + campaign["channel"])
+            .fillna("(baseline)")
+        )
+        expected = campaign["revenue"].groupby(own).sum()
+        by_campaign = workflow["revenue"].groupby(workflow["parent"].fillna("(baseline)")).sum()
+        assert by_campaign.reindex(expected.index).to_numpy() == pytest.approx(
+            expected.to_numpy(), rel=1e-9
+        )
+        influence = campaign_influence(runs["campaign"].credits(model), model)
+        assert not influence.duplicated(["CampaignId", "OpportunityId"]).any()
+        assert influence["RevenueShare"].sum() == pytest.approx(totals.sum())
+    assert runs["campaign"].table()["key"].duplicated().any()  # e.g. a campaign under 2 channels

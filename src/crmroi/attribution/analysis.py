@@ -16,6 +16,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from crmroi.attribution import models as registry
+from crmroi.attribution.hierarchy import labels
 from crmroi.attribution.paths import BASELINE, Journeys
 from crmroi.errors import AnalysisError
 
@@ -24,7 +25,16 @@ if TYPE_CHECKING:
 
 F64 = NDArray[np.float64]
 
-TABLE_COLUMNS = ("key", "channel", "conversions", "revenue", "share", "share_low", "share_high")
+TABLE_COLUMNS = (
+    "key",
+    "channel",
+    "parent",
+    "conversions",
+    "revenue",
+    "share",
+    "share_low",
+    "share_high",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,6 +59,11 @@ class AttributionResult:
     without touches, and for ``data_driven`` the fitted no-touch conversion rate). Intervals
     are bootstrap percentiles (2.5 %, 97.5 %) and cover sampling noise only: they do not cover
     confounding or a wrong model, for which compare models with :meth:`model_spread`.
+
+    ``parent`` names the channel of a campaign and the channel and campaign of a workflow
+    (``email > Newsletter``; a key outside any campaign reads as inside its channel). The
+    Shapley models and the rules nest: a parent's children add up to the parent's credit at
+    the level above; ``markov`` runs its chain over the keys themselves and does not.
     """
 
     level: str
@@ -60,6 +75,8 @@ class AttributionResult:
     lookback_days: int | None = None
     notes: tuple[str, ...] = ()
     """Caveats found in the data (an extrapolated baseline, negative credits …)."""
+    parents: tuple[str | None, ...] = ()
+    """Per key its parent (see above); empty at channel level."""
     _journeys: Journeys | None = field(default=None, repr=False)
     _stats: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
@@ -76,13 +93,18 @@ class AttributionResult:
                 f"model {model!r} was not run; run: {', '.join(self.results)}"
             ) from None
 
+    @property
+    def _parent_column(self) -> list[str | None]:
+        return [*(self.parents or (None,) * len(self.keys)), None]
+
     def table(self, model: str | None = None) -> pd.DataFrame:
-        """Columns key, channel, conversions, revenue, share, share_low, share_high."""
+        """Columns key, channel, parent, conversions, revenue, share, share_low, share_high."""
         res = self._result(model or self.models[0])
         return pd.DataFrame(
             {
                 "key": [*self.keys, BASELINE],
                 "channel": [*self.names, BASELINE],
+                "parent": self._parent_column,
                 "conversions": res.conversions,
                 "revenue": res.revenue,
                 "share": res.share,
@@ -93,7 +115,7 @@ class AttributionResult:
         )
 
     def credits(self, model: str | None = None) -> pd.DataFrame:
-        """Per converted deal: deal_id, key, channel, fraction, credit (sums to the amount)."""
+        """Per converted deal: deal_id, key, channel, parent, fraction, credit (sums to amount)."""
         from crmroi.attribution.credits import deal_credits
 
         model_id = model or self.models[0]
@@ -101,7 +123,12 @@ class AttributionResult:
         if self._journeys is None:
             raise AnalysisError("this result keeps no journeys: per-deal credits are unavailable")
         return deal_credits(
-            self._journeys, registry.get(model_id), self._stats[model_id], self.keys, self.names
+            self._journeys,
+            registry.get(model_id),
+            self._stats[model_id],
+            self.keys,
+            self.names,
+            self._parent_column,
         )
 
     def model_spread(self) -> pd.DataFrame:
@@ -111,6 +138,7 @@ class AttributionResult:
             {
                 "key": [*self.keys, BASELINE],
                 "channel": [*self.names, BASELINE],
+                "parent": self._parent_column,
                 "share_min": shares.min(axis=0),
                 "share_max": shares.max(axis=0),
             }
@@ -163,6 +191,7 @@ def attribute_journeys(
         bootstrap=bootstrap,
         lookback_days=lookback_days,
         notes=_notes(journeys, results),
+        parents=labels(journeys.parents, journeys.n_keys),
         _journeys=journeys,
         _stats=stats,
     )

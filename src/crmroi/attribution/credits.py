@@ -9,6 +9,10 @@ Markov credits split each journey over its channels in proportion to their remov
 model's table allocates the total by the same effects but over all journeys at once, so per-deal
 sums per channel match the table only approximately for ``markov``; every other model matches
 exactly.
+
+At campaign and workflow level the same campaign can be a key under two channels (a webinar
+campaign reached by e-mail and on the webinar channel); the ``CampaignInfluence`` rows add
+its credit up to one row per campaign and deal, as Salesforce expects.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import pandas as pd
 from crmroi.attribution.models import Model
 from crmroi.attribution.paths import BASELINE, Journeys
 
-CREDIT_COLUMNS = ("deal_id", "key", "channel", "fraction", "credit")
+CREDIT_COLUMNS = ("deal_id", "key", "channel", "parent", "fraction", "credit")
 INFLUENCE_COLUMNS = ("CampaignId", "OpportunityId", "Influence", "RevenueShare", "ModelId")
 
 
@@ -32,14 +36,19 @@ def deal_credits(
     stats: Any,
     keys: tuple[str, ...],
     names: tuple[str, ...],
+    parents: list[str | None],
 ) -> pd.DataFrame:
-    """Rows (deal_id, key, channel, fraction, credit), credit = fraction × the deal's amount."""
+    """Rows (deal_id, key, channel, parent, fraction, credit), credit = fraction × amount.
+
+    ``parents`` has one entry per key and the baseline (``None`` at channel level).
+    """
     fr = model.fractions(journeys, stats)
     order = np.lexsort((fr.code, fr.journey))
     journey, code, fraction = fr.journey[order], fr.code[order], fr.fraction[order]
     ids = journeys.journey_ids[journey] if journeys.journey_ids is not None else journey.astype(str)
     all_keys = np.array([*keys, BASELINE], dtype=object)
     all_names = np.array([*names, BASELINE], dtype=object)
+    all_parents = np.array(parents, dtype=object)
     per_conversion = np.where(
         journeys.conversions > 0, journeys.value / np.maximum(journeys.conversions, 1e-300), 0.0
     )
@@ -50,6 +59,7 @@ def deal_credits(
             "deal_id": ids,
             "key": all_keys[code],
             "channel": all_names[code],
+            "parent": all_parents[code],
             "fraction": fraction,
             "credit": fraction * amount,
         },
@@ -59,12 +69,15 @@ def deal_credits(
 
 def campaign_influence(credits: pd.DataFrame, model_id: str) -> pd.DataFrame:
     """The credit rows as Salesforce ``CampaignInfluence`` records (Influence in percent)."""
+    rows = credits.groupby(["key", "deal_id"], sort=False, as_index=False)[
+        ["fraction", "credit"]
+    ].sum()
     return pd.DataFrame(
         {
-            "CampaignId": credits["key"],
-            "OpportunityId": credits["deal_id"],
-            "Influence": credits["fraction"] * 100.0,
-            "RevenueShare": credits["credit"],
+            "CampaignId": rows["key"],
+            "OpportunityId": rows["deal_id"],
+            "Influence": rows["fraction"] * 100.0,
+            "RevenueShare": rows["credit"],
             "ModelId": model_id,
         },
         columns=list(INFLUENCE_COLUMNS),

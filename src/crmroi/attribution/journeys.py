@@ -14,7 +14,9 @@ per order with a positive amount, plus one non-converting journey per contact wi
 
 The engine does all joins and filters and returns compact columns (journey index, position order,
 key code, days before the end, milestone flags); the keys (channels, campaigns or workflows) are
-dictionary-encoded in the engine, so no path string is ever built.
+dictionary-encoded in the engine, so no path string is ever built. At campaign level a key is a
+(channel, campaign) pair and at workflow level a (channel, campaign, workflow) triple, with
+``Journeys.parents`` linking each to its channel and campaign (``hierarchy.py``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 
-from crmroi.attribution.paths import Journeys, direct_codes
+from crmroi.attribution.hierarchy import NO_KEY, tree
+from crmroi.attribution.paths import Journeys
 from crmroi.errors import AnalysisError
 
 if TYPE_CHECKING:
@@ -34,7 +37,12 @@ if TYPE_CHECKING:
 LEVELS = ("channel", "campaign", "workflow")
 CONVERSIONS = ("deals", "orders")
 WORKFLOW_CHANNEL = "crm_workflow"
-NO_KEY = "(none)"
+PATH_COLUMNS = {
+    "channel": ("channel",),
+    "campaign": ("channel", "campaign"),
+    "workflow": ("channel", "campaign", "workflow"),
+}
+"""The columns naming a key at each level, the channel first."""
 _DAY = 86_400.0
 
 
@@ -188,13 +196,16 @@ def build_journeys(
     meta = journeys.select("jidx", "journey_id", "converted", "amount").order_by("jidx")
     meta_df = meta.to_pyarrow()
     t = touches(ws)
-    t = t.mutate(key=_key(t, level))
-    matched = _match(journeys, t)
+    columns = PATH_COLUMNS[level]
+    t = t.mutate(**{f"k_{c}": _key(t, c) for c in columns})
+    matched = _match(journeys, t, columns)
     seconds = matched.end_at.epoch_seconds() - matched.occurred_at.epoch_seconds()
     matched = matched.mutate(days=seconds.cast("float64") / _DAY)
     matched = matched.filter((matched.days >= 0) & (matched.days <= lookback_days))
-    dictionary = _dictionary(ws, matched, level)
-    coded = matched.inner_join(dictionary, matched.key == dictionary.d_key)
+    dictionary = _dictionary(ws, matched, columns)
+    coded = matched.inner_join(
+        dictionary, [matched[f"k_{c}"] == dictionary[f"d_{c}"] for c in columns]
+    )
     coded = coded.select(
         jidx=coded.jidx,
         occurred_at=coded.occurred_at,
@@ -205,54 +216,54 @@ def build_journeys(
     ).order_by(["jidx", "occurred_at", "code"])
     arrays = coded.to_pyarrow()
     dict_df = dictionary.order_by("code").to_pyarrow()
-    return _assemble(meta_df, arrays, dict_df)
+    return _assemble(meta_df, arrays, dict_df, columns)
 
 
-def _key(t: ir.Table, level: str) -> ir.StringValue:
-    if level == "channel":
+def _key(t: ir.Table, column: str) -> ir.StringValue:
+    if column == "channel":
         # "Paid Search" (GA4 channel group) and "paid_search" (CRM) are one channel
         return t.channel.strip().lower().re_replace(r"[\s\-]+", "_")
-    column = t.campaign_id if level == "campaign" else t.workflow_id
-    return ibis.coalesce(column, ibis.literal(NO_KEY))
+    return ibis.coalesce(t[f"{column}_id"], ibis.literal(NO_KEY))
 
 
-def _match(journeys: ir.Table, t: ir.Table) -> ir.Table:
+def _match(journeys: ir.Table, t: ir.Table, columns: tuple[str, ...]) -> ir.Table:
     """Touches of each journey: by account where the journey has one, else by contact."""
     cols = ["jidx", "end_at", "lead_at", "opp_at"]
     by_account = journeys.filter(journeys.account_id.notnull())
     by_contact = journeys.filter(journeys.account_id.isnull() & journeys.contact_id.notnull())
     a = by_account.inner_join(t, by_account.account_id == t.account_id)
     c = by_contact.inner_join(t, by_contact.contact_id == t.contact_id)
-    select = [*cols, "occurred_at", "key"]
+    select = [*cols, "occurred_at", *(f"k_{c}" for c in columns)]
     return ibis.union(a.select(*select), c.select(*select), distinct=False)
 
 
-def _dictionary(ws: Workspace, matched: ir.Table, level: str) -> ir.Table:
-    """Distinct keys with an integer code (sorted by key) and a display name."""
-    keys = matched.select(d_key=matched.key).distinct()
-    if level == "campaign":
+def _dictionary(ws: Workspace, matched: ir.Table, columns: tuple[str, ...]) -> ir.Table:
+    """Distinct key paths with an integer code (sorted by path) and display names."""
+    keys = matched.select(**{f"d_{c}": matched[f"k_{c}"] for c in columns}).distinct()
+    if "campaign" in columns:
         c = ws.table("campaigns")
-        names = c.select(n_key=c.campaign_id, n_name=c.name)
-    elif level == "workflow":
+        campaign_names = c.select(n_campaign=c.campaign_id, m_campaign=c.name)
+        keys = keys.left_join(campaign_names, keys.d_campaign == campaign_names.n_campaign)
+    if "workflow" in columns:
         w = ws.table("workflows")
-        names = w.select(n_key=w.workflow_id, n_name=w.name)
-    else:
-        names = None
-    if names is not None:
-        keys = keys.left_join(names, keys.d_key == names.n_key)
-        keys = keys.select(
-            d_key=keys.d_key,
-            d_name=ibis.coalesce(
-                keys.n_name,
-                ibis.ifelse(keys.d_key == NO_KEY, f"(no {level})", keys.d_key),
-            ),
+        workflow_names = w.select(n_workflow=w.workflow_id, m_workflow=w.name)
+        keys = keys.left_join(workflow_names, keys.d_workflow == workflow_names.n_workflow)
+    names = {"channel": keys.d_channel}
+    for column in columns[1:]:
+        key = keys[f"d_{column}"]
+        names[column] = ibis.coalesce(
+            keys[f"m_{column}"], ibis.ifelse(key == NO_KEY, f"(no {column})", key)
         )
-    else:
-        keys = keys.mutate(d_name=keys.d_key)
-    return keys.mutate(code=(ibis.row_number().over(order_by=keys.d_key)).cast("int32"))
+    keys = keys.select(
+        *(keys[f"d_{c}"] for c in columns), **{f"name_{c}": names[c] for c in columns}
+    )
+    order = [keys[f"d_{c}"] for c in columns]
+    return keys.mutate(code=(ibis.row_number().over(order_by=order)).cast("int32"))
 
 
-def _assemble(meta: object, arrays: object, dictionary: object) -> Journeys:
+def _assemble(
+    meta: object, arrays: object, dictionary: object, columns: tuple[str, ...]
+) -> Journeys:
     import pyarrow as pa
 
     assert isinstance(meta, pa.Table)
@@ -269,8 +280,9 @@ def _assemble(meta: object, arrays: object, dictionary: object) -> Journeys:
     before_opp = arrays.column("before_opp").to_numpy(zero_copy_only=False).astype(np.int64)
     lead_pos = np.bincount(jidx, weights=before_lead, minlength=n).astype(np.int32) - 1
     opp_pos = np.bincount(jidx, weights=before_opp, minlength=n).astype(np.int32) - 1
-    keys = tuple(str(k) for k in dictionary.column("d_key").to_pylist())
-    names = tuple(str(k) for k in dictionary.column("d_name").to_pylist())
+    paths = list(zip(*(dictionary.column(f"d_{c}").to_pylist() for c in columns), strict=True))
+    titles = list(zip(*(dictionary.column(f"name_{c}").to_pylist() for c in columns), strict=True))
+    keys, names, parents, direct = tree(paths, titles)
     return Journeys(
         keys=keys,
         names=names,
@@ -283,5 +295,6 @@ def _assemble(meta: object, arrays: object, dictionary: object) -> Journeys:
         lead_pos=lead_pos,
         opp_pos=opp_pos,
         journey_ids=np.asarray(meta.column("journey_id").to_pylist(), dtype=object),
-        direct=direct_codes(names),
+        direct=direct,
+        parents=parents,
     )

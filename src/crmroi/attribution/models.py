@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from crmroi.attribution import conversion_model, markov, rules, shapley
+from crmroi.attribution import conversion_model, markov, nested, rules, shapley
 from crmroi.attribution.paths import Journeys
 from crmroi.attribution.patterns import Patterns, build_patterns, member_matrix, poisson_resample
 from crmroi.errors import AnalysisError
@@ -76,10 +76,6 @@ class Model(Protocol):
         """Credit fractions of every converted journey (summing to 1 per journey)."""
 
 
-def _sum(index: NDArray[np.int32], weights: F64, size: int) -> F64:
-    return np.asarray(np.bincount(index, weights=weights, minlength=size), dtype=np.float64)
-
-
 def _empty_journeys(journeys: Journeys) -> Fractions:
     empty = np.flatnonzero((journeys.lengths == 0) & (journeys.conversions > 0))
     return Fractions(empty, np.full(empty.shape[0], journeys.n_keys), np.ones(empty.shape[0]))
@@ -125,16 +121,8 @@ class RuleModel:
     def allocate(self, stats: RuleStats) -> Allocation:
         """Sum the touch weights times their journey's conversions and value per key."""
         sub = stats.converted
-        k = sub.n_keys
         empty = sub.lengths == 0
-        fast = rules.fast_totals(sub, self.rule)
-        if fast is not None:
-            conv, rev = fast
-        else:
-            weights = stats.weights
-            jidx = sub.touch_journey()
-            conv = _sum(sub.codes, weights * sub.conversions[jidx], k)
-            rev = _sum(sub.codes, weights * sub.value[jidx], k)
+        conv, rev = rules.fast_totals(sub, self.rule)
         return Allocation(
             np.append(conv, sub.conversions[empty].sum()),
             np.append(rev, sub.value[empty].sum()),
@@ -241,15 +229,21 @@ class MarkovModel:
 
 @dataclass(frozen=True, eq=False)
 class PatternStats:
-    """Patterns and, for ``data_driven``, the fitted conversion model."""
+    """Patterns and, for ``data_driven``, the fitted conversion model; nested: every level's."""
 
     patterns: Patterns
     fitted: conversion_model.ConversionModel | None = None
+    nesting: nested.Nesting | None = None
 
 
 @dataclass(frozen=True)
 class ShapleyModel:
-    """A Shapley model on channel sets (see ``shapley.py``)."""
+    """A Shapley model on channel sets (see ``shapley.py``), nested below the channels.
+
+    At campaign and workflow level a channel's credit is split among its campaigns by a model
+    of the same kind over that channel's campaigns (and a campaign's among its workflows), so
+    every level sums into the one above (``nested.py``).
+    """
 
     id: str
     kind: str
@@ -263,42 +257,66 @@ class ShapleyModel:
 
     def prepare(self, journeys: Journeys) -> PatternStats:
         """Patterns (sets for the empirical models), and the fitted v(S) for data_driven."""
+        cap = self.cap if self.kind == "data_driven" else 1
+        patterns = build_patterns(journeys, cap=cap)
+        if journeys.parents is not None:
+            return PatternStats(
+                patterns, nesting=nested.prepare(patterns, journeys.parents, self._fit, cap)
+            )
+        return PatternStats(patterns, self._fit(patterns))
+
+    def _fit(self, patterns: Patterns) -> conversion_model.ConversionModel | None:
         if self.kind == "data_driven":
-            patterns = build_patterns(journeys, cap=self.cap)
-            return PatternStats(patterns, conversion_model.fit(patterns, self.settings))
-        return PatternStats(build_patterns(journeys, cap=1))
+            return conversion_model.fit(patterns, self.settings)
+        return None
+
+    def _credit(
+        self, patterns: Patterns, fitted: conversion_model.ConversionModel | None
+    ) -> shapley.PatternCredit:
+        if self.kind == "simplified":
+            return shapley.simplified(patterns)
+        if self.kind == "empirical":
+            return shapley.empirical(patterns)
+        assert fitted is not None
+        return shapley.model_driven(patterns, fitted)
 
     def credit(self, stats: PatternStats) -> shapley.PatternCredit:
         """Fractions per pattern member and baseline."""
-        if self.kind == "simplified":
-            return shapley.simplified(stats.patterns)
-        if self.kind == "empirical":
-            return shapley.empirical(stats.patterns)
-        assert stats.fitted is not None
-        return shapley.model_driven(stats.patterns, stats.fitted)
+        if stats.nesting is not None:
+            return stats.nesting.credit(self._credit)
+        return self._credit(stats.patterns, stats.fitted)
 
     def allocate(self, stats: PatternStats) -> Allocation:
-        """Credit each pattern's conversions and revenue by its fractions."""
+        """Credit each pattern's conversions and revenue by its fractions (nested: split down)."""
+        if stats.nesting is not None:
+            return Allocation(*stats.nesting.allocate(self._credit))
         p = stats.patterns
         cr = self.credit(stats)
-        rows = np.repeat(np.arange(p.n_patterns), p.sizes)
-        conv = _sum(p.codes, cr.member * p.conversions[rows], p.n_keys)
-        rev = _sum(p.codes, cr.member * p.value[rows], p.n_keys)
+        conv, rev = nested.totals(p, cr)
         return Allocation(
             np.append(conv, (cr.baseline * p.conversions).sum()),
             np.append(rev, (cr.baseline * p.value).sum()),
         )
 
     def replicate_shares(self, stats: PatternStats, n: int, rng: np.random.Generator) -> F64:
-        """Shares of ``n`` Poisson-resampled pattern tables, v(S) refitted by one Newton step."""
+        """Shares of ``n`` Poisson-resampled pattern tables, v(S) refitted by one Newton step.
+
+        Nested: the finest patterns are resampled and every level is summed from them and
+        refitted, so a campaign's interval carries its channel's sampling noise and its own.
+        """
+        nesting = stats.nesting
+        steps = nesting.one_steps(self.settings) if nesting is not None else ()
         step = None
         if stats.fitted is not None:
             step = conversion_model.OneStep.prepare(stats.patterns, stats.fitted, self.settings)
         out = []
         for _ in range(n):
             patterns = poisson_resample(stats.patterns, rng)
-            fitted = step.refit(patterns) if step is not None else None
-            out.append(self.allocate(PatternStats(patterns, fitted)).shares())
+            if nesting is not None:
+                draw = PatternStats(patterns, nesting=nesting.resampled(patterns, steps))
+            else:
+                draw = PatternStats(patterns, step.refit(patterns) if step is not None else None)
+            out.append(self.allocate(draw).shares())
         return np.stack(out)
 
     def fractions(self, journeys: Journeys, stats: PatternStats) -> Fractions:

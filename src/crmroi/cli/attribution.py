@@ -19,7 +19,7 @@ from crmroi.attribution import (
 from crmroi.cli.context import workspace
 from crmroi.cli.output import OutputFormat, console, emit, print_json
 
-ROW_FIELDS = ("channel", "conversions", "revenue", "share", "share_low", "share_high")
+ROW_FIELDS = ("channel", "parent", "conversions", "revenue", "share", "share_low", "share_high")
 
 
 class Level(StrEnum):
