@@ -34,6 +34,7 @@ F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
 _DENSE_MAX = 1_500
+_DENSE_PAIRS = 20_000_000  # (S + 3)² above this: count distinct keys, not every pair
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,89 +77,163 @@ def transitions(journeys: Journeys, order: int = 1) -> Transitions:
     if not 1 <= order <= 4:
         raise AnalysisError(f"Markov order must be 1 to 4, not {order}")
     k = journeys.n_keys
+    base: NDArray[np.signedinteger[Any]]
     if order == 1:
         unique = np.arange(1, k + 1, dtype=np.int64)
-        state_id: NDArray[np.int64] | NDArray[np.int32] = journeys.codes + np.int32(1)
+        base = journeys.codes  # the state of a touch is its channel: no array per touch
     else:
-        codes = journeys.codes.astype(np.int64)
-        pos = journeys.touch_position()
-        state = codes + 1
-        base = np.int64(k + 1)
-        for lag in range(1, order):
-            shifted = np.full(codes.shape[0], -1, dtype=np.int64)
-            shifted[lag:] = codes[:-lag]
-            shifted[pos < lag] = -1
-            state = state + (shifted + 1) * base**lag
-        unique, inverse = np.unique(state, return_inverse=True)
-        state_id = inverse.ravel() + 1
+        unique, base = _higher_states(journeys, order)
     n_states = int(unique.shape[0])
     width = n_states + 3
-    # small chains fit int32 keys: half the memory traffic over tens of millions of touches
-    key_type: type[np.signedinteger[Any]] = np.int32 if width * width < 2**31 else np.int64
-    previous: NDArray[np.signedinteger[Any]] = np.empty(state_id.shape[0], dtype=key_type)
-    previous[1:] = state_id[:-1]
-    previous[journeys.offsets[:-1][journeys.lengths > 0]] = 0
-    nonempty = journeys.lengths > 0
-    last_state = state_id[journeys.offsets[1:][nonempty] - 1].astype(np.int64)
-    totals = journeys.conversions + journeys.nulls
-    unit = bool(np.all(totals == 1.0))
-    weight = None if unit else totals[journeys.touch_journey()]
-    conv, null = journeys.conversions[nonempty], journeys.nulls[nonempty]
-    np.multiply(previous, width, out=previous)
-    np.add(previous, state_id.astype(key_type, copy=False), out=previous)
-    del state_id  # 4 bytes per touch given back before counting
-    key_inner = previous
-    key_conv = last_state * width + n_states + 1
-    key_null = last_state * width + n_states + 2
-    if width * width <= 20_000_000:
-        size = width * width
-        count: NDArray[Any] = (
-            _count(key_inner, weight, size)
-            + np.bincount(key_conv, weights=conv, minlength=size)
-            + np.bincount(key_null, weights=null, minlength=size)
-        )
-        value = np.bincount(key_conv, weights=journeys.value[nonempty], minlength=size)
-        pair = np.flatnonzero(count > 0)
-        count, value = count[pair], value[pair]
-    else:
-        keys = np.concatenate([key_inner, key_conv, key_null])
-        pair, inverse = np.unique(keys, return_inverse=True)
-        inverse = inverse.ravel()
-        count = np.bincount(
-            inverse,
-            weights=np.concatenate(
-                [np.ones(key_inner.shape[0]) if weight is None else weight, conv, null]
-            ),
-            minlength=pair.shape[0],
-        )
-        value = np.bincount(
-            inverse[key_inner.shape[0] : key_inner.shape[0] + key_conv.shape[0]],
-            weights=journeys.value[nonempty],
-            minlength=pair.shape[0],
-        )
+    tally = _Tally(n_states, sparse=width * width > _DENSE_PAIRS)
+    for a, b in _chunks(journeys.offsets, n_states):
+        tally.add(journeys, base, a, b)
+    pair, count, value = tally.result()
     return Transitions(
         n_keys=k,
         n_states=n_states,
         source=pair // width,
         target=pair % width,
-        count=np.asarray(count, dtype=np.float64),
-        value=np.asarray(value, dtype=np.float64),
+        count=count,
+        value=value,
         members=_decode(unique, k, order),
-        baseline_conversions=float(journeys.conversions[~nonempty].sum()),
-        baseline_value=float(journeys.value[~nonempty].sum()),
+        baseline_conversions=float(tally.conv[n_states]),
+        baseline_value=float(tally.value[n_states]),
     )
 
 
-_SLICE = 1 << 23
+def _higher_states(journeys: Journeys, order: int) -> tuple[I64, I64]:
+    """Distinct states of an order >= 2 chain (encoded last ``order`` codes) and each touch's."""
+    k = journeys.n_keys
+    codes = journeys.codes.astype(np.int64)
+    pos = journeys.touch_position()
+    state = codes + 1
+    base = np.int64(k + 1)
+    for lag in range(1, order):
+        shifted = np.full(codes.shape[0], -1, dtype=np.int64)
+        shifted[lag:] = codes[:-lag]
+        shifted[pos < lag] = -1
+        state = state + (shifted + 1) * base**lag
+    unique, inverse = np.unique(state, return_inverse=True)
+    return unique, inverse.ravel()
 
 
-def _count(keys: NDArray[np.signedinteger[Any]], weight: F64 | None, size: int) -> F64:
-    """``bincount`` in slices: it casts its input to int64, 560 MB for 70M int32 keys at once."""
-    out = np.zeros(size)
-    for start in range(0, keys.shape[0], _SLICE):
-        part = slice(start, start + _SLICE)
-        out += np.bincount(keys[part], None if weight is None else weight[part], size)
-    return out
+_JOURNEYS_PER_CHUNK = 1 << 16
+
+
+def _chunks(offsets: I64, n_states: int) -> list[tuple[int, int]]:
+    """Journey ranges of ~230k touches: every temporary of a chunk stays in the CPU cache.
+
+    Fresh memory is the cost at scale (first touching a new 70 MB array takes ~0.2 s on a busy
+    VM), so no array as long as all touches or all journeys is ever made while counting. A
+    chunk has at least S² / 4 journeys, so its S × S count array does not outweigh it.
+    """
+    n = offsets.shape[0] - 1
+    size = max(_JOURNEYS_PER_CHUNK, n_states * n_states // 4)
+    return [(a, min(n, a + size)) for a in range(0, n, size)]
+
+
+class _Tally:
+    """Transition counts accumulated chunk by chunk.
+
+    Moves between touch states are counted over all consecutive touches of a chunk with one
+    key, ``from * S + to`` (state indices 0..S−1). That includes the pair straddling two
+    journeys (last touch → next journey's first touch); straddling pairs are counted again per
+    journey and subtracted, in integers, so the counts stay exact. The same per-journey count
+    (touch before the journey, its first touch; row S when the chunk starts with the journey)
+    gives the start moves. Journeys weighted other than one (aggregated paths) weight each pair
+    instead, zero at a journey's first touch. Conversion and null moves are counted per journey
+    from its last touch; empty journeys go to the extra bin S, which holds the baseline. A chain
+    with too many states for dense ``S × S`` counts (``sparse``) keeps distinct keys per chunk.
+    """
+
+    def __init__(self, n_states: int, *, sparse: bool) -> None:
+        self.n_states = n_states
+        self.sparse = sparse
+        square = 0 if sparse else n_states * n_states
+        self.pairs = np.zeros(square, dtype=np.int64)
+        self.weighted = np.zeros(square)
+        self.sparse_parts: list[tuple[NDArray[Any], NDArray[Any]]] = []  # keys, sums
+        # (touch before a journey, its first touch), rows 0..S; last bin: empty journeys
+        self.edges = np.zeros(0 if sparse else (n_states + 1) * n_states + 1, dtype=np.int64)
+        self.start = np.zeros(n_states + 1)
+        self.conv = np.zeros(n_states + 1)
+        self.null = np.zeros(n_states + 1)
+        self.value = np.zeros(n_states + 1)
+
+    def add(self, journeys: Journeys, base: NDArray[np.signedinteger[Any]], a: int, b: int) -> None:
+        """Count journeys ``a:b`` (``base``: state index of every touch)."""
+        s = self.n_states
+        lo, hi = journeys.offsets[a:b], journeys.offsets[a + 1 : b + 1]
+        t0, t1 = int(journeys.offsets[a]), int(journeys.offsets[b])
+        empty = lo == hi
+        conv, null = journeys.conversions[a:b], journeys.nulls[a:b]
+        totals = conv + null
+        unit = bool((totals == 1.0).all()) and not self.sparse
+        if base.shape[0] == 0:  # no touch at all: every journey is empty
+            base = np.zeros(1, dtype=base.dtype)
+        head = np.take(base, lo, mode="clip")  # of an empty journey: the next one's first touch
+        tail = np.take(base, hi - 1, mode="clip")  # of an empty journey: the previous one's last
+        last = np.where(empty, np.int64(s), tail)
+        self.conv += np.bincount(last, conv, s + 1)
+        self.null += np.bincount(last, null, s + 1)
+        self.value += np.bincount(last, journeys.value[a:b], s + 1)
+        if unit:  # key (touch before the journey, or S: none in the chunk) * S + first touch
+            edge = np.empty(b - a, dtype=np.int64)
+            edge[1:] = tail[:-1]
+            edge[: int(np.searchsorted(lo, t0, side="right"))] = s
+            edge *= s
+            edge += head
+            np.copyto(edge, (s + 1) * s, where=empty)
+            self.edges += np.bincount(edge, minlength=self.edges.shape[0])
+        else:
+            self.start += np.bincount(np.where(empty, s, head), totals, s + 1)
+        if t1 - t0 < 2:
+            return
+        keys = np.multiply(base[t0 : t1 - 1], s, dtype=np.int64 if self.sparse else None)
+        keys += base[t0 + 1 : t1]
+        if unit:
+            self.pairs += np.bincount(keys, minlength=self.pairs.shape[0])
+            return
+        weight = np.repeat(totals, hi - lo)
+        weight[lo[~empty] - t0] = 0.0
+        if self.sparse:
+            distinct, inverse = np.unique(keys, return_inverse=True)
+            self.sparse_parts.append((distinct, np.bincount(inverse.ravel(), weight[1:])))
+        else:
+            self.weighted += np.bincount(keys, weight[1:], self.weighted.shape[0])
+
+    def result(self) -> tuple[I64, F64, F64]:
+        """Keys ``from * (S + 3) + to`` with a positive count, their counts and values."""
+        s = self.n_states
+        width = s + 3
+        start = self.start[:s]
+        inner: NDArray[Any]
+        if self.sparse:
+            keys = np.concatenate([p[0] for p in self.sparse_parts] or [np.zeros(0, np.int64)])
+            sums = np.concatenate([p[1] for p in self.sparse_parts] or [np.zeros(0)])
+            inner_key, inverse = np.unique(keys, return_inverse=True)
+            inner = np.bincount(inverse.ravel(), sums, inner_key.shape[0])
+        else:
+            edges = self.edges[:-1].reshape(s + 1, s)
+            inner = (self.pairs - edges[:s].ravel()) + self.weighted
+            inner_key = np.arange(s * s, dtype=np.int64)
+            start = start + edges.sum(axis=0)
+        states = np.arange(1, s + 1, dtype=np.int64)
+        key = np.concatenate(
+            [
+                states,  # from start (row 0)
+                (inner_key // max(s, 1) + 1) * width + inner_key % max(s, 1) + 1,
+                states * width + s + 1,
+                states * width + s + 2,
+            ]
+        )
+        count = np.concatenate([start, inner, self.conv[:s], self.null[:s]])
+        value = np.concatenate([np.zeros(s + inner.shape[0]), self.value[:s], np.zeros(s)])
+        keep = count > 0
+        key, count, value = key[keep], count[keep], value[keep]
+        order = np.argsort(key, kind="stable")
+        return key[order], count[order], value[order]
 
 
 def _decode(unique: I64, k: int, order: int) -> NDArray[np.int64]:
