@@ -116,3 +116,15 @@ def test_unknown_size_and_format_are_input_errors(
         generate("huge")
     with pytest.raises(InputError, match="unknown format"):
         write(company, tmp_path, "xlsx")  # type: ignore[arg-type]
+
+
+def test_web_traffic_sums_the_sessions(company: SyntheticCompany) -> None:
+    """The daily aggregates agree with the sessions they summarise (the GA4 UI view)."""
+    traffic, sessions = company.tables["web_traffic"], company.tables["web_sessions"]
+    assert traffic["sessions"].sum() == len(sessions)
+    assert traffic["engaged_sessions"].sum() == sessions["engaged"].sum()
+    assert traffic["key_events"].sum() == sessions["conversions"].sum()
+    assert traffic["new_users"].sum() == sessions["user_pseudo_id"].nunique()
+    by_day = sessions.groupby(sessions["started_at"].dt.floor("D")).size()
+    assert traffic.groupby("period_start")["sessions"].sum().to_dict() == by_day.to_dict()
+    assert traffic["traffic_key"].is_unique

@@ -42,6 +42,7 @@ from crmroi.synth.touches import (
     sessions_frame,
     touchpoints_frame,
 )
+from crmroi.synth.traffic import traffic_frame
 from crmroi.synth.truth import World, build_truth
 
 Progress = Callable[[str], None]
@@ -143,6 +144,7 @@ def generate(
         "workflow_enrollments": _enrollments_frame(contacts, journeys),
         "touchpoints": touchpoints_frame(touches, contacts.account),
         "web_sessions": sessions,
+        "web_traffic": traffic_frame(sessions),
         "orders": orders,
         "survey_responses": surveys,
         "costs": costs,
