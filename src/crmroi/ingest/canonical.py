@@ -1,28 +1,46 @@
 """Import files whose columns already carry canonical field names (CSV or Parquet).
 
 This is the contract every other importer lands in. The table comes from ``--table`` or from the
-file name (``deals.csv``, ``deals-2024.parquet``). CSV is read by Arrow's streaming reader with
-every column as text, so the engine decides types and can quote the offending raw value; Parquet
-keeps its types. Rows arrive in batches, so memory stays bounded whatever the file's size.
+file name (``deals.csv``, ``deals-2024.parquet``). CSV columns are read as text, so the engine
+decides types and can quote the offending raw value; Parquet keeps its types.
+
+A CSV is first read by DuckDB's own parallel reader, in strict mode, straight into the loader's
+typed table (about three times faster than handing Arrow batches over from Python); that table's
+row ids are the data-row numbers, since the reader keeps the file's order. Any line that reader
+refuses (wrong field count, stray quote, invalid UTF-8, an over-long line) sends the whole file
+down the Arrow streaming path instead, which switches to the exact reader at a malformed line so
+every row keeps its true number and the bad ones are quarantined. Either way memory stays bounded
+whatever the file's size: DuckDB spills its tables to disk, Python holds at most one batch.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
+import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from crmroi.errors import InputError, UnknownTableError
 from crmroi.ingest.delimited import arrow_batches, make_batch
 from crmroi.ingest.layout import Layout
-from crmroi.ingest.load import ROW, load_batches
+from crmroi.ingest.load import (
+    ROW,
+    check_columns,
+    load_batches,
+    load_staged,
+    stage_batches,
+)
 from crmroi.ingest.result import LoadResult, RowRejection
 from crmroi.schema import USER_TABLES
+from crmroi.schema import table as canonical_table
 from crmroi.workspace import Workspace
 
 PARQUET_BATCH_ROWS = 256_000
@@ -96,6 +114,27 @@ def read_csv_batches(
         yield make_batch(layout.header, [[] for _ in names], [])
 
 
+def engine_csv_rows(ws: Workspace, path: Path, names: list[str], view: str) -> ir.Table:
+    """A canonical CSV as DuckDB's reader sees it (a view: nothing is read yet), as text.
+
+    The reader is strict (a line of the wrong width or with a stray quote is an error, not a
+    guess) and reads quotes and nulls as Arrow does (``""`` and empty fields are NULL). The rows
+    carry no ``_row``: the loader materialises them in file order and numbers them by row id.
+    """
+    return ws.con.read_csv(
+        str(path),
+        table_name=view,
+        columns={name: "VARCHAR" for name in names},
+        header=True,
+        delim=",",
+        quote='"',
+        escape='"',
+        strict_mode=True,
+        null_padding=False,
+        encoding="utf-8",
+    )
+
+
 def read_parquet_batches(path: Path) -> Iterator[pa.RecordBatch]:
     """Stream a Parquet file in batches, adding ``_row``."""
     parquet = pq.ParquetFile(path)
@@ -110,7 +149,7 @@ def read_parquet_batches(path: Path) -> Iterator[pa.RecordBatch]:
 def import_file(
     ws: Workspace, path: str | Path, *, table: str | None = None, source: str = "canonical"
 ) -> LoadResult:
-    """Load one canonical CSV/Parquet file into its table; see :func:`load_batches`."""
+    """Load one canonical CSV/Parquet file into its table; see :func:`load_staged`."""
     path = Path(path)
     if not path.is_file():
         raise InputError("no such file", file=str(path))
@@ -121,24 +160,33 @@ def import_file(
     if suffix not in {".csv", ".txt", ".parquet"}:
         raise InputError(f"canonical import reads .csv or .parquet, not {suffix!r}", file=str(path))
     checksum = sha256_of(path)
-
-    def load(batches: Iterable[pa.RecordBatch], rejected: list[RowRejection]) -> LoadResult:
-        return load_batches(
-            ws,
-            table_name,
-            batches,
-            file=str(path),
-            source=source,
-            sha256=checksum,
-            rejected=rejected,
-        )
-
     try:
         if suffix == ".parquet":
-            return load(read_parquet_batches(path), [])
+            batches = read_parquet_batches(path)
+            return load_batches(
+                ws, table_name, batches, file=str(path), source=source, sha256=checksum
+            )
         names = _csv_header(path)
         _check_header(path, names)
+        spec = canonical_table(table_name)
+        check_columns(spec, [*names, ROW], str(path))
+        load = functools.partial(
+            load_staged, ws, table_name, file=str(path), source=source, sha256=checksum
+        )
+        # A one-column file is left to Arrow: DuckDB reads its blank lines as empty rows.
+        if ws.backend_name == "duckdb" and len(names) > 1:
+            view = f"_csv_{uuid.uuid4().hex[:12]}"
+            rows = engine_csv_rows(ws, path, names, view)
+            try:
+                return load(lambda staging: rows)
+            except duckdb.InvalidInputException:
+                pass  # a line the strict reader refuses: read it the exact way below
+            finally:
+                ws.con.drop_view(view, force=True)
         rejected: list[RowRejection] = []
-        return load(read_csv_batches(path, names, rejected), rejected)
+        batches = read_csv_batches(path, names, rejected)
+        return load(
+            lambda staging: stage_batches(ws, spec, batches, staging, str(path)), rejected=rejected
+        )
     except pa.ArrowInvalid as exc:
         raise InputError(f"cannot parse the file: {exc}", file=str(path)) from None

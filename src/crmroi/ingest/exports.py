@@ -79,9 +79,8 @@ def import_any(
     """Import one file: canonical if its columns are canonical, else through a preset/mapping."""
     path = Path(path)
     if source is None and mapping is None:
-        canonical = _canonical_table(path, table)
-        if canonical is not None:
-            src = open_source(path)
+        canonical, src = _canonical_table(path, table)
+        if canonical is not None and src is not None:
             plain = src.kind == "parquet" or (
                 src.layout is not None
                 and src.layout.encoding in {"utf-8", "utf-8-sig"}
@@ -98,18 +97,22 @@ def import_any(
     return import_export(ws, path, source=source, mapping=mapping)
 
 
-def _canonical_table(path: Path, table: str | None) -> str | None:
-    """The table whose field names the file's header uses, if any (from --table or the name)."""
+def _canonical_table(path: Path, table: str | None) -> tuple[str | None, SourceFile | None]:
+    """The table whose field names the file's header uses, if any (from --table or the name).
+
+    The opened file comes back too, so it is not sniffed twice (sniffing reads it whole).
+    """
     if path.suffix.lower() not in {".csv", ".txt", ".tsv", ".parquet"}:
-        return None
+        return None, None
     try:
         name = table or detect_table(path)
     except InputError:
-        return None
+        return None, None
     if name not in USER_TABLES:
-        return None
-    header = open_source(path).sections[0].header
-    return name if set(header) <= set(TABLES_BY_NAME[name].column_names) else None
+        return None, None
+    src = open_source(path)
+    header = src.sections[0].header
+    return (name if set(header) <= set(TABLES_BY_NAME[name].column_names) else None), src
 
 
 def import_export(

@@ -2,8 +2,10 @@
 
 Readers (canonical files, vendor presets, custom mappings) hand over Arrow record batches whose
 columns carry canonical names, plus a ``_row`` column with each row's 1-based data-row number in
-the source file. The batches are staged into a temporary table, so memory stays bounded by one
-batch; every check then runs as one Ibis expression in the engine:
+the source file; a plain canonical CSV is instead read by the engine's own CSV reader, in file
+order (see :func:`load_staged`). Either way the rows are typed once into a temporary table, which
+the engine spills to disk when it outgrows the workspace's memory limit, so Python never holds
+more than one batch. Every check then runs in the engine:
 
 1. a required field is empty,
 2. a value does not cast to the column's type (``TRY_CAST`` gives NULL for a non-NULL input),
@@ -20,7 +22,7 @@ not loaded again.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
 import ibis
@@ -28,13 +30,18 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from crmroi.errors import InputError
+from crmroi.ingest.checks import ROW as ROW
+from crmroi.ingest.checks import duplicates, rejected_rows, typed_rows
 from crmroi.ingest.result import LoadResult, RowRejection
-from crmroi.schema import Column, Table
+from crmroi.schema import Table
 from crmroi.schema import table as canonical_table
 from crmroi.workspace import Workspace
 
-ROW = "_row"
 PROBLEMS_SHOWN = 5
+
+Stager = Callable[[str], ir.Table]
+"""Given a free temporary table name, returns the rows to load: a table it staged under that name,
+with ``_row``, or a relation that yields the file's rows in order, without ``_row``."""
 
 
 def load_batches(
@@ -49,28 +56,74 @@ def load_batches(
 ) -> LoadResult:
     """Stage, validate and load ``batches`` into ``table_name``; see the module docstring."""
     spec = canonical_table(table_name)
+    return load_staged(
+        ws,
+        table_name,
+        lambda staging: stage_batches(ws, spec, batches, staging, file),
+        file=file,
+        source=source,
+        sha256=sha256,
+        rejected=rejected,
+    )
+
+
+def load_staged(
+    ws: Workspace,
+    table_name: str,
+    stage: Stager,
+    *,
+    file: str,
+    source: str,
+    sha256: str,
+    rejected: Sequence[RowRejection] = (),
+) -> LoadResult:
+    """Stage with ``stage``, validate and load into ``table_name``; see the module docstring.
+
+    ``rejected`` holds the rows the reader refused; it is read after staging, so a reader may
+    still be filling it while ``stage`` runs.
+    """
+    spec = canonical_table(table_name)
     previous = _previous_import(ws, spec.name, sha256)
     if previous is not None:
         return previous
     import_id = uuid.uuid4().hex[:12]
-    staging = f"_staging_{import_id}"
-    checked_name = f"_checked_{import_id}"
+    kinds = ("staging", "typed", "duplicates", "rejects")
+    staging, typed_name, repeated_name, rejects = names = [f"_{k}_{import_id}" for k in kinds]
     try:
-        columns = _stage(ws, spec, batches, staging, file)
-        # Materialised once: the counts, the good rows and the quarantine all read it, and the
-        # duplicate-key window would otherwise run three times. Raw values are kept only for
-        # rejected rows, so the copy is no bigger than the typed data.
-        checked = _checked(ws.con.table(staging), spec, columns)
-        slim = checked.drop(*(c for c in checked.columns if c.startswith("_raw_"))).mutate(
-            _raw=ibis._._reason.notnull().ifelse(ibis._._raw, ibis.null("string"))
+        raw = stage(staging)
+        columns = [c for c in raw.columns if c != ROW]
+        # Typed once and materialised: the checks, the duplicate search and the insert all read
+        # these values, and DuckDB would otherwise recompute them inside every check that a
+        # filter pushes down into the scan. The staged text is not needed afterwards.
+        ws.con.create_table(typed_name, typed_rows(raw, spec, columns), temp=True)
+        ws.con.drop_table(staging, force=True)
+        table = ws.con.table(typed_name)
+        if ROW not in table.columns:  # rows staged in file order: the row id is the number
+            table = table.mutate(**{ROW: table.rowid() + 1})
+        # Repeated keys are few: found once (a window over the key and row number only), they
+        # are joined to the rows that have them, instead of windowing over every column.
+        ws.con.create_table(repeated_name, duplicates(table, spec), temp=True)
+        repeats = ws.con.table(repeated_name)
+        has_repeats = int(repeats.count().execute()) > 0
+        # Rejected rows are materialised once, already in the quarantine's shape: counting them,
+        # writing them and leaving them out of the good rows then need no second check pass.
+        quarantined = rejected_rows(
+            table, spec, columns, repeats if has_repeats else None, import_id, file
         )
-        ws.con.create_table(checked_name, slim, temp=True)
-        ws.con.drop_table(staging, force=True)
-        checked = ws.con.table(checked_name)
-        return _commit(ws, spec, checked, file, source, sha256, import_id, rejected)
+        ws.con.create_table(rejects, quarantined, temp=True)
+        bad = ws.con.table(rejects)
+        counts = {"read": int(table.count().execute()), "bad": int(bad.count().execute())}
+        good = table if counts["bad"] == 0 else table.anti_join(bad, table[ROW] == bad.row_number)
+        good = good.select(
+            **{
+                c.name: good[c.name] if c.name in table.columns else ibis.null(c.dtype)
+                for c in spec.columns
+            }
+        )
+        return _commit(ws, spec, good, bad, counts, file, source, sha256, import_id, rejected)
     finally:
-        ws.con.drop_table(staging, force=True)
-        ws.con.drop_table(checked_name, force=True)
+        for name in names:
+            ws.con.drop_table(name, force=True)
 
 
 def _previous_import(ws: Workspace, table_name: str, sha256: str) -> LoadResult | None:
@@ -96,23 +149,40 @@ def _previous_import(ws: Workspace, table_name: str, sha256: str) -> LoadResult 
     )
 
 
-def _stage(
+def stage_batches(
     ws: Workspace, spec: Table, batches: Iterable[pa.RecordBatch], staging: str, file: str
-) -> list[str]:
-    """Append every batch to a staging table; return the canonical columns the file has."""
-    columns: list[str] | None = None
+) -> ir.Table:
+    """Append every batch to the staging table ``staging``; return its rows."""
+    created = False
     for batch in batches:
-        if columns is None:
-            columns = _check_columns(spec, batch.schema.names, file)
-            ws.con.create_table(staging, pa.Table.from_batches([batch]), temp=True)
-        else:
-            ws.con.insert(staging, pa.Table.from_batches([batch]))
-    if columns is None:
+        if not created:
+            check_columns(spec, batch.schema.names, file)
+        _append(ws, staging, batch, create=not created)
+        created = True
+    if not created:
         raise InputError("the file has no header row", file=file)
-    return columns
+    return ws.con.table(staging)
 
 
-def _check_columns(spec: Table, names: Sequence[str], file: str) -> list[str]:
+def _append(ws: Workspace, staging: str, batch: pa.RecordBatch, *, create: bool) -> None:
+    """Create or extend the staging table with one batch, then let go of the batch.
+
+    Ibis registers an Arrow table with DuckDB as a view and drops it only when the process
+    exits, so every batch of a big file stayed in memory (2.0 GB for 482 MB of CSV).
+    """
+    data = ibis.memtable(pa.Table.from_batches([batch]))
+    try:
+        if create:
+            ws.con.create_table(staging, data, temp=True)
+        else:
+            ws.con.insert(staging, data)
+    finally:
+        if ws.backend_name == "duckdb":
+            ws.con.drop_view(data.get_name(), force=True)
+
+
+def check_columns(spec: Table, names: Sequence[str], file: str) -> None:
+    """Refuse columns the table lacks and missing required ones, naming the first of them."""
     if ROW not in names:
         raise AssertionError("readers must add the _row column")
     present = [n for n in names if n != ROW]
@@ -133,112 +203,22 @@ def _check_columns(spec: Table, names: Sequence[str], file: str) -> list[str]:
             file=file,
             column=missing[0],
         )
-    return present
-
-
-def _typed(raw: ir.Table, column: Column) -> ir.Value:
-    value = raw[column.name]
-    if column.dtype == "string":
-        value = value.cast("string").strip()
-        value = (value == "").ifelse(ibis.null("string"), value)
-        return value.lower() if column.choices else value
-    if raw.schema()[column.name].is_string():
-        stripped = raw[column.name].strip()
-        blank = (stripped == "").ifelse(ibis.null("string"), stripped)
-        if column.dtype == "boolean":
-            blank = blank.lower()
-        return blank.try_cast(column.dtype)
-    return value.cast(column.dtype)
-
-
-def _checked(raw: ir.Table, spec: Table, columns: list[str]) -> ir.Table:
-    """Add typed values, the derived key and the first rejection reason per row."""
-    typed: dict[str, ir.Value] = {}
-    for column in spec.columns:
-        if column.name in columns:
-            typed[column.name] = _typed(raw, column)
-        else:
-            typed[column.name] = ibis.null(column.dtype)
-    if spec.natural_key:
-        parts = [typed[name].cast("string").fill_null("") for name in spec.natural_key]
-        derived = ibis.literal("|").join(parts)
-        typed[spec.key] = typed[spec.key].fill_null(derived) if spec.key in columns else derived
-
-    raw_json = ibis.struct({name: raw[name].cast("string") for name in columns}).cast("json")
-    raw_text = {f"_raw_{name}": raw[name].cast("string") for name in columns}  # for messages
-    table = raw.select(**{ROW: raw[ROW]}, **typed, **raw_text, _raw=raw_json.cast("string"))
-
-    cases: list[tuple[ir.BooleanValue, ir.StringValue, ir.StringValue]] = [
-        (
-            table[column.name].isnull(),
-            ibis.literal(column.name),
-            ibis.literal(f"required field {column.name!r} is empty"),
-        )
-        for column in spec.columns
-        if column.required
-    ]
-    for column in spec.columns:
-        if column.name not in columns or column.dtype == "string":
-            continue
-        raw_value = table[f"_raw_{column.name}"]
-        bad = table[column.name].isnull() & raw_value.notnull() & (raw_value.strip() != "")
-        reason = "'" + raw_value + f"' is not a valid {_type_word(column.dtype)}"
-        cases.append((bad, ibis.literal(column.name), reason))
-    for column in spec.columns:
-        if column.choices and column.name in columns:
-            value = table[column.name]
-            bad = value.notnull() & ~value.isin(column.choices)
-            reason = "'" + value + f"' is not one of {', '.join(column.choices)}"
-            cases.append((bad, ibis.literal(column.name), reason))
-
-    window = ibis.window(group_by=table[spec.key], order_by=table[ROW])
-    first_row = table[ROW].first().over(window)
-    duplicate = table[spec.key].notnull() & (first_row != table[ROW])
-    dup_reason = (
-        "duplicate key '" + table[spec.key] + "' (first seen on row " + first_row.cast("string")
-    ) + ")"
-    cases.append((duplicate, ibis.literal(spec.key), dup_reason))
-
-    column_expr = ibis.cases(*((cond, col) for cond, col, _ in cases), else_=ibis.null("string"))
-    reason_expr = ibis.cases(*((cond, r) for cond, _, r in cases), else_=ibis.null("string"))
-    return table.mutate(_column=column_expr, _reason=reason_expr)
-
-
-def _type_word(dtype: str) -> str:
-    return {
-        "float64": "number",
-        "int64": "whole number",
-        "timestamp": "timestamp (expected YYYY-MM-DD[ HH:MM:SS], UTC)",
-        "boolean": "boolean (expected true/false)",
-    }.get(dtype, dtype)
 
 
 def _commit(
     ws: Workspace,
     spec: Table,
-    checked: ir.Table,
+    good: ir.Table,
+    bad: ir.Table,
+    counts: dict[str, int],
     file: str,
     source: str,
     sha256: str,
     import_id: str,
     rejected: Sequence[RowRejection],
 ) -> LoadResult:
-    good = checked.filter(checked._reason.isnull()).select(*spec.column_names)
-    bad = checked.filter(checked._reason.notnull())
-    quarantine = bad.select(
-        quarantine_id=ibis.literal(f"{import_id}:") + bad[ROW].cast("string"),
-        import_id=ibis.literal(import_id),
-        file=ibis.literal(file),
-        row_number=bad[ROW].cast("int64"),
-        column=bad._column,
-        reason=bad._reason,
-        raw=bad._raw,
-    )
-    counts = checked.aggregate(
-        read=checked.count(), bad=checked._reason.notnull().sum().fill_null(0)
-    ).execute()
-    read = int(counts["read"].iloc[0]) + len(rejected)
-    quarantined = int(counts["bad"].iloc[0]) + len(rejected)
+    read = counts["read"] + len(rejected)
+    quarantined = counts["bad"] + len(rejected)
     target = ws.con.table(spec.name)
     empty = int(target.limit(1).count().execute()) == 0
     with ws.transaction():
@@ -246,7 +226,8 @@ def _commit(
             ws.con.insert(spec.name, good)
         else:
             ws.con.upsert(spec.name, good, on=spec.key)
-        ws.con.insert("quarantine", quarantine)
+        if counts["bad"]:
+            ws.con.insert("quarantine", bad)
         if rejected:
             ws.con.insert("quarantine", _rejections_table(rejected, import_id, file))
         record = _import_row(import_id, source, file, spec, sha256, read, quarantined)
