@@ -23,7 +23,7 @@ from crmroi.errors import InputError
 from crmroi.ingest import sources
 from crmroi.ingest.canonical import detect_table, import_file, sha256_of
 from crmroi.ingest.ga4 import QUIRK_COLUMNS, lift_event_params
-from crmroi.ingest.load import load_batches
+from crmroi.ingest.load import append_batch, load_batches
 from crmroi.ingest.mapping import FieldSpec, Mapping, load_mapping
 from crmroi.ingest.readers import ROW, Section, SourceFile, open_source
 from crmroi.ingest.result import LoadResult, RowRejection
@@ -247,11 +247,8 @@ def _combine(
     try:
         created = False
         for batch in batches:
-            if not created:
-                ws.con.create_table(name, pa.Table.from_batches([batch]), temp=True)
-                created = True
-            else:
-                ws.con.insert(name, pa.Table.from_batches([batch]))
+            append_batch(ws, name, batch, create=not created)
+            created = True
         if not created:
             return [], 0
         t = ws.con.table(name)

@@ -157,14 +157,14 @@ def stage_batches(
     for batch in batches:
         if not created:
             check_columns(spec, batch.schema.names, file)
-        _append(ws, staging, batch, create=not created)
+        append_batch(ws, staging, batch, create=not created)
         created = True
     if not created:
         raise InputError("the file has no header row", file=file)
     return ws.con.table(staging)
 
 
-def _append(ws: Workspace, staging: str, batch: pa.RecordBatch, *, create: bool) -> None:
+def append_batch(ws: Workspace, staging: str, batch: pa.RecordBatch, *, create: bool) -> None:
     """Create or extend the staging table with one batch, then let go of the batch.
 
     Ibis registers an Arrow table with DuckDB as a view and drops it only when the process
