@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from crmroi.ingest.delimited import BATCH_ROWS, is_trailer, make_batch, width_rejection
+from crmroi.ingest.delimited import RowBatcher, is_trailer, width_rejection
 from crmroi.ingest.layout import Layout
 from crmroi.ingest.result import RowRejection
 
@@ -21,10 +21,8 @@ def whitespace_batches(
     path: Path, layout: Layout, rejected: list[RowRejection], *, data_only: bool = True
 ) -> Iterator[pa.RecordBatch]:
     """Stream the data lines as text batches with ``_row``, numbering non-blank lines from 1."""
-    header = layout.header
-    width = len(header)
-    columns: list[list[str | None]] = [[] for _ in header]
-    rows: list[int] = []
+    width = len(layout.header)
+    batcher = RowBatcher(layout.header)
     number = 0
     with path.open(encoding=layout.encoding, errors="replace") as handle:
         for _ in range(layout.skip_lines + layout.header_rows):
@@ -39,11 +37,9 @@ def whitespace_batches(
             if len(record) != width:
                 rejected.append(width_rejection(number, record, width))
                 continue
-            for values, value in zip(columns, record, strict=True):
-                values.append(value)
-            rows.append(number)
-            if len(rows) >= BATCH_ROWS:
-                yield make_batch(header, columns, rows)
-                columns, rows = [[] for _ in header], []
-    if rows:
-        yield make_batch(header, columns, rows)
+            batch = batcher.add(number, list(record))
+            if batch is not None:
+                yield batch
+    last = batcher.flush()
+    if last is not None:
+        yield last

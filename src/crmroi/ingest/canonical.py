@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from crmroi.errors import InputError, UnknownTableError
-from crmroi.ingest.delimited import arrow_batches, make_batch
+from crmroi.ingest.delimited import arrow_batches, empty_batch
 from crmroi.ingest.layout import Layout
 from crmroi.ingest.load import (
     ROW,
@@ -111,7 +111,7 @@ def read_csv_batches(
         first = False
         yield batch
     if first:  # header only: an empty batch still tells the loader the columns
-        yield make_batch(layout.header, [[] for _ in names], [])
+        yield empty_batch(layout.header)
 
 
 def engine_csv_rows(ws: Workspace, path: Path, names: list[str], view: str) -> ir.Table:

@@ -151,10 +151,8 @@ def exact_batches(
     ``data_only=False`` keeps rows of empty cells and trailer-like rows, as Arrow does; only
     empty lines, which Arrow skips too, are passed over.
     """
-    header = section.header
-    width = len(header)
-    columns: list[list[str | None]] = [[] for _ in header]
-    rows: list[int] = []
+    width = len(section.header)
+    batcher = RowBatcher(section.header)
     number = 0
     rows_in = records(path, layout)
     skip = (
@@ -177,16 +175,14 @@ def exact_batches(
             if len(record) != width:
                 rejected.append(width_rejection(number, record, width))
                 continue
-            for values, value in zip(columns, record, strict=True):
-                values.append(value if value != "" else None)
-            rows.append(number)
-            if len(rows) >= BATCH_ROWS:
-                yield make_batch(header, columns, rows)
-                columns, rows = [[] for _ in header], []
+            batch = batcher.add(number, [value if value != "" else None for value in record])
+            if batch is not None:
+                yield batch
     except csv.Error as exc:
         rejected.append(RowRejection(number + 1, None, f"unreadable line: {exc}", json.dumps([])))
-    if rows:
-        yield make_batch(header, columns, rows)
+    last = batcher.flush()
+    if last is not None:
+        yield last
 
 
 def width_rejection(number: int, record: list[str], width: int) -> RowRejection:
@@ -209,13 +205,39 @@ def is_trailer(record: list[str], width: int) -> bool:
     return bool(re.match(SUBTOTAL, filled[0], re.IGNORECASE)) and len(filled) <= max(1, width // 2)
 
 
-def make_batch(
-    header: tuple[str, ...], columns: list[list[str | None]], rows: list[int]
-) -> pa.RecordBatch:
-    """Text columns plus ``_row`` as one record batch."""
-    arrays = [pa.array(values, pa.string()) for values in columns]
-    arrays.append(pa.array(rows, pa.int64()))
-    return pa.RecordBatch.from_arrays(arrays, names=[*header, ROW])
+def empty_batch(header: tuple[str, ...]) -> pa.RecordBatch:
+    """No rows, but the columns: a header-only file still tells the loader what it holds."""
+    arrays = [pa.array([], pa.string()) for _ in header]
+    return pa.RecordBatch.from_arrays([*arrays, pa.array([], pa.int64())], names=[*header, ROW])
+
+
+class RowBatcher:
+    """Collects numbered text rows column by column and hands them out as bounded batches.
+
+    The row-by-row readers (exact CSV, spreadsheets, whitespace-aligned text) share it, so each
+    keeps at most ``BATCH_ROWS`` rows in Python objects.
+    """
+
+    def __init__(self, header: tuple[str, ...]) -> None:
+        self.header = header
+        self._columns: list[list[str | None]] = [[] for _ in header]
+        self._rows: list[int] = []
+
+    def add(self, number: int, values: list[str | None]) -> pa.RecordBatch | None:
+        """Add row ``number``; returns a full batch when one is ready."""
+        for column, value in zip(self._columns, values, strict=True):
+            column.append(value)
+        self._rows.append(number)
+        return self.flush() if len(self._rows) >= BATCH_ROWS else None
+
+    def flush(self) -> pa.RecordBatch | None:
+        """The rows collected so far as one batch (None when there are none)."""
+        if not self._rows:
+            return None
+        arrays = [pa.array(values, pa.string()) for values in self._columns]
+        arrays.append(pa.array(self._rows, pa.int64()))
+        self._columns, self._rows = [[] for _ in self.header], []
+        return pa.RecordBatch.from_arrays(arrays, names=[*self.header, ROW])
 
 
 def drop_non_data(batch: pa.RecordBatch) -> pa.RecordBatch:

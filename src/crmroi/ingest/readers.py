@@ -29,13 +29,13 @@ from crmroi.ingest.aligned import whitespace_batches
 from crmroi.ingest.delimited import (
     BATCH_ROWS,
     BLOCK_BYTES,
+    RowBatcher,
     Section,
     arrow_batches,
     exact_batches,
     is_blank,
     is_comment,
     is_trailer,
-    make_batch,
     scan_sections,
     width_rejection,
 )
@@ -219,9 +219,8 @@ def _excel_batches(
     rows = _sheet_rows(path)
     for _ in range(consumed):
         next(rows, None)
-    header, width = section.header, len(section.header)
-    columns: list[list[str | None]] = [[] for _ in header]
-    numbers: list[int] = []
+    width = len(section.header)
+    batcher = RowBatcher(section.header)
     for number, row in enumerate(rows, start=1):
         cells = [c or "" for c in row]
         if is_blank(cells) or is_trailer(cells, width):
@@ -229,15 +228,12 @@ def _excel_batches(
         if any(c for c in cells[width:]):
             rejected.append(width_rejection(number, cells, width))
             continue
-        padded = (row + [None] * width)[:width]
-        for values, value in zip(columns, padded, strict=True):
-            values.append(value)
-        numbers.append(number)
-        if len(numbers) >= BATCH_ROWS:
-            yield make_batch(header, columns, numbers)
-            columns, numbers = [[] for _ in header], []
-    if numbers:
-        yield make_batch(header, columns, numbers)
+        batch = batcher.add(number, (row + [None] * width)[:width])
+        if batch is not None:
+            yield batch
+    last = batcher.flush()
+    if last is not None:
+        yield last
 
 
 # -- Parquet and JSON -------------------------------------------------------------------------
