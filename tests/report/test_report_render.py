@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +12,7 @@ import pytest
 
 from crmroi.report.html import render_html, write_html
 from crmroi.report.i18n import format_value
-from crmroi.report.model import Report, Unit
+from crmroi.report.model import DataTable, Report, Section, Unit
 from crmroi.report.pdf import write_pdf
 from crmroi.report.xlsx import write_xlsx
 
@@ -77,3 +79,27 @@ def test_xlsx_keeps_numbers_as_numbers(small_report: Report, tmp_path: Path) -> 
     assert values["Revenue through the CRM"] == pytest.approx(1234567.891)
     cost = book.get_sheet_by_name("Cost by category").to_python()
     assert cost[2] == ["training", 250.5]
+
+
+def test_pdf_keeps_a_wide_table_on_the_page(small_report: Report, tmp_path: Path) -> None:
+    """The workflow-holdout table has nine columns of long figures: on A4 every word of it must
+    lie inside the page (its ROI column used to run off the right edge)."""
+    columns = ("workflow", "enrolled", "holdout", "conversion lift", "added revenue",
+               "low (95 %)", "high (95 %)", "cost", "ROI")  # fmt: skip
+    units = (Unit.text, Unit.integer, Unit.integer, Unit.ratio, Unit.currency, Unit.currency,
+             Unit.currency, Unit.currency, Unit.percent)  # fmt: skip
+    figures = (8011, 1380, 0.021, 5757642.0, -8335763.0, 10805029.0, 4000.0, 143841.0)
+    rows = tuple((f"Demo request follow-up {i}", *figures) for i in range(4))
+    wide = Section(
+        id="wide", title="Wide", tables=(DataTable("holdouts", "Workflows", columns, rows, units),)
+    )
+    report = replace(small_report, sections=(*small_report.sections, wide))
+    pdf = write_pdf(report, tmp_path / "wide.pdf")
+    bbox = tmp_path / "words.html"
+    subprocess.run(["pdftotext", "-bbox", str(pdf), str(bbox)], check=True)
+    html = bbox.read_text(encoding="utf-8")
+    width = re.search(r'<page width="([\d.]+)"', html)
+    assert width is not None
+    words = re.findall(r'xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"[^>]*>([^<]*)<', html)
+    assert "143,841.0%" in [w for _, _, w in words]
+    assert [w for x0, x1, w in words if float(x0) < 0 or float(x1) > float(width.group(1))] == []

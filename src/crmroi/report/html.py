@@ -46,16 +46,24 @@ def _change_class(metric: Metric) -> str:
     return "good" if good else "bad"
 
 
+STATIC_FONT = "DejaVu Sans"
+"""The font static charts are laid out with. vl-convert measures labels with the font the spec
+names while WeasyPrint draws ``sans-serif`` with fontconfig's choice (DejaVu Sans on Debian), which
+is wider: legend entries overlapped and long axis labels were cut off in the PDF."""
+
+
 def static_svgs(report: Report) -> dict[str, str]:
     """Every chart rendered to SVG by vl-convert (no browser), for PDF and print."""
     locale = VEGA_LOCALES.get(report.lang, "en-GB")
-    return {
-        chart.id: vlc.vegalite_to_svg(
-            dict(chart.spec), format_locale=locale, time_format_locale=locale
-        )
-        for section in report.sections
-        for chart in section.charts
-    }
+    svgs = {}
+    for section in report.sections:
+        for chart in section.charts:
+            spec = dict(chart.spec)
+            spec["config"] = {**spec.get("config", {}), "font": STATIC_FONT}
+            svgs[chart.id] = vlc.vegalite_to_svg(
+                spec, format_locale=locale, time_format_locale=locale
+            )
+    return svgs
 
 
 def render_html(
