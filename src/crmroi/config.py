@@ -12,6 +12,9 @@ Example::
     lang = "de"
     adoption_date = 2024-07-01
 
+    [workspace]
+    memory_limit = "4GiB"         # DuckDB's cap; "none" for its own 80 % of RAM
+
     [roi]
     margin = 0.6
     discount_rate = 0.08
@@ -19,6 +22,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -30,8 +34,10 @@ import pydantic
 from crmroi.errors import ConfigError
 from crmroi.metrics.settings import KpiSettings
 from crmroi.roi.settings import RoiSettings
+from crmroi.workspace import DEFAULT_MEMORY_LIMIT
 
 DEFAULT_CONFIG = "crmroi.toml"
+_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*([KMGT]i?B)\s*$", re.IGNORECASE)
 LANGUAGES = ("en", "de")
 
 T = TypeVar("T")
@@ -58,10 +64,34 @@ class CompanySettings:
 
 
 @dataclass(frozen=True)
+class WorkspaceSettings:
+    """How the engine may use this machine (DuckDB workspaces)."""
+
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
+    """DuckDB's memory cap, e.g. ``"4GiB"``; past it, work spills to ``temp_directory``.
+    ``"none"`` leaves DuckDB's own default (80 % of RAM)."""
+    temp_directory: str | None = None
+    """Where DuckDB spills; default: ``<workspace file>.tmp`` next to the workspace."""
+
+    def __post_init__(self) -> None:
+        if self.memory_limit.strip().lower() != "none" and not _MEMORY.match(self.memory_limit):
+            raise ValueError(
+                f"memory_limit must be a size such as 4GiB or 800MB, or none; "
+                f"not {self.memory_limit!r}"
+            )
+
+    def open_options(self) -> dict[str, Any]:
+        """Keyword arguments for :func:`crmroi.open_workspace`."""
+        limit = None if self.memory_limit.strip().lower() == "none" else self.memory_limit
+        return {"memory_limit": limit, "temp_directory": self.temp_directory}
+
+
+@dataclass(frozen=True)
 class Config:
     """All settings of one company; every part has defaults."""
 
     company: CompanySettings = field(default_factory=CompanySettings)
+    workspace: WorkspaceSettings = field(default_factory=WorkspaceSettings)
     kpis: KpiSettings = field(default_factory=KpiSettings)
     roi: RoiSettings = field(default_factory=RoiSettings)
     path: Path | None = None
@@ -80,14 +110,18 @@ class Config:
         return replace(self.roi, **updates) if updates else self.roi
 
 
+def _problem(section: str, error: Any) -> str:
+    """One problem as ``[roi] margin: …``; without the key when a whole-section check failed."""
+    where = ".".join(str(part) for part in error["loc"])
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"[{section}] {where}: {message}" if where else f"[{section}] {message}"
+
+
 def _section(kind: type[T], data: Any, path: Path, name: str) -> T:
     try:
         return pydantic.TypeAdapter(kind).validate_python(data or {}, strict=False)
     except pydantic.ValidationError as exc:
-        problems = "; ".join(
-            f"[{name}] {'.'.join(str(p) for p in err['loc']) or name}: {err['msg']}"
-            for err in exc.errors()
-        )
+        problems = "; ".join(_problem(name, err) for err in exc.errors())
         raise ConfigError(f"{path}: {problems}") from None
     except (ValueError, TypeError, ConfigError) as exc:
         raise ConfigError(f"{path}: [{name}] {exc}") from None
@@ -107,12 +141,13 @@ def load_config(path: str | Path | None = None) -> Config:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    known = {"company", "kpis", "roi"}
+    known = {"company", "workspace", "kpis", "roi"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"{path}: unknown section(s) {unknown}; known: {sorted(known)}")
     return Config(
         company=_section(CompanySettings, data.get("company"), path, "company"),
+        workspace=_section(WorkspaceSettings, data.get("workspace"), path, "workspace"),
         kpis=_section(KpiSettings, data.get("kpis"), path, "kpis"),
         roi=_section(RoiSettings, data.get("roi"), path, "roi"),
         path=path,

@@ -26,5 +26,11 @@ def settings(ctx: typer.Context) -> Settings:
 
 
 def workspace(ctx: typer.Context) -> Workspace:
-    """Open the workspace named by ``--workspace`` / ``CRMROI_WORKSPACE``."""
-    return open_workspace(settings(ctx).workspace)
+    """Open the workspace named by ``--workspace`` / ``CRMROI_WORKSPACE``.
+
+    The engine's memory cap and spill folder come from ``[workspace]`` in ``./crmroi.toml``.
+    """
+    from crmroi.config import load_config
+
+    options = load_config().workspace.open_options()
+    return open_workspace(settings(ctx).workspace, **options)
