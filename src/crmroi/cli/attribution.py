@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
+from rich import box
+from rich.table import Table
 
 from crmroi.attribution import (
     AttributionResult,
@@ -42,6 +44,36 @@ def _rows(result: AttributionResult, model: str) -> list[dict[str, Any]]:
     return [{f: row[f] for f in ROW_FIELDS} for row in table.to_dict(orient="records")]
 
 
+def _table(rows: list[dict[str, Any]], *, title: str) -> Table:
+    """Shares as percentages with their interval, children under their parent, largest first.
+
+    Six figures a row in their natural units stay readable on an 80-column terminal, where the
+    raw fields (seven, in 4 significant digits) were cut off.
+    """
+    nested = any(row["parent"] for row in rows)
+    parent_share: dict[Any, float] = {}
+    for row in rows:
+        parent_share[row["parent"]] = parent_share.get(row["parent"], 0.0) + row["share"]
+    rows = sorted(rows, key=lambda r: (-parent_share[r["parent"]], r["parent"] or "", -r["share"]))
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+    for name in (*(("parent",) if nested else ()), "name"):
+        table.add_column(name, no_wrap=True, overflow="ellipsis", max_width=24)
+    for name in ("conv.", "revenue", "share", "95 % interval"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for row in rows:
+        low, high = row["share_low"], row["share_high"]
+        interval = "—" if pd.isna(low) or pd.isna(high) else f"{low:.1%}–{high:.1%}"
+        cells = [
+            row["channel"],
+            f"{row['conversions']:,.1f}",
+            f"{row['revenue']:,.0f}",
+            f"{row['share']:.1%}",
+            interval,
+        ]
+        table.add_row(*([row["parent"] or ""] if nested else []), *cells)
+    return table
+
+
 def render(result: AttributionResult, fmt: OutputFormat) -> None:
     """Print every model's table in the chosen format."""
     if fmt is OutputFormat.json:
@@ -54,7 +86,7 @@ def render(result: AttributionResult, fmt: OutputFormat) -> None:
         emit([{"model": m, **r} for m in result.models for r in _rows(result, m)], fmt)
         return
     for model in result.models:
-        emit(_rows(result, model), fmt, title=f"{model} ({result.level})")
+        console.print(_table(_rows(result, model), title=f"{model} ({result.level})"))
     if result.bootstrap:
         console.print(
             f"intervals: 95 % bootstrap, {result.bootstrap} replicates, sampling noise only"
