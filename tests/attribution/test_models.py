@@ -162,3 +162,24 @@ def test_names_and_their_order_do_not_matter(
         assert left.sort_index().to_numpy() == pytest.approx(
             right.sort_index().to_numpy(), abs=1e-6
         )
+
+
+def test_estimate_outside_its_interval_is_named() -> None:
+    """The note that flags an unstable fit names exactly the keys outside their interval."""
+    import numpy as np
+
+    from crmroi.attribution.analysis import ModelResult, _outside_interval
+
+    res = ModelResult(
+        model="data_driven",
+        conversions=np.array([1.0, 2.0, 3.0]),
+        revenue=np.array([1.0, 2.0, 3.0]),
+        share=np.array([0.15, 0.0, 0.85]),
+        share_low=np.array([0.02, 0.0, 0.80]),
+        share_high=np.array([0.13, 0.0, 0.84]),
+        interval_method="bootstrap",
+    )
+    assert _outside_interval(["paid_social", "partner", "(baseline)"], res) == [
+        "paid_social",
+        "(baseline)",
+    ]

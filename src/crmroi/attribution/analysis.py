@@ -215,7 +215,27 @@ def _notes(journeys: Journeys, results: Mapping[str, ModelResult]) -> tuple[str,
                 f"{' …' if len(negative) > 5 else ''} (these journeys convert less often than "
                 "comparable ones without them; check for touches that follow the outcome)"
             )
+        outside = _outside_interval([*journeys.names, BASELINE], res)
+        if outside:
+            notes.append(
+                f"{model_id}: the estimate of {', '.join(outside[:5])}"
+                f"{' …' if len(outside) > 5 else ''} lies outside its own bootstrap interval: the "
+                "fit is unstable on these data (few conversions per channel, or channels that "
+                "always come together); read these shares with caution and compare the models"
+            )
     return tuple(notes)
+
+
+def _outside_interval(names: Sequence[str], res: ModelResult) -> list[str]:
+    """Keys whose share lies outside [share_low, share_high].
+
+    A percentile interval of a stable estimator brackets its estimate; one that does not is a
+    sign of a biased or unstable fit.
+    """
+    tolerance = 1e-9
+    below = res.share < res.share_low - tolerance
+    above = res.share > res.share_high + tolerance
+    return [name for name, bad in zip(names, below | above, strict=False) if bad]
 
 
 def attribute(
