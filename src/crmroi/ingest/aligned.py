@@ -37,7 +37,7 @@ def whitespace_batches(
             if len(record) != width:
                 rejected.append(width_rejection(number, record, width))
                 continue
-            batch = batcher.add(number, list(record))
+            batch = batcher.add(number, record)
             if batch is not None:
                 yield batch
     last = batcher.flush()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -223,7 +223,7 @@ class RowBatcher:
         self._columns: list[list[str | None]] = [[] for _ in header]
         self._rows: list[int] = []
 
-    def add(self, number: int, values: list[str | None]) -> pa.RecordBatch | None:
+    def add(self, number: int, values: Sequence[str | None]) -> pa.RecordBatch | None:
         """Add row ``number``; returns a full batch when one is ready."""
         for column, value in zip(self._columns, values, strict=True):
             column.append(value)

@@ -12,7 +12,7 @@ import csv
 import io
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from crmroi.errors import InputError
@@ -42,6 +42,8 @@ class Layout:
     """The file had ``#`` lines: it may hold several tables separated by blank lines."""
     skip_records: int = 0
     """Records after the skipped lines and before the header (a report title, a date range)."""
+    preamble: tuple[tuple[str, str], ...] = ()
+    """``# Key: value`` pairs of the skipped lines, keyed ``# Key`` (GA4's report dates)."""
 
     @property
     def whitespace(self) -> bool:
@@ -62,6 +64,22 @@ def read_sample(path: Path, encoding: str) -> tuple[str, bool]:
             text += more + handle.read(len(text))
             more = handle.read(1)
     return text + more, more == ""
+
+
+def preamble_pairs(lines: list[str]) -> tuple[tuple[str, str], ...]:
+    """``# Start date: 20240101`` → ``("# Start date", "20240101")``; the first of a key wins.
+
+    GA4 explorations write their range as ``# 20260723-20260922``: it gives both dates.
+    """
+    found: dict[str, str] = {}
+    for raw in lines:
+        line = raw.strip().strip('"')
+        if match := re.match(r"^#\s*([^:#,;]+?)\s*:\s*(.+?)\s*$", line):
+            found.setdefault(f"# {match.group(1)}", match.group(2))
+        elif match := re.match(r"^#\s*(\d{8})\s*-\s*(\d{8})\s*$", line):
+            found.setdefault("# Start date", match.group(1))
+            found.setdefault("# End date", match.group(2))
+    return tuple(found.items())
 
 
 def _comment_lines(lines: list[str]) -> tuple[int, bool]:
@@ -170,9 +188,23 @@ def sniff_layout(
     logs) and the column ``names`` of a file without a header row.
     """
     text, whole = read_sample(path, encoding)
-    text = text.lstrip("\ufeff")
-    lines = text.splitlines(keepends=True)
+    lines = text.lstrip("\ufeff").splitlines(keepends=True)
     skipped, commented = _comment_lines(lines)
+    layout = _layout(path, encoding, lines, skipped, commented, whole, delimiter, names)
+    return replace(layout, preamble=preamble_pairs(lines[:skipped]))
+
+
+def _layout(
+    path: Path,
+    encoding: str,
+    lines: list[str],
+    skipped: int,
+    commented: bool,
+    whole: bool,
+    delimiter: str | None,
+    names: list[str] | None,
+) -> Layout:
+    """The layout of the sample's ``lines`` after the ``skipped`` comment lines."""
     body = "".join(lines[skipped:])
     if not body.strip() and names is None:
         raise InputError("the file has no header row", file=str(path))

@@ -14,7 +14,6 @@ bounded, so memory is too (a JSON array, e.g. an API dump, is parsed whole).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -62,9 +61,11 @@ class SourceFile:
     encoding: str | None = None
     layout: Layout | None = None
     sections: list[Section] = field(default_factory=list)
-    preamble: dict[str, str] = field(default_factory=dict)
-    """``# Key: value`` lines before the table (GA4's ``# Start date: 20240101``), offered to
-    mappings as constant columns named ``# Key``."""
+
+    @property
+    def preamble(self) -> dict[str, str]:
+        """The ``# Key: value`` lines before the table, as constant columns named ``# Key``."""
+        return dict(self.layout.preamble) if self.layout is not None else {}
 
     def batches(
         self, section: Section, rejected: list[RowRejection] | None = None
@@ -122,30 +123,7 @@ def open_source(path: Path, file: FileSpec | None = None) -> SourceFile:
     spec = file or FileSpec()
     layout = sniff_layout(path, encoding, delimiter=spec.delimiter, names=spec.names)
     sections = scan_sections(path, layout) if layout.commented else [Section(0, layout.header)]
-    return SourceFile(
-        path,
-        "csv",
-        encoding=encoding,
-        layout=layout,
-        sections=sections,
-        preamble=_preamble(path, layout),
-    )
-
-
-def _preamble(path: Path, layout: Layout) -> dict[str, str]:
-    """``# Start date: 20240101`` → ``{"# Start date": "20240101"}`` from the skipped lines."""
-    found: dict[str, str] = {}
-    with path.open(encoding=layout.encoding, errors="replace", newline="") as handle:
-        for _ in range(layout.skip_lines):
-            line = handle.readline().strip().strip('"').lstrip("\ufeff")
-            match = re.match(r"^#\s*([^:#,;]+?)\s*:\s*(.+?)\s*$", line)
-            if match:
-                found.setdefault(f"# {match.group(1)}", match.group(2))
-            elif match := re.match(r"^#\s*(\d{8})\s*-\s*(\d{8})\s*$", line):
-                # GA4 explorations write their range as `# 20260723-20260922`
-                found.setdefault("# Start date", match.group(1))
-                found.setdefault("# End date", match.group(2))
-    return found
+    return SourceFile(path, "csv", encoding=encoding, layout=layout, sections=sections)
 
 
 # -- spreadsheets ---------------------------------------------------------------------------
