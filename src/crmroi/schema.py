@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import ibis
 import ibis.expr.schema as sch
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Bumped whenever a table or column changes; the workspace upgrades or refuses older files."""
 
 
@@ -140,6 +140,7 @@ TABLES: tuple[Table, ...] = (
             _c("currency", "string", "ISO currency of seat_cost."),
             _c("active_from", "timestamp", "First day the seat was licensed."),
             _c("active_to", "timestamp", "Last day the seat was licensed; empty while it is."),
+            _c("region", "string", "Sales region of the user's team or office."),
         ),
     ),
     Table(
@@ -420,6 +421,11 @@ TABLES: tuple[Table, ...] = (
             _c("rows_loaded", "int64", "Rows inserted or updated."),
             _c("rows_quarantined", "int64", "Rows rejected into quarantine."),
             _c("at", "timestamp", "When the run finished (UTC)."),
+            _c(
+                "identity",
+                "string",
+                "Checksum of what decides the rows: file, table, mapping, lookups, settings.",
+            ),
         ),
     ),
     Table(

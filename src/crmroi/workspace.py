@@ -32,8 +32,23 @@ an import's staging tables in memory, so a big file's import grew with the file 
 of CSV); capped, the staging spills to the temporary folder and memory stays flat. Analyses spill
 the same way; raise it with ``open_workspace(..., memory_limit="8GiB")`` for big joins."""
 
+
+def _add_new_columns(ws: Workspace) -> None:
+    """Version 1 → 2: columns added at the end of tables (imports.identity, users.region)."""
+    existing = set(ws.con.list_tables())
+    for spec in TABLES:
+        if spec.name not in existing:
+            continue
+        t = ws.con.table(spec.name)
+        missing = {c.name: ibis.null(c.dtype) for c in spec.columns if c.name not in t.columns}
+        if missing:
+            ws.con.create_table(
+                spec.name, t.mutate(**missing).select(*spec.column_names), overwrite=True
+            )
+
+
 # Upgrade steps: UPGRADES[v] turns a version-v workspace into version v+1.
-UPGRADES: dict[int, Callable[[Workspace], None]] = {}
+UPGRADES: dict[int, Callable[[Workspace], None]] = {1: _add_new_columns}
 
 
 class Workspace:

@@ -33,9 +33,13 @@ def _files(paths: list[Path]) -> list[Path]:
 
 
 def reconciliation_table(results: list[LoadResult]) -> Table:
-    """Rows read, loaded and quarantined per file: the counts always add up."""
+    """Rows read, loaded and quarantined per file: the counts always add up.
+
+    The note says why a file loaded nothing (unchanged), what a re-load replaced, and how many
+    rows took a fallback or found nothing to look up.
+    """
     table = Table(title="import reconciliation")
-    notes = any(r.unchanged for r in results)
+    notes = any(r.notes() for r in results)
     for name in ("file", "table", "read", "loaded", "quarantined", "note")[: 5 + notes]:
         table.add_column(
             name, justify="right" if name in {"read", "loaded", "quarantined"} else "left"
@@ -49,7 +53,7 @@ def reconciliation_table(results: list[LoadResult]) -> Table:
             f"[yellow]{r.rows_quarantined:,}[/]" if r.rows_quarantined else "0",
         ]
         if notes:
-            cells.append("unchanged" if r.unchanged else "")
+            cells.append("; ".join(r.notes()))
         table.add_row(*cells)
     return table
 
@@ -75,11 +79,16 @@ def import_command(
         bool,
         typer.Option("--suggest-map", help="Print a draft mapping for the file; import nothing."),
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Load again even a file already loaded the same way."),
+    ] = False,
 ) -> None:
     """Import exports (CSV/TSV, XLSX, Parquet, JSON); bad rows go to quarantine with their reason.
 
     Canonical files load as they are; vendor exports through the preset their headers match
-    best (or --source / --map).
+    best (or --source / --map). A file already loaded into the same table with the same
+    mapping is skipped (`unchanged`); another mapping re-loads it and says what it replaced.
     """
     paths = _files(files)
     if not paths:
@@ -97,7 +106,9 @@ def import_command(
     ):
         for path in paths:
             try:
-                found = import_any(ws, path, table=table, source=source, mapping=map_file)
+                found = import_any(
+                    ws, path, table=table, source=source, mapping=map_file, force=force
+                )
             except CrmroiError as exc:
                 failures.append(str(exc))
             else:

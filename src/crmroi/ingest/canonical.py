@@ -147,7 +147,12 @@ def read_parquet_batches(path: Path) -> Iterator[pa.RecordBatch]:
 
 
 def import_file(
-    ws: Workspace, path: str | Path, *, table: str | None = None, source: str = "canonical"
+    ws: Workspace,
+    path: str | Path,
+    *,
+    table: str | None = None,
+    source: str = "canonical",
+    force: bool = False,
 ) -> LoadResult:
     """Load one canonical CSV/Parquet file into its table; see :func:`load_staged`."""
     path = Path(path)
@@ -164,14 +169,26 @@ def import_file(
         if suffix == ".parquet":
             batches = read_parquet_batches(path)
             return load_batches(
-                ws, table_name, batches, file=str(path), source=source, sha256=checksum
+                ws,
+                table_name,
+                batches,
+                file=str(path),
+                source=source,
+                sha256=checksum,
+                force=force,
             )
         names = _csv_header(path)
         _check_header(path, names)
         spec = canonical_table(table_name)
         check_columns(spec, [*names, ROW], str(path))
         load = functools.partial(
-            load_staged, ws, table_name, file=str(path), source=source, sha256=checksum
+            load_staged,
+            ws,
+            table_name,
+            file=str(path),
+            source=source,
+            sha256=checksum,
+            force=force,
         )
         # A one-column file is left to Arrow: DuckDB reads its blank lines as empty rows.
         if ws.backend_name == "duckdb" and len(names) > 1:

@@ -24,6 +24,7 @@ from crmroi.ingest import sources
 from crmroi.ingest.canonical import detect_table, import_file, sha256_of
 from crmroi.ingest.ga4 import QUIRK_COLUMNS, lift_event_params
 from crmroi.ingest.load import append_batch, load_batches
+from crmroi.ingest.lookups import resolve
 from crmroi.ingest.mapping import FieldSpec, Mapping, load_mapping
 from crmroi.ingest.readers import ROW, Section, SourceFile, open_source
 from crmroi.ingest.result import LoadResult, RowRejection
@@ -75,8 +76,12 @@ def import_any(
     table: str | None = None,
     source: str | None = None,
     mapping: str | Path | None = None,
+    force: bool = False,
 ) -> list[ExportResult]:
-    """Import one file: canonical if its columns are canonical, else through a preset/mapping."""
+    """Import one file: canonical if its columns are canonical, else through a preset/mapping.
+
+    ``force`` loads it even where the same file was loaded the same way before.
+    """
     path = Path(path)
     if source is None and mapping is None:
         canonical, src = _canonical_table(path, table)
@@ -88,13 +93,14 @@ def import_any(
                 and not (src.layout.skip_lines or src.layout.skip_records)
             )
             if plain:
-                return [ExportResult(import_file(ws, path, table=canonical), "canonical")]
+                result = import_file(ws, path, table=canonical, force=force)
+                return [ExportResult(result, "canonical")]
             # Canonical names in a German Excel file (cp1252, `;`, 1.234,56): map them 1:1.
             header = src.sections[0].header
             fields = {name: FieldSpec(column=name) for name in header}
             identity = Mapping(name="canonical", table=canonical, fields=fields)
-            return import_export(ws, path, mapping=identity)
-    return import_export(ws, path, source=source, mapping=mapping)
+            return import_export(ws, path, mapping=identity, force=force)
+    return import_export(ws, path, source=source, mapping=mapping, force=force)
 
 
 def _canonical_table(path: Path, table: str | None) -> tuple[str | None, SourceFile | None]:
@@ -121,6 +127,7 @@ def import_export(
     *,
     source: str | None = None,
     mapping: str | Path | Mapping | None = None,
+    force: bool = False,
 ) -> list[ExportResult]:
     """Import a vendor export through a forced or detected preset, or a mapping (file)."""
     path = Path(path)
@@ -136,7 +143,7 @@ def import_export(
                 if position and not sources.score(m, [*section.header]).found:
                     continue  # a chained preset whose columns the file lacks
                 try:
-                    results.append(_run(ws, src, section, m, sha, match_score))
+                    results.append(_run(ws, src, section, m, sha, match_score, force))
                 except MissingColumnError:
                     if position == 0:
                         raise  # presets chained with `then` are optional; the first is not
@@ -185,10 +192,12 @@ def _run(
     m: Mapping,
     sha: str,
     match_score: float | None,
+    force: bool = False,
 ) -> ExportResult:
     file = str(src.path)
     header = [*section.header, *src.preamble, *QUIRK_COLUMNS.get(m.quirk or "", [])]
     plan = make_plan(m, header, file)
+    plan.resolution = resolve(ws, m)
     if plan.needs_profile:
         profile(plan, _source_batches(src, section, m, None))
     rejected: list[RowRejection] = []
@@ -198,7 +207,17 @@ def _run(
     if m.group_by is not None:
         batches, combined = _combine(ws, plan, converted)
     result = load_batches(
-        ws, m.table, batches, file=file, source=m.name, sha256=sha, rejected=rejected
+        ws,
+        m.table,
+        batches,
+        file=file,
+        source=m.name,
+        sha256=sha,
+        rejected=rejected,
+        recipe=plan.recipe,
+        force=force,
+        optional=plan.optional,
+        notes=plan.notes,
     )
     label = m.path if m.path and not m.path.startswith("presets/") else m.name
     return ExportResult(result, label, match_score, section.index, combined, m.language)

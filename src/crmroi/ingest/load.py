@@ -15,14 +15,22 @@ more than one batch. Every check then runs in the engine:
 Rows that pass are upserted on the table's key (so a later, overlapping export updates rows
 instead of duplicating them); rows that fail go to ``quarantine`` with their raw values and the
 first reason found. Both writes and the ``imports`` record happen in one transaction, so a failed
-load leaves nothing half written. A file whose checksum was already loaded into the same table is
-not loaded again.
+load leaves nothing half written.
+
+An import's identity is what decides its rows: the file's checksum, the target table, and the
+recipe (the mapping's content with the values its lookups resolved to; ``canonical`` for a file
+loaded as it is). An import whose identity was already loaded is skipped and reported
+``unchanged`` (saying so when the same content came under another name); any other import loads,
+and says how many existing rows it replaced and why it re-loaded a file loaded before (another
+recipe, or ``force``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import ibis
@@ -32,12 +40,15 @@ import pyarrow as pa
 from crmroi.errors import InputError
 from crmroi.ingest.checks import ROW as ROW
 from crmroi.ingest.checks import duplicates, rejected_rows, typed_rows
-from crmroi.ingest.result import LoadResult, RowRejection
+from crmroi.ingest.result import LoadResult, MappingNotes, RowRejection
 from crmroi.schema import Table
 from crmroi.schema import table as canonical_table
 from crmroi.workspace import Workspace
 
 PROBLEMS_SHOWN = 5
+IDENTITY_VERSION = "1"
+"""Part of every identity: bumped when the loader starts producing different rows from the same
+inputs, so that files loaded by an older version are loaded again."""
 
 Stager = Callable[[str], ir.Table]
 """Given a free temporary table name, returns the rows to load: a table it staged under that name,
@@ -53,6 +64,10 @@ def load_batches(
     source: str,
     sha256: str,
     rejected: Sequence[RowRejection] = (),
+    recipe: str = "canonical",
+    force: bool = False,
+    optional: frozenset[str] = frozenset(),
+    notes: MappingNotes | None = None,
 ) -> LoadResult:
     """Stage, validate and load ``batches`` into ``table_name``; see the module docstring."""
     spec = canonical_table(table_name)
@@ -64,7 +79,17 @@ def load_batches(
         source=source,
         sha256=sha256,
         rejected=rejected,
+        recipe=recipe,
+        force=force,
+        optional=optional,
+        notes=notes,
     )
+
+
+def import_identity(sha256: str, table_name: str, recipe: str) -> str:
+    """The checksum of everything that decides an import's rows (see the module docstring)."""
+    text = "\x1f".join((IDENTITY_VERSION, sha256, table_name, recipe))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def load_staged(
@@ -76,16 +101,26 @@ def load_staged(
     source: str,
     sha256: str,
     rejected: Sequence[RowRejection] = (),
+    recipe: str = "canonical",
+    force: bool = False,
+    optional: frozenset[str] = frozenset(),
+    notes: MappingNotes | None = None,
 ) -> LoadResult:
     """Stage with ``stage``, validate and load into ``table_name``; see the module docstring.
 
-    ``rejected`` holds the rows the reader refused; it is read after staging, so a reader may
-    still be filling it while ``stage`` runs.
+    ``rejected`` holds the rows the reader refused and ``notes`` what the mapping counted while
+    converting (fallbacks taken, lookups missed); both are read after staging, so a reader may
+    still be filling them while ``stage`` runs. ``optional`` names required fields whose mapping
+    keeps a row with the value unknown (a ``fallback = "unknown"`` date): empty is no reason there.
+    ``force`` loads even when the same identity was loaded before.
     """
-    spec = canonical_table(table_name)
-    previous = _previous_import(ws, spec.name, sha256)
-    if previous is not None:
-        return previous
+    spec = _relaxed(canonical_table(table_name), optional)
+    identity = import_identity(sha256, spec.name, recipe)
+    if not force:
+        previous = _previous_import(ws, spec.name, identity, file)
+        if previous is not None:
+            return previous
+    reloaded = "forced" if force else _why_reloaded(ws, spec.name, sha256)
     import_id = uuid.uuid4().hex[:12]
     kinds = ("staging", "typed", "duplicates", "rejects")
     staging, typed_name, repeated_name, rejects = names = [f"_{k}_{import_id}" for k in kinds]
@@ -120,16 +155,32 @@ def load_staged(
                 for c in spec.columns
             }
         )
-        return _commit(ws, spec, good, bad, counts, file, source, sha256, import_id, rejected)
+        record = ImportRecord(import_id, source, file, sha256, identity)
+        result = _commit(ws, spec, good, bad, counts, record, rejected)
+        notes = notes or MappingNotes()
+        return replace(
+            result,
+            reloaded=reloaded,
+            fallbacks=tuple(sorted(notes.fallbacks.items())),
+            lookups_missed=tuple(sorted(notes.lookups_missed.items())),
+        )
     finally:
         for name in names:
             ws.con.drop_table(name, force=True)
 
 
-def _previous_import(ws: Workspace, table_name: str, sha256: str) -> LoadResult | None:
+def _relaxed(spec: Table, optional: frozenset[str]) -> Table:
+    """``spec`` with the ``optional`` fields no longer required."""
+    if not optional:
+        return spec
+    columns = tuple(replace(c, required=False) if c.name in optional else c for c in spec.columns)
+    return replace(spec, columns=columns)
+
+
+def _previous_import(ws: Workspace, table_name: str, identity: str, file: str) -> LoadResult | None:
     imports = ws.con.table("imports")
     rows = (
-        imports.filter((imports.sha256 == sha256) & (imports.table_name == table_name))
+        imports.filter((imports.identity == identity) & (imports.table_name == table_name))
         .order_by(imports.at.desc())
         .limit(1)
         .execute()
@@ -137,8 +188,9 @@ def _previous_import(ws: Workspace, table_name: str, sha256: str) -> LoadResult 
     if rows.empty:
         return None
     row = rows.iloc[0]
+    earlier = str(row["file"])
     return LoadResult(
-        file=str(row["file"]),
+        file=file,
         table=table_name,
         source=str(row["source"]),
         import_id=str(row["import_id"]),
@@ -146,7 +198,21 @@ def _previous_import(ws: Workspace, table_name: str, sha256: str) -> LoadResult 
         rows_loaded=int(row["rows_loaded"]),
         rows_quarantined=int(row["rows_quarantined"]),
         unchanged=True,
+        same_as=None if earlier == file else earlier,
     )
+
+
+def _why_reloaded(ws: Workspace, table_name: str, sha256: str) -> str | None:
+    """Why the same file is loaded into the same table again, if it was loaded before.
+
+    Its identity differs, so its recipe does: another mapping, other lookup values, or a file
+    loaded by a crmroi that did not record identities yet.
+    """
+    imports = ws.con.table("imports")
+    earlier = imports.filter((imports.sha256 == sha256) & (imports.table_name == table_name))
+    if int(earlier.count().execute()) == 0:
+        return None
+    return "the mapping or its lookups changed"
 
 
 def stage_batches(
@@ -205,22 +271,31 @@ def check_columns(spec: Table, names: Sequence[str], file: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class ImportRecord:
+    """What the ``imports`` table records about one run besides its counts."""
+
+    import_id: str
+    source: str
+    file: str
+    sha256: str
+    identity: str
+
+
 def _commit(
     ws: Workspace,
     spec: Table,
     good: ir.Table,
     bad: ir.Table,
     counts: dict[str, int],
-    file: str,
-    source: str,
-    sha256: str,
-    import_id: str,
+    record: ImportRecord,
     rejected: Sequence[RowRejection],
 ) -> LoadResult:
     read = counts["read"] + len(rejected)
     quarantined = counts["bad"] + len(rejected)
     target = ws.con.table(spec.name)
     empty = int(target.limit(1).count().execute()) == 0
+    replaced = 0 if empty else _existing_keys(good, target, spec.key)
     with ws.transaction():
         if empty:  # nothing to update: a plain insert is the same and much cheaper than MERGE
             ws.con.insert(spec.name, good)
@@ -229,20 +304,26 @@ def _commit(
         if counts["bad"]:
             ws.con.insert("quarantine", bad)
         if rejected:
-            ws.con.insert("quarantine", _rejections_table(rejected, import_id, file))
-        record = _import_row(import_id, source, file, spec, sha256, read, quarantined)
-        ws.con.insert("imports", record)
-    problems = _first_problems(ws, import_id)
+            ws.con.insert("quarantine", _rejections_table(rejected, record.import_id, record.file))
+        ws.con.insert("imports", _import_row(record, spec, read, quarantined))
+    problems = _first_problems(ws, record.import_id)
     return LoadResult(
-        file=file,
+        file=record.file,
         table=spec.name,
-        source=source,
-        import_id=import_id,
+        source=record.source,
+        import_id=record.import_id,
         rows_read=read,
         rows_loaded=read - quarantined,
         rows_quarantined=quarantined,
+        rows_replaced=replaced,
         problems=problems,
     )
+
+
+def _existing_keys(good: ir.Table, target: ir.Table, key: str) -> int:
+    """How many of the rows to load replace a row already in the table (same key)."""
+    keys = target.select(_existing=target[key])
+    return int(good.semi_join(keys, good[key] == keys._existing).count().execute())
 
 
 def _rejections_table(rejected: Sequence[RowRejection], import_id: str, file: str) -> pa.Table:
@@ -259,20 +340,19 @@ def _rejections_table(rejected: Sequence[RowRejection], import_id: str, file: st
     )
 
 
-def _import_row(
-    import_id: str, source: str, file: str, spec: Table, sha256: str, read: int, bad: int
-) -> pa.Table:
+def _import_row(record: ImportRecord, spec: Table, read: int, bad: int) -> pa.Table:
     return pa.table(
         {
-            "import_id": [import_id],
-            "source": [source],
-            "file": [file],
+            "import_id": [record.import_id],
+            "source": [record.source],
+            "file": [record.file],
             "table_name": [spec.name],
-            "sha256": [sha256],
+            "sha256": [record.sha256],
             "rows_read": pa.array([read], pa.int64()),
             "rows_loaded": pa.array([read - bad], pa.int64()),
             "rows_quarantined": pa.array([bad], pa.int64()),
             "at": pa.array([datetime.now(UTC).replace(tzinfo=None)], pa.timestamp("us")),
+            "identity": [record.identity],
         }
     )
 

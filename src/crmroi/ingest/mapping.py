@@ -16,6 +16,12 @@ documented with a worked example in ``docs/import-mappings.md``::
     other = "open"
     [fields.currency]
     default = "EUR"
+    [fields.source]               # looked up in another file by key: the lead's channel
+    column = "Lead"
+    lookup = { file = "leads.csv", key = "Lead ID", value = "Channel" }
+    [fields.created_at]
+    column = "Angelegt"
+    fallback = ["first_stage_entry", "unknown"]   # an empty date does not drop the deal
     [file]                        # only for files that cannot say it themselves
     names = ["Nr", "Datum", "Betrag"]   # no header row: name the columns
     delimiter = "whitespace"      # runs of blanks separate the values
@@ -41,6 +47,32 @@ Aggregate = Literal["first", "min", "max", "sum", "any", "count"]
 NUMBER_FORMATS = ("auto", "comma", "dot")
 ROW_COLUMN = "@row"
 """A pseudo-column: the row's number in the file, for exports without an id."""
+UNKNOWN = "unknown"
+FIRST_STAGE_ENTRY = "first_stage_entry"
+NAMED_FALLBACKS = (UNKNOWN, FIRST_STAGE_ENTRY)
+
+
+class Lookup(BaseModel):
+    """Take a field's value from another file or workspace table, by key (an enrichment join)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    file: str | None = None
+    """A file to look in (any format ``crmroi import`` reads); relative to the mapping file."""
+    table: str | None = None
+    """A workspace table to look in instead (import it first)."""
+    key: str
+    """The column of that file or table holding the key the source value is matched with."""
+    value: str
+    """The column of that file or table whose value the field takes."""
+
+    @model_validator(mode="after")
+    def _check(self) -> Lookup:
+        if (self.file is None) == (self.table is None):
+            raise ValueError("a lookup names either `file` or `table`")
+        if self.table is not None and self.table not in TABLES_BY_NAME:
+            raise ValueError(f"lookup table {self.table!r} is not one of {', '.join(USER_TABLES)}")
+        return self
 
 
 class FieldSpec(BaseModel):
@@ -76,6 +108,25 @@ class FieldSpec(BaseModel):
     (Meta's ``Amount spent (EUR)`` carries the currency in the header)."""
     aggregate: Aggregate = "first"
     """With ``group_by``: how rows sharing a key combine into one."""
+    lookup: Lookup | list[Lookup] | None = None
+    """Replace the source value by the value another file or table holds for it; a list looks
+    up step by step (agent → team, then team → region)."""
+    fallback: str | list[str] | None = None
+    """Dates only: what an empty value becomes, tried in order and counted in the import's
+    result: ``first_stage_entry`` (deals: the deal's earliest ``deal_stage_history`` entry),
+    an ISO date, or ``unknown`` (the row is kept with the date empty, even a required one)."""
+
+    def lookups(self) -> list[Lookup]:
+        """The lookup steps, in order."""
+        if self.lookup is None:
+            return []
+        return [self.lookup] if isinstance(self.lookup, Lookup) else list(self.lookup)
+
+    def fallbacks(self) -> list[str]:
+        """The fallbacks, in order."""
+        if self.fallback is None:
+            return []
+        return [self.fallback] if isinstance(self.fallback, str) else list(self.fallback)
 
     def aliases(self) -> list[str]:
         """The source column names this field can come from."""
@@ -148,6 +199,7 @@ class Mapping(BaseModel):
             ):
                 raise ValueError(f"fields.{name}: give `column`, `columns`, `header` or `default`")
             _check_format(name, field, spec.column(name).dtype)
+            _check_fallback(name, field, spec.column(name).dtype, self.table)
         if self.group_by is not None and self.group_by not in self.fields:
             raise ValueError(f"group_by: {self.group_by!r} is not one of the mapped fields")
         return self
@@ -164,6 +216,26 @@ def _check_format(name: str, field: FieldSpec, dtype: str) -> None:
         raise ValueError(f"fields.{name}.format: {field.format!r} is not one of {NUMBER_FORMATS}")
     if dtype == "timestamp" and field.format not in DATE_FORMATS:
         raise ValueError(f"fields.{name}.format: {field.format!r} is not one of {DATE_FORMATS}")
+
+
+def _check_fallback(name: str, field: FieldSpec, dtype: str, table: str) -> None:
+    steps = field.fallbacks()
+    if not steps:
+        return
+    if dtype != "timestamp":
+        raise ValueError(f"fields.{name}.fallback: only date fields take a fallback")
+    if field.default is not None:
+        raise ValueError(f"fields.{name}: give `default` or `fallback`, not both")
+    for step in steps:
+        if step == FIRST_STAGE_ENTRY and table != "deals":
+            raise ValueError(f"fields.{name}.fallback: {FIRST_STAGE_ENTRY} is for deals only")
+        if step not in NAMED_FALLBACKS and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", step):
+            raise ValueError(
+                f"fields.{name}.fallback: {step!r} is not {', '.join(NAMED_FALLBACKS)} "
+                "or a date like 2024-01-31"
+            )
+    if UNKNOWN in steps[:-1]:
+        raise ValueError(f"fields.{name}.fallback: {UNKNOWN!r} can only come last")
 
 
 def normalise_header(name: str) -> str:

@@ -6,6 +6,11 @@ whole column, not from the first batch. The second (:func:`convert`) turns every
 batch of canonical, typed columns (plus ``_row``) that :func:`crmroi.ingest.load.load_batches`
 can cast without loss. A value that does not parse rejects its row, naming the row number and
 the column in the source's own words; it never becomes a silent null.
+
+Values from elsewhere are applied here too: a field with a ``lookup`` takes the value its key has
+in another file or table (read beforehand by :mod:`crmroi.ingest.lookups`), and an empty date
+with a ``fallback`` takes the first fallback that has a value; both are counted in
+:class:`~crmroi.ingest.result.MappingNotes`.
 """
 
 from __future__ import annotations
@@ -22,9 +27,18 @@ import pyarrow.compute as pc
 from crmroi.errors import InputError
 from crmroi.ingest import dates as d
 from crmroi.ingest import values as v
-from crmroi.ingest.mapping import ROW_COLUMN, FieldSpec, Mapping, find_column, normalise_header
+from crmroi.ingest.lookups import Resolution
+from crmroi.ingest.mapping import (
+    FIRST_STAGE_ENTRY,
+    ROW_COLUMN,
+    UNKNOWN,
+    FieldSpec,
+    Mapping,
+    find_column,
+    normalise_header,
+)
 from crmroi.ingest.readers import ROW
-from crmroi.ingest.result import RowRejection
+from crmroi.ingest.result import MappingNotes, RowRejection
 from crmroi.schema import TABLES_BY_NAME
 
 ARROW_TYPES = {
@@ -66,11 +80,24 @@ class Plan:
     bindings: list[Binding]
     decimals: dict[str, str] = field(default_factory=dict)
     dates: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    resolution: Resolution = field(default_factory=lambda: Resolution({}, None))
+    """The lookups' data, read with :func:`crmroi.ingest.lookups.resolve` before converting."""
+    notes: MappingNotes = field(default_factory=MappingNotes)
 
     @property
     def needs_profile(self) -> bool:
         """Whether any column's format must be decided from its values first."""
         return any(_profiled(b) for b in self.bindings)
+
+    @property
+    def optional(self) -> frozenset[str]:
+        """Required fields whose fallback keeps a row with the value unknown."""
+        return frozenset(b.name for b in self.bindings if UNKNOWN in b.spec.fallbacks())
+
+    @property
+    def recipe(self) -> str:
+        """What decides the rows besides the file (part of the import's identity)."""
+        return self.resolution.recipe(self.mapping)
 
 
 def _find(aliases: list[str], header: dict[str, str]) -> str | None:
@@ -99,7 +126,7 @@ def make_plan(mapping: Mapping, names: Iterable[str], file: str) -> Plan:
         else:
             hit = _find(fspec.aliases(), header)
             sources = (hit,) if hit is not None else ()
-        if not sources and fspec.default is None:
+        if not sources and fspec.default is None and not fspec.fallbacks():
             derived = bool(spec.natural_key) and name == spec.key
             if name in spec.required and not derived:
                 raise MissingColumnError(
@@ -144,6 +171,7 @@ def _profiled(binding: Binding) -> bool:
         and (
             binding.spec.columns is None
             and not binding.spec.values
+            and binding.spec.lookup is None
             and binding.sources[0] != ROW_COLUMN
         )
     )
@@ -192,7 +220,17 @@ def decide(plan: Plan, evidence: dict[tuple[str, str], v.Evidence]) -> None:
 
 
 # -- the second pass -------------------------------------------------------------------------
-def _source_text(binding: Binding, batch: pa.RecordBatch) -> pa.Array:
+def _source_text(plan: Plan, binding: Binding, batch: pa.RecordBatch) -> pa.Array:
+    text = _joined_text(binding, batch)
+    for step in plan.resolution.lookups.get(binding.name, []):
+        text, missed = step.apply(text)
+        if missed:
+            notes = plan.notes.lookups_missed
+            notes[binding.name] = notes.get(binding.name, 0) + missed
+    return text
+
+
+def _joined_text(binding: Binding, batch: pa.RecordBatch) -> pa.Array:
     spec = binding.spec
     if not binding.sources:
         return pa.nulls(batch.num_rows, pa.string())
@@ -259,7 +297,7 @@ def _transformed(spec: FieldSpec, text: pa.Array) -> pa.Array:
 
 def _typed(plan: Plan, b: Binding, batch: pa.RecordBatch) -> tuple[pa.Array, pa.Array, str]:
     """The field's values, the mask of values that failed, and the column to blame."""
-    raw = _source_text(b, batch)
+    raw = _source_text(plan, b, batch)
     first = b.sources[0] if b.sources else b.name
     column = batch.column(first) if b.sources and first != ROW_COLUMN and _profiled(b) else None
     if column is not None and not b.spec.values and b.dtype != "string":
@@ -331,8 +369,36 @@ def convert(plan: Plan, batch: pa.RecordBatch, rejected: list[RowRejection]) -> 
         keep = pc.invert(failed)
         arrays = {k: a.filter(keep) for k, a in arrays.items()}
         rows = rows.filter(keep)
+    for b in plan.bindings:
+        if b.spec.fallbacks():
+            arrays[b.name] = _with_fallbacks(plan, b, arrays)
     names = list(arrays)
     return pa.RecordBatch.from_arrays([*arrays.values(), rows], names=[*names, ROW])
+
+
+def _with_fallbacks(plan: Plan, b: Binding, arrays: dict[str, pa.Array]) -> pa.Array:
+    """Fill the field's empty values from its fallbacks in turn, counting each one's rows."""
+    values = arrays[b.name]
+    for step in b.spec.fallbacks():
+        empty = int(pc.sum(pc.is_null(values)).as_py() or 0)
+        if not empty:
+            break
+        if step == UNKNOWN:
+            filled = values
+        elif step == FIRST_STAGE_ENTRY:
+            entries = plan.resolution.first_stage_entry
+            assert entries is not None  # resolved for every mapping that names it
+            found, _ = entries.apply(arrays["deal_id"])
+            filled = pc.coalesce(values, found.cast(values.type))
+        else:
+            date, _ = d.parse_timestamp(pa.array([step]), ("iso",))
+            filled = pc.fill_null(values, date[0])
+        taken = empty - int(pc.sum(pc.is_null(filled)).as_py() or 0) if step != UNKNOWN else empty
+        if taken:
+            label = f"{b.name} ← {step}"
+            plan.notes.fallbacks[label] = plan.notes.fallbacks.get(label, 0) + taken
+        values = filled
+    return values
 
 
 def _reject(
