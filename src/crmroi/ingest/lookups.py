@@ -46,9 +46,9 @@ class Resolved:
     def apply(self, keys: pa.Array) -> tuple[pa.Array, int]:
         """The values of ``keys`` (trimmed text), and how many non-empty keys found nothing."""
         wanted = pc.utf8_trim_whitespace(v.as_text(keys))
-        found = pc.take(self.values, pc.index_in(wanted, self.keys))
-        missed = pc.sum(pc.and_(pc.is_valid(wanted), pc.is_null(found))).as_py() or 0
-        return found, int(missed)
+        index = pc.index_in(wanted, self.keys)
+        missed = pc.sum(pc.and_(pc.is_valid(wanted), pc.is_null(index))).as_py() or 0
+        return pc.take(self.values, index), int(missed)
 
     def digest(self) -> str:
         """A checksum of the pairs, so a changed lookup changes the import's identity."""

@@ -295,10 +295,13 @@ def _transformed(spec: FieldSpec, text: pa.Array) -> pa.Array:
     return text
 
 
-def _typed(plan: Plan, b: Binding, batch: pa.RecordBatch) -> tuple[pa.Array, pa.Array, str]:
-    """The field's values, the mask of values that failed, and the column to blame."""
+def _typed(
+    plan: Plan, b: Binding, batch: pa.RecordBatch
+) -> tuple[pa.Array, pa.Array, str, pa.Array]:
+    """The field's values, the mask of values that failed, the column to blame and its text."""
     raw = _source_text(plan, b, batch)
     first = b.sources[0] if b.sources else b.name
+    formats = _lookup_formats(plan, b) if b.spec.lookup is not None else first
     column = batch.column(first) if b.sources and first != ROW_COLUMN and _profiled(b) else None
     if column is not None and not b.spec.values and b.dtype != "string":
         data: pa.Array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
@@ -306,14 +309,14 @@ def _typed(plan: Plan, b: Binding, batch: pa.RecordBatch) -> tuple[pa.Array, pa.
         data = _transformed(b.spec, _mapped_text(b.spec, raw))
     no_bad = pa.array([False] * batch.num_rows)
     if b.dtype == "string":
-        return _fill(data, b), no_bad, first
+        return _fill(data, b), no_bad, first, raw
     if b.dtype == "boolean":
         value, bad = v.parse_boolean(data)
     elif b.dtype == "timestamp":
-        layouts = plan.dates.get(first, ("iso",))
+        layouts = plan.dates.get(formats, ("iso",))
         value, bad = d.parse_timestamp(data, layouts, plan.mapping.timezone)
     else:
-        decimal = plan.decimals.get(first, "dot")
+        decimal = plan.decimals.get(formats, "dot")
         value, bad = v.parse_number(data, decimal)
         if b.factor is not None:
             other, other_bad = v.parse_number(
@@ -331,7 +334,28 @@ def _typed(plan: Plan, b: Binding, batch: pa.RecordBatch) -> tuple[pa.Array, pa.
             whole = pc.fill_null(pc.equal(pc.floor(value), value), True)
             bad = pc.or_(bad, pc.invert(whole))
             value = pc.cast(pc.if_else(whole, value, pa.scalar(None, pa.float64())), pa.int64())
-    return _fill(value.cast(ARROW_TYPES[b.dtype]), b), bad, first
+    return _fill(value.cast(ARROW_TYPES[b.dtype]), b), bad, first, raw
+
+
+def _lookup_formats(plan: Plan, b: Binding) -> str:
+    """Decide once, from all the values a lookup can give, how its dates or numbers read."""
+    key = f"@lookup:{b.name}"
+    if (
+        key in plan.dates
+        or key in plan.decimals
+        or b.dtype not in {"timestamp", "float64", "int64"}
+    ):
+        return key
+    values = plan.resolution.lookups[b.name][-1].values
+    evidence = v.Evidence()
+    where = {"locale": plan.mapping.locale, "file": plan.file, "column": b.name}
+    if b.dtype == "timestamp":
+        d.date_evidence(values, evidence)
+        plan.dates[key] = d.decide_dates(evidence, **where, fixed=b.spec.format)
+    else:
+        v.number_evidence(values, evidence)
+        plan.decimals[key] = v.decide_decimal(evidence, **where, fixed=b.spec.format)
+    return key
 
 
 def _fill(values: pa.Array, b: Binding) -> pa.Array:
@@ -350,12 +374,15 @@ def convert(plan: Plan, batch: pa.RecordBatch, rejected: list[RowRejection]) -> 
     blame: pa.Array = pa.nulls(batch.num_rows, pa.string())
     reason: pa.Array = pa.nulls(batch.num_rows, pa.string())
     for b in plan.bindings:
-        value, bad, column = _typed(plan, b, batch)
+        value, bad, column, text = _typed(plan, b, batch)
         arrays[b.name] = value
         if b.dtype != "string" and pc.any(bad).as_py():
-            raw = v.as_text(
-                batch.column(ROW if column == ROW_COLUMN else column) if b.sources else value
-            )
+            if b.spec.lookup is not None:
+                raw = text  # the looked-up value is the one that failed
+            elif b.sources:
+                raw = v.as_text(batch.column(ROW if column == ROW_COLUMN else column))
+            else:
+                raw = v.as_text(value)
             why = pc.binary_join_element_wise(
                 "'", pc.fill_null(raw, ""), f"' is not a valid {_WORDS[b.dtype]}", ""
             )

@@ -195,7 +195,9 @@ class QueryContext:
 
         A fact names its keys in a standard way (``owner_id``, ``account_id``, ``channel``,
         ``campaign_id``, ``pipeline``, ``product``, ``stage``, ``field``); team comes from the
-        owner's user record, segment, industry and region from the account.
+        owner's user record, segment, industry and region from the account. Where the account
+        has no region (or there is no account), region is the owner's (``users.region``: the
+        region of the owner's team, as a sales-team export gives it).
         """
         need = self.needed
         if not need:
@@ -209,10 +211,16 @@ class QueryContext:
                 _region=acc.region,
             )
             t = t.left_join(acc, t.account_id == acc._acc_id).drop("_acc_id")
-        if "team" in need:
+        owner_region = "region" in need and "owner_id" in t.columns
+        if "team" in need or owner_region:
             users = self.table("users")
-            users = users.select(_user_id=users.user_id, _team=users.team)
+            users = users.select(
+                _user_id=users.user_id, _team=users.team, _owner_region=users.region
+            )
             t = t.left_join(users, t.owner_id == users._user_id).drop("_user_id")
+            if owner_region:
+                region = t._region if "_region" in t.columns else ibis.null("string")
+                t = t.mutate(_region=ibis.coalesce(region, t._owner_region))
         values: dict[str, Any] = {}
         for name in need:
             source = _COLUMN_OF.get(name, f"_{name}")
@@ -237,11 +245,17 @@ class QueryContext:
         """Aggregate the rows alive at the end (or start) of each period.
 
         A row is alive at moment m when ``born < m`` and (``gone`` is empty or ``gone >= m``).
+        A row whose ``born`` is unknown (a deal imported with ``fallback = "unknown"``) counts as
+        alive from the start: it is still open, only its start date is missing.
         """
         spine = self.spine
         moment = spine.period_end if at == "end" else spine.period_start
         joined = fact.join(
-            spine, [fact[born] < moment, fact[gone].isnull() | (fact[gone] >= moment)]
+            spine,
+            [
+                fact[born].isnull() | (fact[born] < moment),
+                fact[gone].isnull() | (fact[gone] >= moment),
+            ],
         )
         t = self.attach(joined)
         return t.group_by(list(self.keys)).aggregate(**aggs)
