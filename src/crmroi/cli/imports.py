@@ -35,11 +35,11 @@ def _files(paths: list[Path]) -> list[Path]:
 def reconciliation_table(results: list[LoadResult]) -> Table:
     """Rows read, loaded and quarantined per file: the counts always add up.
 
-    The note says why a file loaded nothing (unchanged), what a re-load replaced, and how many
-    rows took a fallback or found nothing to look up.
+    The note column flags files that loaded nothing (unchanged) or loaded again (re-loaded); the
+    sentences under the table (:func:`_print_notes`) say why, and what else to know.
     """
     table = Table(title="import reconciliation")
-    notes = any(r.notes() for r in results)
+    notes = any(r.unchanged or r.reloaded for r in results)
     for name in ("file", "table", "read", "loaded", "quarantined", "note")[: 5 + notes]:
         table.add_column(
             name, justify="right" if name in {"read", "loaded", "quarantined"} else "left"
@@ -53,7 +53,7 @@ def reconciliation_table(results: list[LoadResult]) -> Table:
             f"[yellow]{r.rows_quarantined:,}[/]" if r.rows_quarantined else "0",
         ]
         if notes:
-            cells.append("; ".join(r.notes()))
+            cells.append("unchanged" if r.unchanged else "re-loaded" if r.reloaded else "")
         table.add_row(*cells)
     return table
 
@@ -129,6 +129,7 @@ def import_command(
     elif results:
         console.print(reconciliation_table(results))
         _print_sources(exports, dangling)
+        _print_notes(results)
         _print_problems(results)
     if failures:
         for failure in failures:
@@ -140,6 +141,13 @@ def _suggest(paths: list[Path], table: str | None) -> None:
     for path in paths:
         header = list(open_source(path).sections[0].header)
         console.file.write(suggest_mapping(header, table=table, name=path.stem))
+
+
+def _print_notes(results: list[LoadResult]) -> None:
+    """Why a file loaded nothing or loaded again, what it replaced, fallbacks and lookups."""
+    for r in results:
+        for note in r.notes():
+            console.print(f"  {Path(r.file).name} → {r.table}: {note}", highlight=False)
 
 
 def _print_problems(results: list[LoadResult]) -> None:
