@@ -348,13 +348,17 @@ def _lookup_formats(plan: Plan, b: Binding) -> str:
         return key
     values = plan.resolution.lookups[b.name][-1].values
     evidence = v.Evidence()
-    where = {"locale": plan.mapping.locale, "file": plan.file, "column": b.name}
+    locale, fixed = plan.mapping.locale, b.spec.format
     if b.dtype == "timestamp":
         d.date_evidence(values, evidence)
-        plan.dates[key] = d.decide_dates(evidence, **where, fixed=b.spec.format)
+        plan.dates[key] = d.decide_dates(
+            evidence, locale=locale, file=plan.file, column=b.name, fixed=fixed
+        )
     else:
         v.number_evidence(values, evidence)
-        plan.decimals[key] = v.decide_decimal(evidence, **where, fixed=b.spec.format)
+        plan.decimals[key] = v.decide_decimal(
+            evidence, locale=locale, file=plan.file, column=b.name, fixed=fixed
+        )
     return key
 
 
