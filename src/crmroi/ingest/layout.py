@@ -95,7 +95,7 @@ def _comment_lines(lines: list[str]) -> tuple[int, bool]:
 
 
 def _records(body: str, delimiter: str, whole: bool) -> list[list[str]]:
-    reader = csv.reader(io.StringIO(body), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
     records: list[list[str]] = []
     try:
         for record in reader:
