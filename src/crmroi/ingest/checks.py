@@ -125,6 +125,7 @@ def _rules(table: ir.Table, spec: Table, columns: list[str]) -> list[Rule]:
             why = "'" + _shown(raw_value) + "' is not a finite number (infinite or NaN)"
             rules.append((infinite, column.name, why))
     rules.extend(range_rules(table, spec, columns))
+    rules.extend(swallowed_rows(table, spec, columns))
     for column in spec.columns:
         if column.choices and column.name in columns:
             value = table[column.name]
@@ -134,6 +135,34 @@ def _rules(table: ir.Table, spec: Table, columns: list[str]) -> list[Rule]:
     first = table[FIRST]
     dup_reason = "duplicate key '" + table[spec.key] + "' (first seen on row "
     rules.append((first.notnull(), spec.key, dup_reason + first.cast("string") + ")"))
+    return rules
+
+
+def swallowed_rows(table: ir.Table, spec: Table, columns: list[str]) -> list[Rule]:
+    """A text value holding a line break and then a whole row: a stray quote merged rows.
+
+    ``d1,"A,won,…`` opens a quote that the next stray quote closes lines later, and every
+    reader (RFC 4180) folds the rows between into one field. A legitimate multi-line note seldom
+    holds a line with as many delimiters as the file has columns, so such a value is
+    quarantined with the line it swallowed, never loaded as a silent merge.
+    """
+    if len(columns) < 3:
+        return []
+    pattern = r"\n[^\n]*(?:[,;\t|][^\n]*){" + str(len(columns) - 1) + "}"
+    rules: list[Rule] = []
+    for column in spec.columns:
+        if column.dtype != "string" or column.name not in columns:
+            continue
+        value = table[column.name]
+        bad = (value.contains("\n") & value.re_search(pattern)).fill_null(False)
+        line = value.re_extract(r"\n([^\n]*)", 1)
+        reason = (
+            "a quote opened in this field runs over the next line(s), which look like rows of "
+            "their own ('"
+            + _shown(line)
+            + "'): a stray or unclosed quote merged them; fix the quote and import again"
+        )
+        rules.append((bad, column.name, reason))
     return rules
 
 

@@ -291,4 +291,6 @@ def _combine(
     arrow = arrow.cast(
         pa.schema([pa.field(n, types.get(n, pa.int64())) for n in arrow.schema.names])
     )
-    return arrow.to_batches(max_chunksize=128_000), rows
+    out = arrow.to_batches(max_chunksize=128_000)
+    # No rows left (every row rejected): an empty batch still tells the loader the columns.
+    return out or [pa.RecordBatch.from_pylist([], schema=arrow.schema)], rows
