@@ -30,6 +30,7 @@ import numpy as np
 from crmroi.attribution.hierarchy import NO_KEY, tree
 from crmroi.attribution.paths import Journeys
 from crmroi.errors import AnalysisError
+from crmroi.metrics.currency import require_one_currency
 
 if TYPE_CHECKING:
     from crmroi.workspace import Workspace
@@ -122,6 +123,7 @@ def conversion_journeys(ws: Workspace, conversions: str, end: ir.TimestampValue)
     end = end.cast(ts)
     if conversions == "deals":
         d = ws.table("deals")
+        require_one_currency(d, what="deals")
         lead = contacts.select(l_contact=contacts.contact_id, lead_at=contacts.created_at)
         d = d.left_join(lead, d.contact_id == lead.l_contact)
         closed = d.status.isin(["won", "lost"]) & d.closed_at.notnull()
@@ -139,6 +141,7 @@ def conversion_journeys(ws: Workspace, conversions: str, end: ir.TimestampValue)
         by_account = ws.table("deals").select(y=ws.table("deals").account_id)
     else:
         o = ws.table("orders")
+        require_one_currency(o, what="orders")
         o = o.filter(
             (o.amount > 0) & ibis.coalesce(o.kind, "order").isin(["order", "subscription"])
         )

@@ -26,7 +26,6 @@ from pathlib import Path
 import duckdb
 import ibis.expr.types as ir
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from crmroi.errors import InputError, UnknownTableError
 from crmroi.ingest.delimited import arrow_batches, empty_batch
@@ -38,6 +37,7 @@ from crmroi.ingest.load import (
     load_staged,
     stage_batches,
 )
+from crmroi.ingest.readers import parquet_batches, parquet_file
 from crmroi.ingest.result import LoadResult, RowRejection
 from crmroi.schema import USER_TABLES
 from crmroi.schema import table as canonical_table
@@ -137,9 +137,9 @@ def engine_csv_rows(ws: Workspace, path: Path, names: list[str], view: str) -> i
 
 def read_parquet_batches(path: Path) -> Iterator[pa.RecordBatch]:
     """Stream a Parquet file in batches, adding ``_row``."""
-    parquet = pq.ParquetFile(path)
+    parquet = parquet_file(path)
     first = 1
-    for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+    for batch in parquet_batches(path, PARQUET_BATCH_ROWS):
         yield _with_rows(batch, first)
         first += batch.num_rows
     if first == 1:  # no rows: an empty batch still tells the loader the columns

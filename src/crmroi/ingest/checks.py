@@ -105,7 +105,7 @@ def _rules(table: ir.Table, spec: Table, columns: list[str]) -> list[Rule]:
     """The checks in the order they are tried; the first that fails names the row's reason."""
     rules: list[Rule] = [
         (
-            table[column.name].isnull(),
+            _empty(table, column, columns),
             column.name,
             ibis.literal(f"required field {column.name!r} is empty"),
         )
@@ -117,8 +117,15 @@ def _rules(table: ir.Table, spec: Table, columns: list[str]) -> list[Rule]:
             continue
         raw_value = table[f"_raw_{column.name}"]
         bad = table[column.name].isnull() & raw_value.notnull() & (_strip(raw_value) != "")
-        reason = "'" + raw_value + f"' is not a valid {_type_word(column.dtype)}"
+        reason = "'" + _shown(raw_value) + f"' is not a valid {_type_word(column.dtype)}"
         rules.append((bad, column.name, reason))
+        if column.dtype == "float64":
+            value = table[column.name]
+            infinite = (value.isnan() | value.isinf()).fill_null(False)
+            why = "'" + _shown(raw_value) + "' is not a finite number (infinite or NaN)"
+            rules.append((infinite, column.name, why))
+    rules.extend(range_rules(table, spec, columns))
+    rules.extend(swallowed_rows(table, spec, columns))
     for column in spec.columns:
         if column.choices and column.name in columns:
             value = table[column.name]
@@ -129,6 +136,68 @@ def _rules(table: ir.Table, spec: Table, columns: list[str]) -> list[Rule]:
     dup_reason = "duplicate key '" + table[spec.key] + "' (first seen on row "
     rules.append((first.notnull(), spec.key, dup_reason + first.cast("string") + ")"))
     return rules
+
+
+def swallowed_rows(table: ir.Table, spec: Table, columns: list[str]) -> list[Rule]:
+    """A text value holding a line break and then a whole row: a stray quote merged rows.
+
+    ``d1,"A,won,…`` opens a quote that the next stray quote closes lines later, and every
+    reader (RFC 4180) folds the rows between into one field. A legitimate multi-line note seldom
+    holds a line with as many delimiters as the file has columns, so such a value is
+    quarantined with the line it swallowed, never loaded as a silent merge.
+    """
+    if len(columns) < 3:
+        return []
+    pattern = r"\n[^\n]*(?:[,;\t|][^\n]*){" + str(len(columns) - 1) + "}"
+    rules: list[Rule] = []
+    for column in spec.columns:
+        if column.dtype != "string" or column.name not in columns:
+            continue
+        value = table[column.name]
+        bad = (value.contains("\n") & value.re_search(pattern)).fill_null(False)
+        line = value.re_extract(r"\n([^\n]*)", 1)
+        reason = (
+            "a quote opened in this field runs over the next line(s), which look like rows of "
+            "their own ('"
+            + _shown(line)
+            + "'): a stray or unclosed quote merged them; fix the quote and import again"
+        )
+        rules.append((bad, column.name, reason))
+    return rules
+
+
+SCORE_RANGES = {"nps": (0.0, 10.0), "csat": (1.0, 10.0), "ces": (1.0, 10.0)}
+"""The widest scale each survey kind is asked on; ``scale_max`` narrows it per answer."""
+
+
+def range_rules(table: ir.Table, spec: Table, columns: list[str]) -> list[Rule]:
+    """Survey scores outside their scale (an NPS of 11 or -1) would skew every average."""
+    if spec.name != "survey_responses" or "score" not in columns:
+        return []
+    score, survey = table["score"], table["survey"]
+    low = ibis.cases(*((survey == k, lo) for k, (lo, _) in SCORE_RANGES.items()), else_=0.0)
+    high = ibis.cases(*((survey == k, hi) for k, (_, hi) in SCORE_RANGES.items()), else_=10.0)
+    if "scale_max" in columns:
+        high = table["scale_max"].notnull().ifelse(ibis.least(high, table["scale_max"]), high)
+    whole = (survey != "nps") | (score == score.floor())
+    bad = (score.notnull() & ((score < low) | (score > high) | ~whole)).fill_null(False)
+    reason = (
+        "score "
+        + _number_text(score)
+        + " is outside the "
+        + survey.fill_null("survey")
+        + " scale "
+        + _number_text(low)
+        + "–"
+        + _number_text(high)
+        + (survey == "nps").ifelse(" (whole numbers)", "")
+    )
+    return [(bad, "score", reason)]
+
+
+def _number_text(value: ir.FloatingValue) -> ir.StringValue:
+    """``10`` rather than ``10.0`` for whole numbers."""
+    return (value == value.floor()).ifelse(value.cast("int64").cast("string"), value.cast("string"))
 
 
 def rejected_rows(
@@ -165,10 +234,34 @@ def rejected_rows(
     )
 
 
+def _empty(table: ir.Table, column: Column, columns: list[str]) -> ir.BooleanValue:
+    """A required field is empty when its text was.
+
+    A value that did not parse is not "empty": it fails its type's rule, which quotes it.
+    """
+    value = table[column.name].isnull()
+    if column.dtype == "string" or column.name not in columns:
+        return value
+    raw_value = table[f"_raw_{column.name}"]
+    return value & (raw_value.isnull() | (_strip(raw_value) == ""))
+
+
+SHOWN_CHARS = 60
+"""Longest raw value quoted in a reason; longer ones are cut with an ellipsis."""
+
+
+def _shown(raw_value: ir.StringValue) -> ir.StringValue:
+    cut = raw_value.length() > SHOWN_CHARS
+    return cut.ifelse(raw_value.substr(0, SHOWN_CHARS) + "…", raw_value)
+
+
 def _type_word(dtype: str) -> str:
     return {
         "float64": "number",
         "int64": "whole number",
-        "timestamp": "timestamp (expected YYYY-MM-DD[ HH:MM:SS], UTC)",
+        "timestamp": (
+            "timestamp: tried YYYY-MM-DD and YYYY-MM-DD[T]HH:MM[:SS[.ffffff]] (canonical "
+            "files take ISO dates; map other formats with --map and `format`)"
+        ),
         "boolean": "boolean (expected true/false)",
     }.get(dtype, dtype)

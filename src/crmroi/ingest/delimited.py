@@ -180,17 +180,39 @@ def exact_batches(
                 yield batch
     except csv.Error as exc:
         rejected.append(RowRejection(number + 1, None, f"unreadable line: {exc}", json.dumps([])))
+    if rejected and rejected[-1].row_number == number and _ends_mid_line(path):
+        cut = rejected.pop()
+        reason = f"{cut.reason}; the file ends inside this row: it was cut off"
+        rejected.append(RowRejection(cut.row_number, cut.column, reason, cut.raw))
     last = batcher.flush()
     if last is not None:
         yield last
 
 
+def _ends_mid_line(path: Path) -> bool:
+    """The last byte is not a line break: a download or copy stopped inside the last row."""
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        if handle.tell() == 0:
+            return False
+        handle.seek(-1, 2)
+        return handle.read(1) not in {b"\n", b"\r", b"\x00"}
+
+
 def width_rejection(number: int, record: list[str], width: int) -> RowRejection:
     """The rejection of a row that does not split into the header's columns."""
+    reason = f"expected {width} fields, found {len(record)}"
+    open_field = next((i for i, cell in enumerate(record) if "\n" in cell), None)
+    if open_field is not None and len(record) < width:
+        lines = record[open_field].rstrip("\r\n").count("\n")
+        reason += (
+            f"; a quote opened in field {open_field + 1} is never closed: it runs over the next "
+            f"{lines:,} line(s) to the end of the file, which are part of this rejected row"
+        )
     return RowRejection(
         row_number=number,
         column=None,
-        reason=f"expected {width} fields, found {len(record)}",
+        reason=reason,
         raw=json.dumps(record, ensure_ascii=False),
     )
 

@@ -14,7 +14,10 @@ ISO 8859-15 when that fits better, Latin-1 when a byte is undefined in cp1252).
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
+
+from crmroi.errors import InputError
 
 BLOCK = 1 << 20
 SAMPLE = 4 << 20
@@ -77,18 +80,70 @@ def _single_byte(sample: bytes) -> str:
 
 
 def detect_encoding(path: Path) -> str:
-    """The Python codec name to read ``path`` with; see the module docstring for the order."""
+    """The Python codec name to read ``path`` with; see the module docstring for the order.
+
+    Files no encoding reads right are refused, naming what is wrong: binary content, UTF-16 cut
+    in the middle of a character, lines in UTF-8 mixed with lines in a single-byte encoding
+    (decoding them all one way would load ``MÃ¼ller`` or ``M�ller`` without a word).
+    """
     with path.open("rb") as handle:
         head = handle.read(SAMPLE)
     for bom, name in _BOMS:
         if head.startswith(bom):
-            return name
+            return _whole_units(path, name, len(bom))
     utf16 = _utf16_without_bom(head[:4096])
     if utf16 is not None:
-        return utf16
+        return _whole_units(path, utf16, 0)
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        raise InputError(
+            f"binary content (a NUL byte at byte {nul:,}): not a text export; "
+            "give CSV/TSV, XLSX, Parquet or JSON",
+            file=str(path),
+        )
     if _is_utf8(path):
         return "utf-8"
+    _refuse_mixed(path)
     return _single_byte(head)
+
+
+def _whole_units(path: Path, name: str, bom: int) -> str:
+    """UTF-16/32 text is whole code units; an odd tail means the file was cut off."""
+    if not name.startswith("utf-16") and not name.startswith("utf-32"):
+        return name
+    unit = 4 if name.startswith("utf-32") else 2
+    extra = (path.stat().st_size - bom) % unit
+    if extra:
+        raise InputError(
+            f"the file is {name.upper()} but ends {extra} byte(s) into a character: it was cut "
+            "off (copy or export it again)",
+            file=str(path),
+        )
+    return name
+
+
+def _refuse_mixed(path: Path) -> None:
+    """Raise when some lines are UTF-8 (with non-ASCII letters) and others are not UTF-8."""
+    utf8: tuple[int, str] | None = None
+    other: tuple[int, bytes] | None = None
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.isascii():
+                continue
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                other = other or (number, line[max(exc.start - 12, 0) : exc.end + 12])
+            else:
+                utf8 = utf8 or (number, text)
+            if utf8 and other:
+                word = next(w for w in re.split(r"[\s,;|]+", utf8[1]) if not w.isascii())[:40]
+                raise InputError(
+                    f"the file mixes encodings: line {utf8[0]:,} is UTF-8 ({word!r}) but line "
+                    f"{other[0]:,} is not ({other[1]!r}, likely cp1252); read as one encoding "
+                    "either would garble names: save it again as UTF-8",
+                    file=str(path),
+                )
 
 
 def arrow_encoding(name: str) -> str:

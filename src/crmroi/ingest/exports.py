@@ -26,7 +26,14 @@ from crmroi.ingest.ga4 import QUIRK_COLUMNS, lift_event_params
 from crmroi.ingest.load import append_batch, load_batches
 from crmroi.ingest.lookups import resolve
 from crmroi.ingest.mapping import FieldSpec, Mapping, load_mapping
-from crmroi.ingest.readers import ROW, Section, SourceFile, open_source
+from crmroi.ingest.readers import (
+    EXCEL_SUFFIXES,
+    JSON_SUFFIXES,
+    ROW,
+    Section,
+    SourceFile,
+    open_source,
+)
 from crmroi.ingest.result import LoadResult, RowRejection
 from crmroi.ingest.transform import (
     ARROW_TYPES,
@@ -108,7 +115,8 @@ def _canonical_table(path: Path, table: str | None) -> tuple[str | None, SourceF
 
     The opened file comes back too, so it is not sniffed twice (sniffing reads it whole).
     """
-    if path.suffix.lower() not in {".csv", ".txt", ".tsv", ".parquet"}:
+    suffix = path.suffix.lower()
+    if suffix not in {".csv", ".txt", ".tsv", ".parquet"} | EXCEL_SUFFIXES | JSON_SUFFIXES:
         return None, None
     try:
         name = table or detect_table(path)
@@ -148,13 +156,29 @@ def import_export(
                     if position == 0:
                         raise  # presets chained with `then` are optional; the first is not
     if not results:
-        headers = ", ".join(repr(h) for h in src.sections[0].header[:8])
         raise InputError(
-            f"no preset matches the columns ({headers} …): force one with --source NAME, "
-            "or draft a mapping with --suggest-map and import with --map FILE",
+            f"no preset matches the columns ({shown_names(src.sections[0].header)}): force one "
+            "with --source NAME, or draft a mapping with --suggest-map and import with --map FILE",
             file=str(path),
         )
     return results
+
+
+SHOWN_NAMES = 8
+SHOWN_NAME_CHARS = 40
+
+
+def shown_names(names: tuple[str, ...]) -> str:
+    """A header for a message: a few names, each cut short, control characters escaped.
+
+    A binary file's "header" is its first bytes; quoted whole, one NUL file made a 20 KB error.
+    """
+    shown = []
+    for name in names[:SHOWN_NAMES]:
+        cut = name[:SHOWN_NAME_CHARS]
+        shown.append(ascii(cut)[:-1] + "…'" if len(name) > SHOWN_NAME_CHARS else repr(cut))
+    more = f", … {len(names) - SHOWN_NAMES:,} more" if len(names) > SHOWN_NAMES else ""
+    return ", ".join(shown) + more
 
 
 def _chain(first: Mapping) -> Iterator[Mapping]:
@@ -286,4 +310,6 @@ def _combine(
     arrow = arrow.cast(
         pa.schema([pa.field(n, types.get(n, pa.int64())) for n in arrow.schema.names])
     )
-    return arrow.to_batches(max_chunksize=128_000), rows
+    out = arrow.to_batches(max_chunksize=128_000)
+    # No rows left (every row rejected): an empty batch still tells the loader the columns.
+    return out or [pa.RecordBatch.from_pylist([], schema=arrow.schema)], rows

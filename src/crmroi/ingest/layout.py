@@ -95,7 +95,7 @@ def _comment_lines(lines: list[str]) -> tuple[int, bool]:
 
 
 def _records(body: str, delimiter: str, whole: bool) -> list[list[str]]:
-    reader = csv.reader(io.StringIO(body), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
     records: list[list[str]] = []
     try:
         for record in reader:
@@ -216,8 +216,10 @@ def _layout(
     records = _records(body, delimiter, whole)
     if not records:
         raise InputError("the file has no header row", file=str(path))
-    width, _ = _modal_width(records)
-    # Preamble rows (Google Ads' title and date range) are narrower than the table.
+    # Preamble rows (Google Ads' title and date range) are narrower than the table: one-cell
+    # rows do not vote, or a file cut after its first rows would take its title for the header.
+    wide = [r for r in records if len(r) > 1]
+    width, _ = _modal_width(wide or records)
     skip_records = next(i for i, r in enumerate(records) if len(r) == width)
     records = records[skip_records:]
     first = records[0]

@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 from crmroi.errors import InputError
 from crmroi.ingest.aligned import whitespace_batches
+from crmroi.ingest.bounds import check_workbook
 from crmroi.ingest.delimited import (
     BATCH_ROWS,
     BLOCK_BYTES,
@@ -44,7 +45,7 @@ from crmroi.ingest.load import ROW
 from crmroi.ingest.mapping import FileSpec
 from crmroi.ingest.result import RowRejection
 
-__all__ = ["ROW", "Section", "SourceFile", "open_source"]
+__all__ = ["ROW", "Section", "SourceFile", "open_source", "parquet_batches", "parquet_file"]
 
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
@@ -89,9 +90,7 @@ class SourceFile:
         elif self.kind == "excel":
             yield from _excel_batches(self.path, section, sink)
         elif self.kind == "parquet":
-            yield from _numbered(
-                _flat(b) for b in pq.ParquetFile(self.path).iter_batches(BATCH_ROWS)
-            )
+            yield from _numbered(_flat(b) for b in parquet_batches(self.path))
         else:
             yield from _numbered(_json_batches(self.path))
 
@@ -106,9 +105,10 @@ def open_source(path: Path, file: FileSpec | None = None) -> SourceFile:
         raise InputError("no such file", file=str(path))
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
+        check_workbook(path)
         return SourceFile(path, "excel", sections=[Section(0, _excel_header(path))])
     if suffix in PARQUET_SUFFIXES:
-        schema = _flat_schema(pq.ParquetFile(path).schema_arrow)
+        schema = _flat_schema(parquet_file(path).schema_arrow)
         return SourceFile(path, "parquet", sections=[Section(0, tuple(schema.names))])
     if suffix in JSON_SUFFIXES:
         first = next(_json_batches(path), None)
@@ -215,6 +215,31 @@ def _excel_batches(
 
 
 # -- Parquet and JSON -------------------------------------------------------------------------
+def parquet_file(path: Path) -> pq.ParquetFile:
+    """Open a Parquet file; a corrupt or truncated one is an :class:`InputError`."""
+    try:
+        return pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        message = f"not a readable Parquet file: {_first_line(exc)}"
+        raise InputError(message, file=str(path)) from None
+
+
+def parquet_batches(path: Path, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+    """The file's batches; damage found while reading them is an :class:`InputError` too."""
+    reader = parquet_file(path)
+    try:
+        yield from reader.iter_batches(batch_rows)
+    except (pa.ArrowException, OSError) as exc:
+        message = f"the Parquet file is damaged: {_first_line(exc)}"
+        raise InputError(message, file=str(path)) from None
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    line = text[0] if text else type(exc).__name__
+    return line if len(line) <= 200 else line[:200] + "…"
+
+
 def _flat_schema(schema: pa.Schema) -> pa.Schema:
     return _flatten_table(schema.empty_table()).schema
 

@@ -12,6 +12,7 @@ import ibis
 import ibis.expr.types as ir
 
 from crmroi.metrics.context import QueryContext, shared
+from crmroi.metrics.currency import require_one_currency
 
 ACCOUNT = frozenset({"segment", "industry", "region"})
 OWNER = frozenset({"owner", "team"})
@@ -32,6 +33,7 @@ def deals(ctx: QueryContext) -> ir.Table:
     A won or lost deal without a close date never counts as open (its close is unknown).
     """
     d = ctx.table("deals")
+    require_one_currency(d, what="deals")
     gone = ibis.cases(
         (d.closed_at.notnull(), d.closed_at),
         (d.status != "open", d.created_at),
@@ -89,6 +91,7 @@ def _with_account_owner(ctx: QueryContext, t: ir.Table) -> ir.Table:
 def orders(ctx: QueryContext) -> ir.Table:
     """Revenue events with ``customer`` (account, else contact) and the account's owner."""
     o = ctx.table("orders")
+    require_one_currency(o, what="orders")
     o = o.mutate(customer=ibis.coalesce(o.account_id, o.contact_id))
     return _with_account_owner(ctx, o.filter(o.customer.notnull()))
 
