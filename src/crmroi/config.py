@@ -22,7 +22,6 @@ Example::
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 import typing
@@ -33,7 +32,7 @@ from typing import Any, TypeVar
 
 import pydantic
 
-from crmroi.errors import ConfigError
+from crmroi.errors import ConfigError, did_you_mean
 from crmroi.metrics.settings import KpiSettings
 from crmroi.roi.settings import RoiSettings
 from crmroi.workspace import DEFAULT_MEMORY_LIMIT
@@ -158,15 +157,6 @@ def _problem(section: str, error: Any) -> str:
     return f"[{section}] {where}: {message}" if where else f"[{section}] {message}"
 
 
-def closest(name: str, known: typing.Iterable[str]) -> str:
-    """``(did you mean 'x'?)`` for the known name closest to a mistyped one, else the list."""
-    options = sorted(known)
-    match = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
-    if match:
-        return f"did you mean {match[0]!r}?"
-    return f"known: {', '.join(options)}"
-
-
 def _unknown_keys(kind: type, data: Any, where: str) -> list[str]:
     """Problems for keys ``kind`` has no field for; pydantic would drop them silently.
 
@@ -176,7 +166,9 @@ def _unknown_keys(kind: type, data: Any, where: str) -> list[str]:
         return []
     names = [f.name for f in fields(kind)]
     problems = [
-        f"{where} unknown key {key!r} ({closest(key, names)})" for key in data if key not in names
+        f"{where} unknown key {key!r} ({did_you_mean(key, names)})"
+        for key in data
+        if key not in names
     ]
     hints = typing.get_type_hints(kind)
     for name in names:
@@ -249,7 +241,7 @@ def load_config(path: str | Path | None = None) -> Config:
         raise ConfigError(f"{path}: no such configuration file")
     data = _read(path)
     unknown = [
-        f"unknown section [{name}] ({closest(name, SECTIONS)})"
+        f"unknown section [{name}] ({did_you_mean(name, SECTIONS)})"
         for name in data
         if name not in SECTIONS
     ]
