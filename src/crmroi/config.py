@@ -24,21 +24,28 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+import typing
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pydantic
 
-from crmroi.errors import ConfigError
+from crmroi.errors import ConfigError, did_you_mean
 from crmroi.metrics.settings import KpiSettings
 from crmroi.roi.settings import RoiSettings
 from crmroi.workspace import DEFAULT_MEMORY_LIMIT
 
 DEFAULT_CONFIG = "crmroi.toml"
-_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*([KMGT]i?B)\s*$", re.IGNORECASE)
+_MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT])(i?)B\s*$", re.IGNORECASE)
+MIN_MEMORY_BYTES = 64 * 2**20
+"""Below 64 MiB DuckDB cannot even create a workspace's tables (8MB and 32MB failed with
+"Out of Memory Error" on the small demo company; 64MB ran every command)."""
+EARLIEST_ADOPTION = date(1980, 1, 1)
+"""No CRM went live before contact-management software existed; an earlier date is a typo."""
 LANGUAGES = ("en", "de")
+SECTIONS = ("company", "workspace", "kpis", "roi")
 
 T = TypeVar("T")
 
@@ -61,6 +68,38 @@ class CompanySettings:
         if len(self.currency) != 3 or not self.currency.isalpha():
             raise ValueError("currency must be an ISO 4217 code such as EUR")
         object.__setattr__(self, "currency", self.currency.upper())
+        if self.adoption_date is not None:
+            check_adoption_date(self.adoption_date)
+
+
+def check_adoption_date(value: date, key: str = "adoption_date") -> None:
+    """Refuse a go-live (or ROI start) in the future or before 1980.
+
+    Either stretches the ROI window over decades without data (2099-01-01 gave an 898-month ROI).
+    """
+    day = value.date() if isinstance(value, datetime) else value
+    if day > date.today():
+        raise ValueError(
+            f"{key} {day.isoformat()} is in the future; give the day the CRM went live "
+            "(or leave it out to take the first seat's active_from)"
+        )
+    if day < EARLIEST_ADOPTION:
+        raise ValueError(
+            f"{key} {day.isoformat()} is before {EARLIEST_ADOPTION.year}; "
+            "give the day the CRM went live"
+        )
+
+
+def memory_bytes(text: str) -> int:
+    """Bytes of a size such as ``4GiB`` or ``800MB`` (DuckDB's units: KB = 1000, KiB = 1024)."""
+    match = _MEMORY.match(text)
+    if match is None:
+        raise ValueError(
+            f"memory_limit must be a size such as 4GiB or 800MB, or none; not {text!r}"
+        )
+    number, unit, binary = match.groups()
+    power = "KMGT".index(unit.upper()) + 1
+    return int(float(number) * (1024 if binary else 1000) ** power)
 
 
 @dataclass(frozen=True)
@@ -74,10 +113,11 @@ class WorkspaceSettings:
     """Where DuckDB spills; default: ``<workspace file>.tmp`` next to the workspace."""
 
     def __post_init__(self) -> None:
-        if self.memory_limit.strip().lower() != "none" and not _MEMORY.match(self.memory_limit):
+        if self.memory_limit.strip().lower() == "none":
+            return
+        if memory_bytes(self.memory_limit) < MIN_MEMORY_BYTES:
             raise ValueError(
-                f"memory_limit must be a size such as 4GiB or 800MB, or none; "
-                f"not {self.memory_limit!r}"
+                f"memory_limit {self.memory_limit!r} is too small: DuckDB needs at least 64MiB"
             )
 
     def open_options(self) -> dict[str, Any]:
@@ -117,7 +157,49 @@ def _problem(section: str, error: Any) -> str:
     return f"[{section}] {where}: {message}" if where else f"[{section}] {message}"
 
 
+def _unknown_keys(kind: type, data: Any, where: str) -> list[str]:
+    """Problems for keys ``kind`` has no field for; pydantic would drop them silently.
+
+    Recurses into nested dataclasses and lists of them (``[[roi.scenarios]]``).
+    """
+    if not isinstance(data, dict):
+        return []
+    names = [f.name for f in fields(kind)]
+    problems = [
+        f"{where} unknown key {key!r} ({did_you_mean(key, names)})"
+        for key in data
+        if key not in names
+    ]
+    hints = typing.get_type_hints(kind)
+    for name in names:
+        if name not in data:
+            continue
+        inner = _dataclass_in(hints[name])
+        if inner is None:
+            continue
+        value = data[name]
+        if isinstance(value, list):
+            for i, item in enumerate(value, start=1):
+                problems += _unknown_keys(inner, item, f"{where} {name}[{i}]:")
+        else:
+            problems += _unknown_keys(inner, value, f"{where} {name}:")
+    return problems
+
+
+def _dataclass_in(hint: Any) -> type | None:
+    """The dataclass a field holds directly or as the items of a tuple or list."""
+    if isinstance(hint, type) and is_dataclass(hint):
+        return hint
+    for arg in typing.get_args(hint):
+        if isinstance(arg, type) and is_dataclass(arg):
+            return arg
+    return None
+
+
 def _section(kind: type[T], data: Any, path: Path, name: str) -> T:
+    unknown = _unknown_keys(kind, data, f"[{name}]")
+    if unknown:
+        raise ConfigError(f"{path}: {'; '.join(unknown)}")
     try:
         return pydantic.TypeAdapter(kind).validate_python(data or {}, strict=False)
     except pydantic.ValidationError as exc:
@@ -127,8 +209,28 @@ def _section(kind: type[T], data: Any, path: Path, name: str) -> T:
         raise ConfigError(f"{path}: [{name}] {exc}") from None
 
 
+def _read(path: Path) -> dict[str, Any]:
+    """The parsed TOML; bytes that are not UTF-8 (TOML's only encoding) named by offset."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+            "save it as UTF-8"
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
 def load_config(path: str | Path | None = None) -> Config:
-    """Read ``path`` (or ``./crmroi.toml`` when it exists); no file means all defaults."""
+    """Read ``path`` (or ``./crmroi.toml`` when it exists); no file means all defaults.
+
+    A section or key the settings do not have stops with the closest valid name, as a typo
+    (``discount_rat``) would otherwise leave the default in force without a word.
+    """
     if path is None:
         default = Path(DEFAULT_CONFIG)
         if not default.is_file():
@@ -137,18 +239,26 @@ def load_config(path: str | Path | None = None) -> Config:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: no such configuration file")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    known = {"company", "workspace", "kpis", "roi"}
-    unknown = sorted(set(data) - known)
+    data = _read(path)
+    unknown = [
+        f"unknown section [{name}] ({did_you_mean(name, SECTIONS)})"
+        for name in data
+        if name not in SECTIONS
+    ]
     if unknown:
-        raise ConfigError(f"{path}: unknown section(s) {unknown}; known: {sorted(known)}")
+        raise ConfigError(f"{path}: {'; '.join(unknown)}")
+    roi = _section(RoiSettings, data.get("roi"), path, "roi")
+    for key in ("adoption_date", "start"):
+        value = getattr(roi, key)
+        if value is not None:
+            try:
+                check_adoption_date(value, key)
+            except ValueError as exc:
+                raise ConfigError(f"{path}: [roi] {exc}") from None
     return Config(
         company=_section(CompanySettings, data.get("company"), path, "company"),
         workspace=_section(WorkspaceSettings, data.get("workspace"), path, "workspace"),
         kpis=_section(KpiSettings, data.get("kpis"), path, "kpis"),
-        roi=_section(RoiSettings, data.get("roi"), path, "roi"),
+        roi=roi,
         path=path,
     )

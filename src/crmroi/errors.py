@@ -18,7 +18,17 @@ is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """``did you mean 'x'?`` for the known name closest to a mistyped one, else the list."""
+    options = sorted(known)
+    match = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    if match:
+        return f"did you mean {match[0]!r}?"
+    return f"known: {', '.join(options)}"
 
 
 class CrmroiError(Exception):

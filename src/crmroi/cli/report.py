@@ -30,6 +30,10 @@ def report(
     """Write the report: does the CRM pay for itself, and where to look."""
     from crmroi.report import build_report, write_report
 
+    if not out.name or out.is_dir():
+        raise InputError(
+            f"--out needs a file name such as report.html, not the folder {str(out)!r}"
+        )
     formats = fmt or [out.suffix.lstrip(".") or "html"]
     unknown = [f for f in formats if f not in {"html", "pdf", "xlsx"}]
     if unknown:

@@ -132,6 +132,10 @@ def _rules(table: ir.Table, spec: Table, columns: list[str]) -> list[Rule]:
             bad = value.notnull() & ~value.isin(column.choices)
             reason = "'" + value + f"' is not one of {', '.join(column.choices)}"
             rules.append((bad, column.name, reason))
+    if spec.name == "targets":  # KPI, grain and dimension must be ones queries use
+        from crmroi.metrics.targets import target_rules
+
+        rules.extend(target_rules(table, columns))
     first = table[FIRST]
     dup_reason = "duplicate key '" + table[spec.key] + "' (first seen on row "
     rules.append((first.notnull(), spec.key, dup_reason + first.cast("string") + ")"))

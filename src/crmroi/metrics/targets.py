@@ -9,17 +9,64 @@ Attainment is value ÷ target when higher is better, target ÷ value when lower 
 compares the attainment, paced for a running period of an additive KPI (expected so far =
 target × elapsed share of the period), with 1 (on track) and ``KpiSettings.at_risk_ratio``
 (at risk); below that the KPI is off track.
+
+A target no query can ever match (an unknown KPI, grain or dimension) is quarantined on import by
+:func:`target_rules`, with the closest valid name, instead of loading without a word.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from crmroi.errors import did_you_mean
 from crmroi.metrics.context import QueryContext
-from crmroi.metrics.definitions import Direction, Registry
+from crmroi.metrics.definitions import DIMENSIONS, REGISTRY, Direction, Registry
+from crmroi.metrics.periods import Grain
 
 ON_TRACK, AT_RISK, OFF_TRACK = "on track", "at risk", "off track"
+SUGGESTED_VALUES = 100
+"""Distinct wrong values that get their own suggestion; more (garbage) share one reason."""
+
+TargetRule = tuple[ir.BooleanValue, str, ir.StringValue]
+"""When a staged targets row fails, the column to blame and the reason (the loader's rule shape)."""
+
+
+def target_rules(table: ir.Table, columns: Sequence[str]) -> list[TargetRule]:
+    """Checks of staged ``targets`` rows: KPI, grain and dimension must be ones queries use.
+
+    Each wrong value's reason names the closest valid one (difflib); the few distinct wrong
+    values are looked up once, so the reasons stay plain ``CASE`` expressions in the engine.
+    """
+    known = {
+        "kpi": ("KPI", REGISTRY.ids()),
+        "grain": ("grain", tuple(g.value for g in Grain)),
+        "dimension": ("dimension", DIMENSIONS),
+    }
+    rules: list[TargetRule] = []
+    for column, (what, valid) in known.items():
+        if column not in columns:
+            continue
+        value = table[column]
+        bad = value.notnull() & ~value.isin(valid)
+        wrong = table.filter(bad).select(value).distinct().limit(SUGGESTED_VALUES).execute()
+        reasons = [
+            (value == text, f"unknown {what} {text!r} ({did_you_mean(text, valid)})")
+            for text in wrong[column]
+        ]
+        generic = "unknown " + what + " '" + value + f"' (known: {', '.join(sorted(valid))})"
+        rules.append((bad, column, ibis.cases(*reasons, else_=generic) if reasons else generic))
+    if "dimension_value" in columns:
+        orphan = table["dimension_value"].notnull()
+        if "dimension" in columns:
+            orphan &= table["dimension"].isnull()
+        reason = ibis.literal("dimension_value is given without a dimension (e.g. owner)")
+        rules.append((orphan, "dimension", reason))
+    return rules
 
 
 def _targets(ctx: QueryContext, kpis: list[str]) -> pd.DataFrame:
