@@ -15,9 +15,19 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from crmroi.config import Config
-from crmroi.errors import CrmroiError
+from crmroi.errors import AnalysisError, CrmroiError
 from crmroi.report.i18n import t
+from crmroi.report.missing import (
+    NEEDS_ADOPTION,
+    SECTION_NEEDS,
+    SECTION_TITLES,
+    missing_adoption,
+    missing_tables,
+    missing_won_deals,
+)
 from crmroi.report.model import Report, Section
 from crmroi.schema import USER_TABLES
 from crmroi.workspace import Workspace
@@ -46,18 +56,52 @@ class ReportContext:
         return {name: self.ws.count(name) for name in USER_TABLES}
 
     @functools.cached_property
-    def roi(self) -> Any:
-        """The ROI analysis, computed once and shared by the sections that show it."""
+    def _roi_outcome(self) -> tuple[Any, CrmroiError | None]:
         from crmroi import roi
 
-        return roi.analyse(self.ws, self.config.roi_settings())
+        try:
+            return roi.analyse(self.ws, self.config.roi_settings()), None
+        except CrmroiError as exc:
+            return None, exc
+
+    @property
+    def roi(self) -> Any:
+        """The ROI analysis, computed once and shared by the sections that show it.
+
+        When the data cannot support it, every access raises the same error (computed once).
+        """
+        result, error = self._roi_outcome
+        if error is not None:
+            raise error
+        return result
+
+    @property
+    def roi_error(self) -> CrmroiError | None:
+        """Why the ROI analysis could not be computed, or None when it could."""
+        return self._roi_outcome[1]
 
     @functools.cached_property
-    def adoption(self) -> date:
-        """CRM adoption date: from the config, else the one the ROI analysis settled on."""
+    def adoption_date(self) -> date | None:
+        """CRM go-live: from the config, else the one the ROI analysis settled on, else None."""
         if self.config.company.adoption_date is not None:
             return self.config.company.adoption_date
-        return self.roi.adoption_date.date()  # type: ignore[no-any-return]
+        result, _ = self._roi_outcome
+        if result is None:
+            return None
+        went_live: date = result.adoption_date.date()
+        return went_live
+
+    @property
+    def adoption(self) -> date:
+        """CRM go-live date; raises the ROI analysis's error when it is unknown."""
+        if self.adoption_date is None:
+            raise self.roi_error or AnalysisError("no adoption date")
+        return self.adoption_date
+
+    def won_deals(self) -> int:
+        """Won deals in the workspace (a benefit needs at least one)."""
+        deals = self.ws.table("deals")
+        return int(deals.filter(deals.status == "won").count().execute())
 
 
 SectionBuilder = Callable[[ReportContext], Section | None]
@@ -80,25 +124,74 @@ def _load_builtin_sections() -> None:
     from crmroi.report.sections import costs, customers, impact, overview, sales  # noqa: F401
 
 
-def _period(ws: Workspace) -> tuple[date | None, date | None]:
-    deals = ws.table("deals")
-    row = deals.aggregate(lo=deals.created_at.min(), hi=deals.created_at.max()).execute()
-    lo, hi = row["lo"].iloc[0], row["hi"].iloc[0]
-    if lo is None or hi != hi:
+PERIOD_COLUMNS = (
+    ("deals", "created_at"),
+    ("deals", "closed_at"),
+    ("orders", "occurred_at"),
+    ("survey_responses", "answered_at"),
+    ("touchpoints", "occurred_at"),
+    ("costs", "incurred_at"),
+)
+"""The dates whose span is the data period shown in the header."""
+
+
+def _period(ctx: ReportContext) -> tuple[date | None, date | None]:
+    """First and last date of the data the sections read (not only the deals')."""
+    lows, highs = [], []
+    for name, column in PERIOD_COLUMNS:
+        if not ctx.rows.get(name):
+            continue
+        table = ctx.ws.table(name)
+        row = table.aggregate(lo=table[column].min(), hi=table[column].max()).execute()
+        lo, hi = row["lo"].iloc[0], row["hi"].iloc[0]
+        if lo is not None and lo == lo and hi is not None and hi == hi:
+            lows.append(lo.date())
+            highs.append(hi.date())
+    return (min(lows), max(highs)) if lows else (None, None)
+
+
+def _window(ctx: ReportContext) -> tuple[date | None, date | None]:
+    """The ROI analysis window (first day of its first month to last day of its last)."""
+    if ctx.roi_error is not None:
         return None, None
-    return lo.date(), hi.date()
+    tco = ctx.roi.tco
+    start = pd.Timestamp(tco.start)
+    end = start + pd.DateOffset(months=int(tco.months)) - pd.Timedelta(days=1)
+    return start.date(), end.date()
+
+
+def _placeholder(ctx: ReportContext, name: str, reason: str | None) -> Section:
+    """A section the data cannot support: its title, why not, and what would add it."""
+    en, de = SECTION_TITLES.get(name, (name.replace("_", " ").capitalize(),) * 2)
+    missing = list(missing_tables(name, ctx.rows, ctx.text))
+    needs_date = name in NEEDS_ADOPTION or (reason is not None and name in SECTION_NEEDS)
+    if not missing and needs_date and ctx.adoption_date is None:
+        missing.append(
+            missing_adoption(ctx.text, ("start of the ROI window", "Beginn des ROI-Zeitraums"))
+        )
+    if not missing and ctx.rows.get("deals") and name in SECTION_NEEDS and not ctx.won_deals():
+        missing.append(missing_won_deals(ctx.text))
+    notes = (
+        ()
+        if reason is None or missing
+        else (ctx.text(f"Not computed: {reason}", f"Nicht berechnet: {reason}"),)
+    )
+    return Section(id=name, title=ctx.text(en, de), notes=notes, missing=tuple(missing))
 
 
 def _build_section(ctx: ReportContext, name: str) -> Section | None:
-    """Build one section; data that cannot support it becomes a visible note, not a crash."""
+    """Build one section; data that cannot support it names what is missing, never a crash.
+
+    A built-in section is always shown (as what it lacks when it has nothing to show); an
+    extension's section that returns None is left out.
+    """
     try:
-        return SECTIONS[name](ctx)
+        section = SECTIONS[name](ctx)
     except CrmroiError as exc:
-        return Section(
-            id=name,
-            title=name.replace("_", " ").capitalize(),
-            notes=(ctx.text(f"Not computed: {exc}", f"Nicht berechnet: {exc}"),),
-        )
+        return _placeholder(ctx, name, str(exc))
+    if section is None and name in BUILTIN_ORDER:
+        return _placeholder(ctx, name, None)
+    return section
 
 
 def build_report(
@@ -116,7 +209,8 @@ def build_report(
     extra = [name for name in SECTIONS if name not in BUILTIN_ORDER]
     wanted = list(sections) if sections is not None else [*BUILTIN_ORDER, *extra]
     built = tuple(s for name in wanted if (s := _build_section(ctx, name)) is not None)
-    start, end = _period(ws)
+    start, end = _period(ctx)
+    window_start, window_end = _window(ctx)
     return Report(
         title=t("report_title", lang),
         subtitle=config.company.name,
@@ -127,6 +221,8 @@ def build_report(
         period_end=end,
         sections=built,
         sources=tuple((name, rows) for name, rows in ctx.rows.items() if rows),
+        window_start=window_start,
+        window_end=window_end,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +40,13 @@ def _environment() -> jinja2.Environment:
 
 
 def _change_class(metric: Metric) -> str:
-    if metric.value is None or metric.previous is None:
+    """Green for a change in the good direction, red for the bad one, none when unchanged."""
+    value, previous = metric.value, metric.previous
+    if value is None or previous is None or not math.isfinite(value - previous):
         return ""
-    up = metric.value > metric.previous
+    if value == previous:
+        return ""
+    up = value > previous
     good = up if metric.better == "higher" else not up
     return "good" if good else "bad"
 

@@ -15,13 +15,16 @@ VEGA_LOCALES: dict[str, Literal["en-GB", "de-DE"]] = {"en": "en-GB", "de": "de-D
 TEXT: dict[str, dict[str, str]] = {
     "report_title": {"en": "Does the CRM pay for itself?", "de": "Rechnet sich das CRM?"},
     "generated": {"en": "Generated", "de": "Erstellt"},
-    "period": {"en": "Period", "de": "Zeitraum"},
+    "period": {"en": "Data period", "de": "Datenzeitraum"},
     "data": {"en": "Data", "de": "Daten"},
     "rows": {"en": "rows", "de": "Zeilen"},
     "contents": {"en": "Contents", "de": "Inhalt"},
     "range": {"en": "range", "de": "Spanne"},
     "previous": {"en": "before", "de": "vorher"},
     "no_data": {"en": "no data", "de": "keine Daten"},
+    "window": {"en": "ROI window", "de": "ROI-Zeitraum"},
+    "missing": {"en": "Missing", "de": "Fehlt"},
+    "add_with": {"en": "add it with", "de": "hinzufügen mit"},
     "footer": {
         "en": "Made with crmroi. Every figure is computed from the workspace listed above.",
         "de": "Erstellt mit crmroi. Alle Zahlen stammen aus dem oben genannten Arbeitsbereich.",

@@ -73,6 +73,20 @@ class DataTable:
 
 
 @dataclass(frozen=True)
+class Missing:
+    """Something a section could show with more data: what is missing and how to add it.
+
+    Both texts are in the report's language; ``how`` is a command or a ``crmroi.toml`` line the
+    reader can copy (shown as code).
+    """
+
+    what: str
+    how: str
+    where: str = ""
+    """Where ``how`` goes when it is not a command (e.g. "under [company] in crmroi.toml")."""
+
+
+@dataclass(frozen=True)
 class Section:
     """One chapter of the report."""
 
@@ -83,6 +97,14 @@ class Section:
     charts: tuple[Chart, ...] = ()
     tables: tuple[DataTable, ...] = ()
     notes: tuple[str, ...] = ()
+    missing: tuple[Missing, ...] = ()
+    """What the data lacks for the rest of the section, each with the way to add it."""
+
+    @property
+    def has_figures(self) -> bool:
+        """Whether the section shows any number, chart or table."""
+        shown = any(m.value is not None for m in self.metrics)
+        return shown or bool(self.charts) or any(t.rows for t in self.tables)
 
 
 @dataclass(frozen=True)
@@ -99,3 +121,6 @@ class Report:
     sections: tuple[Section, ...]
     sources: tuple[tuple[str, int], ...] = field(default=())
     """(table, rows) of the workspace the report was computed on."""
+    window_start: date | None = None
+    window_end: date | None = None
+    """The ROI analysis window, where the ROI could be computed (the header shows both)."""

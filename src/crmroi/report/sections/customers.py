@@ -2,31 +2,50 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
+from crmroi.errors import AnalysisError
 from crmroi.report.build import ReportContext, register_section
 from crmroi.report.charts import heatmap
-from crmroi.report.model import Chart, Metric, Section, Unit
+from crmroi.report.missing import missing_table
+from crmroi.report.model import Chart, DataTable, Metric, Missing, Section, Unit
+from crmroi.report.sections.outliers import outlier_section
 
 TRAILING_PERIODS = 12
 
 
-def _retention_chart(ctx: ReportContext) -> Chart | None:
-    from crmroi.engagement import CohortValue, Grain, cohort_matrix
+def _retention_cells(ctx: ReportContext) -> pd.DataFrame:
+    """Retention per (cohort, quarters since): observed quarters only, a 0 where nobody bought.
 
-    matrix = cohort_matrix(ctx.ws, CohortValue.retention, grain=Grain.quarter)
-    if matrix.empty:
-        return None
-    long = (
-        matrix.drop(columns="cohort_size")
-        .reset_index()
-        .melt(id_vars="cohort_start", var_name="offset", value_name="share")
+    A quarter after the last order in the data has not been observed yet: it has no cell (left
+    blank), where a 0 % would read as every customer lost.
+    """
+    from crmroi.engagement import Grain, cohort_frame
+
+    frame = cohort_frame(ctx.ws, grain=Grain.quarter)
+    last = int((frame["cohort"] + frame["offset"]).max())
+    sizes = frame.groupby("cohort")["cohort_size"].first()
+    observed = pd.DataFrame(
+        [(c, k) for c in sizes.index for k in range(last - int(c) + 1)],
+        columns=["cohort", "offset"],
     )
-    starts = pd.to_datetime(long["cohort_start"])
-    long["cohort"] = starts.dt.year.astype(str) + " Q" + starts.dt.quarter.astype(str)
-    long = long[
-        long["offset"].astype(int) + starts.dt.to_period("Q").astype(int) <= _last_q(starts)
-    ]
+    cells = observed.merge(frame, on=["cohort", "offset"], how="left")
+    cells["cohort_size"] = cells["cohort"].map(sizes)
+    cells["share"] = cells["customers"].fillna(0) / cells["cohort_size"]
+    starts = pd.to_datetime(cells["cohort"].map(frame.groupby("cohort")["cohort_start"].first()))
+    cells["cohort_label"] = starts.dt.year.astype(str) + " Q" + starts.dt.quarter.astype(str)
+    return cells
+
+
+def _retention_chart(ctx: ReportContext) -> Chart | None:
+    try:
+        cells = _retention_cells(ctx)
+    except AnalysisError:
+        return None
+    if cells.empty:
+        return None
     return Chart(
         id="cohort-retention",
         title=ctx.text(
@@ -34,9 +53,9 @@ def _retention_chart(ctx: ReportContext) -> Chart | None:
             "Anteil weiterhin kaufender Kunden nach Quartal des Erstkaufs",
         ),
         spec=heatmap(
-            long,
+            cells[["offset", "cohort_label", "share"]],
             x="offset",
-            y="cohort",
+            y="cohort_label",
             value="share",
             x_title=ctx.text("quarters since first purchase", "Quartale seit Erstkauf"),
             y_title=ctx.text("cohort", "Kohorte"),
@@ -44,23 +63,27 @@ def _retention_chart(ctx: ReportContext) -> Chart | None:
         ),
         caption=ctx.text(
             "Each row is the customers whose first order fell in that quarter; each cell the "
-            "share of them with an order in the quarter so many quarters later.",
+            "share of them with an order in the quarter so many quarters later. Quarters after "
+            "the last order in the data are left blank.",
             "Jede Zeile sind die Kunden mit Erstbestellung in diesem Quartal; jede Zelle der "
-            "Anteil davon mit einer Bestellung so viele Quartale später.",
+            "Anteil davon mit einer Bestellung so viele Quartale später. Quartale nach der "
+            "letzten Bestellung der Daten bleiben leer.",
         ),
     )
 
 
-def _last_q(starts: pd.Series) -> int:
-    return int(starts.dt.to_period("Q").astype(int).max())
-
-
 def _trailing_mean(frame: pd.DataFrame, column: str) -> float | None:
     done = frame[frame["complete"]].tail(TRAILING_PERIODS)
-    return None if done.empty else float(done[column].mean())
+    return None if done.empty else _finite(done[column].mean())
+
+
+def _count(value: object) -> int:
+    """A count from an aggregate: an empty group sums to NULL (NaN or None), which is 0."""
+    return 0 if value is None or pd.isna(value) else int(value)  # type: ignore[call-overload]
 
 
 def _survey_metrics(ctx: ReportContext) -> tuple[Metric, ...]:
+    """NPS, CSAT and CES for each kind with scored answers (the others are left out)."""
     from crmroi.engagement import ces, csat, nps
 
     metrics = []
@@ -70,69 +93,94 @@ def _survey_metrics(ctx: ReportContext) -> tuple[Metric, ...]:
         ("ces", ces, ctx.text("CES (mean, 1–7)", "CES (Mittel, 1–7)"), Unit.number),
     ):
         frame = func(ctx.ws)
-        if frame.empty or int(frame["answered"].iloc[0]) == 0:
+        answered = 0 if frame.empty else _count(frame["answered"].iloc[0])
+        if answered == 0:
             continue
         row = frame.iloc[0]
         metrics.append(
             Metric(
                 kind,
                 label,
-                float(row[kind]),
+                _finite(row[kind]),
                 unit,
-                low=float(row[f"{kind}_low"]),
-                high=float(row[f"{kind}_high"]),
-                note=ctx.text(
-                    f"{int(row['answered'])} answers", f"{int(row['answered'])} Antworten"
-                ),
+                low=_finite(row[f"{kind}_low"]),
+                high=_finite(row[f"{kind}_high"]),
+                note=ctx.text(f"{answered} answers", f"{answered} Antworten"),
             )
         )
     return tuple(metrics)
 
 
-@register_section("customers")
-def customers(ctx: ReportContext) -> Section | None:
-    """Churn, NRR and GRR over the last twelve complete months; surveys; cohort retention."""
+def _finite(value: object) -> float | None:
+    """A float, or None for NULL, NaN and infinities (one answer has no interval)."""
+    if value is None or pd.isna(value):  # type: ignore[call-overload]
+        return None
+    number = float(value)  # type: ignore[arg-type]
+    return number if math.isfinite(number) else None
+
+
+def _order_metrics(ctx: ReportContext) -> list[Metric]:
     from crmroi.engagement import logo_retention, revenue_retention
 
-    if ctx.rows["orders"] == 0 and ctx.rows["survey_responses"] == 0:
-        return None
+    logos = logo_retention(ctx.ws)
+    revenue = revenue_retention(ctx.ws)
+    return [
+        Metric(
+            "customers",
+            ctx.text("Paying customers", "Zahlende Kunden"),
+            _finite(logos["end"].iloc[-1]) if len(logos) else None,
+            Unit.integer,
+        ),
+        Metric(
+            "churn",
+            ctx.text("Monthly logo churn", "Monatliche Kundenabwanderung"),
+            _trailing_mean(logos, "churn_rate"),
+            Unit.ratio,
+            better="lower",
+            note=ctx.text("mean of the last 12 months", "Mittel der letzten 12 Monate"),
+        ),
+        Metric(
+            "nrr",
+            ctx.text("Net revenue retention (monthly)", "Netto-Umsatzbindung (monatlich)"),
+            _trailing_mean(revenue, "nrr"),
+            Unit.ratio,
+        ),
+        Metric(
+            "grr",
+            ctx.text("Gross revenue retention (monthly)", "Brutto-Umsatzbindung (monatlich)"),
+            _trailing_mean(revenue, "grr"),
+            Unit.ratio,
+        ),
+    ]
+
+
+@register_section("customers")
+def customers(ctx: ReportContext) -> Section | None:
+    """Churn, NRR and GRR over the last twelve complete months; surveys; cohort retention.
+
+    Orders and survey answers are independent: each part shows when its table has rows, and the
+    section names the table that is missing and how to import it.
+    """
     metrics: list[Metric] = []
     charts: list[Chart] = []
+    tables: list[DataTable] = []
+    notes: list[str] = []
+    missing: list[Missing] = []
     if ctx.rows["orders"]:
-        logos = logo_retention(ctx.ws)
-        revenue = revenue_retention(ctx.ws)
-        metrics += [
-            Metric(
-                "customers",
-                ctx.text("Paying customers", "Zahlende Kunden"),
-                float(logos["end"].iloc[-1]),
-                Unit.integer,
-            ),
-            Metric(
-                "churn",
-                ctx.text("Monthly logo churn", "Monatliche Kundenabwanderung"),
-                _trailing_mean(logos, "churn_rate"),
-                Unit.ratio,
-                better="lower",
-                note=ctx.text("mean of the last 12 months", "Mittel der letzten 12 Monate"),
-            ),
-            Metric(
-                "nrr",
-                ctx.text("Net revenue retention (monthly)", "Netto-Umsatzbindung (monatlich)"),
-                _trailing_mean(revenue, "nrr"),
-                Unit.ratio,
-            ),
-            Metric(
-                "grr",
-                ctx.text("Gross revenue retention (monthly)", "Brutto-Umsatzbindung (monatlich)"),
-                _trailing_mean(revenue, "grr"),
-                Unit.ratio,
-            ),
-        ]
+        metrics += _order_metrics(ctx)
         chart = _retention_chart(ctx)
         if chart is not None:
             charts.append(chart)
-    metrics += _survey_metrics(ctx)
+        outliers = outlier_section(ctx)
+        if outliers is not None:
+            tables.append(outliers[0])
+            notes.append(outliers[1])
+    else:
+        missing.append(missing_table("orders", ctx.text))
+    surveys = _survey_metrics(ctx)
+    metrics += surveys
+    if not surveys:
+        missing.append(missing_table("survey_responses", ctx.text))
     return Section(
         id="customers",
         title=ctx.text("Do customers stay?", "Bleiben die Kunden?"),
@@ -146,4 +194,7 @@ def customers(ctx: ReportContext) -> Section | None:
         ),
         metrics=tuple(metrics),
         charts=tuple(charts),
+        tables=tuple(tables),
+        notes=tuple(notes),
+        missing=tuple(missing),
     )

@@ -8,7 +8,8 @@ import pandas as pd
 
 from crmroi.report.build import ReportContext, register_section
 from crmroi.report.charts import monthly_bars
-from crmroi.report.model import Chart, Metric, Section, Unit
+from crmroi.report.missing import missing_adoption, missing_table
+from crmroi.report.model import Chart, Metric, Missing, Section, Unit
 
 HEADLINE_KPIS = ("won_revenue", "won_deals", "win_rate", "avg_deal_size", "sales_cycle_days")
 DISPLAY_UNITS = {"currency": Unit.currency, "count": Unit.integer, "share": Unit.ratio}
@@ -50,30 +51,14 @@ def _monthly_revenue(ctx: ReportContext) -> pd.DataFrame:
     )
 
 
-@register_section("sales")
-def sales(ctx: ReportContext) -> Section | None:
-    """Won revenue, deals, win rate, deal size and cycle: since adoption vs before it."""
-    from crmroi.metrics import REGISTRY
-
-    if ctx.rows["deals"] == 0:
-        return None
-    adoption = ctx.adoption
-    after = _values(ctx, adoption, None)
-    before = _values(ctx, None, adoption - timedelta(days=1))
-    definitions = [REGISTRY.get(kpi) for kpi in HEADLINE_KPIS]
-    metrics = tuple(
-        Metric(
-            d.id,
-            ctx.text(d.label_en, d.label_de),
-            after[d.id],
-            _display_unit(d.unit.value),
-            previous=before[d.id],
-            better=d.direction.value,
-        )
-        for d in definitions
-    )
+def _chart(ctx: ReportContext, adoption: date | None) -> Chart:
     monthly = _monthly_revenue(ctx)
-    chart = Chart(
+    caption_en = "Deals won, by the month they closed"
+    caption_de = "Gewonnene Deals nach Abschlussmonat"
+    if adoption is not None:
+        caption_en += "; the dashed line is the CRM's go-live date"
+        caption_de += "; die gestrichelte Linie ist der CRM-Start"
+    return Chart(
         id="won-revenue",
         title=ctx.text("Won revenue by month", "Gewonnener Umsatz pro Monat"),
         spec=monthly_bars(
@@ -82,23 +67,93 @@ def sales(ctx: ReportContext) -> Section | None:
             y="revenue",
             x_title=ctx.text("month of close", "Abschlussmonat"),
             y_title=ctx.currency,
-            marker=(adoption, ctx.text("CRM live", "CRM live")),
+            marker=None if adoption is None else (adoption, ctx.text("CRM live", "CRM-Start")),
         ),
-        caption=ctx.text(
-            "Deals won, by the month they closed; the dashed line is the CRM's go-live date.",
-            "Gewonnene Deals nach Abschlussmonat; die gestrichelte Linie ist der CRM-Start.",
-        ),
+        caption=ctx.text(caption_en + ".", caption_de + "."),
     )
+
+
+def _metrics(
+    ctx: ReportContext, after: dict[str, float | None], before: dict[str, float | None] | None
+) -> tuple[Metric, ...]:
+    from crmroi.metrics import REGISTRY
+
+    definitions = [REGISTRY.get(kpi) for kpi in HEADLINE_KPIS]
+    return tuple(
+        Metric(
+            d.id,
+            ctx.text(d.label_en, d.label_de),
+            after[d.id],
+            _display_unit(d.unit.value),
+            previous=None if before is None else before[d.id],
+            better=d.direction.value,
+        )
+        for d in definitions
+    )
+
+
+def _closed_any(values: dict[str, float | None]) -> bool:
+    """Whether a window holds a closed deal: a win rate exists only where some deal closed."""
+    return values["win_rate"] is not None or bool(values["won_deals"])
+
+
+@register_section("sales")
+def sales(ctx: ReportContext) -> Section | None:
+    """Won revenue, deals, win rate, deal size and cycle: since adoption vs before it.
+
+    Without a go-live date the figures cover all closed deals, and the section says how to add
+    the date; without deals closed before go-live there is nothing to compare, and it says so
+    (a "before" of 0 would read as a rise).
+    """
+    if ctx.rows["deals"] == 0:
+        return Section(
+            id="sales",
+            title=ctx.text("Sales", "Vertrieb"),
+            missing=(missing_table("deals", ctx.text),),
+        )
+    adoption = ctx.adoption_date
+    missing: tuple[Missing, ...] = ()
+    notes: tuple[str, ...] = ()
+    definition = ctx.text(
+        "Win rate = won ÷ (won + lost), by close date.",
+        "Gewinnquote = gewonnen ÷ (gewonnen + verloren), nach Abschlussdatum.",
+    )
+    if adoption is None:
+        metrics = _metrics(ctx, _values(ctx, None, None), None)
+        title = ctx.text("Sales", "Vertrieb")
+        summary = ctx.text(
+            f"Every figure covers all deals closed in the data. {definition}",
+            f"Jede Zahl umfasst alle abgeschlossenen Deals der Daten. {definition}",
+        )
+        missing = (
+            missing_adoption(ctx.text, ("to compare before and after", "für den Vorher-Vergleich")),
+        )
+    else:
+        before = _values(ctx, None, adoption - timedelta(days=1))
+        compare = _closed_any(before)
+        metrics = _metrics(ctx, _values(ctx, adoption, None), before if compare else None)
+        title = ctx.text("Sales since the CRM went live", "Vertrieb seit dem CRM-Start")
+        summary = ctx.text(
+            f"Each figure covers deals closed since {adoption.isoformat()}; 'before' covers the "
+            f"deals closed earlier. {definition}",
+            f"Jede Zahl umfasst Deals mit Abschluss seit {adoption.isoformat()}; „vorher“ die "
+            f"früher abgeschlossenen. {definition}",
+        )
+        if not compare:
+            notes = (
+                ctx.text(
+                    f"No deal closed before {adoption.isoformat()}: there is no 'before' to "
+                    "compare with.",
+                    f"Vor dem {adoption.isoformat()} wurde kein Deal abgeschlossen: es gibt "
+                    "kein „vorher“ zum Vergleich.",
+                ),
+            )
     return Section(
         id="sales",
-        title=ctx.text("Sales since the CRM went live", "Vertrieb seit dem CRM-Start"),
-        summary=ctx.text(
-            f"Each figure covers deals closed since {adoption.isoformat()}; 'before' covers the "
-            "deals closed earlier. Win rate = won ÷ (won + lost), by close date.",
-            f"Jede Zahl umfasst Deals mit Abschluss seit {adoption.isoformat()}; 'vorher' die "
-            "früher abgeschlossenen. Gewinnquote = gewonnen ÷ (gewonnen + verloren), nach "
-            "Abschlussdatum.",
-        ),
+        title=title,
+        summary=summary,
         metrics=metrics,
-        charts=(chart,),
+        charts=(_chart(ctx, adoption),),
+        notes=notes,
+        missing=missing,
     )

@@ -1,0 +1,92 @@
+"""What each report section needs, and how to add what the workspace lacks.
+
+A section never goes blank or vanishes without a word: when its data is missing it says which
+table or setting is missing and gives the command or the ``crmroi.toml`` line that adds it, in
+the report's language. The wording lives here, in one place, so every section says it alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from crmroi.report.model import Missing
+
+Text = Callable[[str, str], str]
+"""``ctx.text``: picks the English or German wording."""
+
+TABLE_WHAT: dict[str, tuple[str, str]] = {
+    "deals": ("deals (won and lost opportunities)", "Deals (gewonnene und verlorene Chancen)"),
+    "costs": (
+        "CRM costs (licences, set-up, running)",
+        "CRM-Kosten (Lizenzen, Einführung, Betrieb)",
+    ),
+    "orders": ("orders or invoices", "Bestellungen oder Rechnungen"),
+    "survey_responses": ("survey answers (NPS, CSAT, CES)", "Umfrageantworten (NPS, CSAT, CES)"),
+    "touchpoints": ("marketing touchpoints", "Marketing-Kontaktpunkte"),
+    "workflow_enrollments": ("workflow enrolments", "Workflow-Einschreibungen"),
+    "users": ("CRM users (seats)", "CRM-Nutzer (Lizenzen)"),
+}
+
+SECTION_TITLES: dict[str, tuple[str, str]] = {
+    "overview": ("Does the CRM pay for itself?", "Rechnet sich das CRM?"),
+    "sales": ("Sales", "Vertrieb"),
+    "impact": ("What brought the revenue", "Was den Umsatz gebracht hat"),
+    "customers": ("Do customers stay?", "Bleiben die Kunden?"),
+    "costs": ("What the CRM costs", "Was das CRM kostet"),
+}
+"""Titles for a section that cannot be built at all (its builder returned nothing or failed)."""
+
+SECTION_NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "overview": (("deals",), ("costs",)),
+    "sales": (("deals",),),
+    "impact": (("touchpoints", "workflow_enrollments"),),
+    "customers": (("orders", "survey_responses"),),
+    "costs": (("costs",),),
+}
+"""Per built-in section, the tables it needs: every group must have at least one table with rows."""
+
+NEEDS_ADOPTION = frozenset({"overview"})
+"""Sections that cannot be shown without the CRM's go-live date (sales and costs can)."""
+
+ADOPTION_EXAMPLE = "adoption_date = 2024-07-01"
+
+
+def missing_table(table: str, text: Text) -> Missing:
+    """The table is empty: import its export (``--table`` names the target if the file does not)."""
+    en, de = TABLE_WHAT.get(table, (table, table))
+    return Missing(
+        what=text(f"{en} — table {table}", f"{de} — Tabelle {table}"),
+        how=f"crmroi import {table}.csv --table {table}",
+    )
+
+
+def missing_adoption(text: Text, purpose: tuple[str, str]) -> Missing:
+    """No go-live date: the ``[company]`` line of ``crmroi.toml`` sets it."""
+    return Missing(
+        what=text(
+            f"the date the CRM went live ({purpose[0]})",
+            f"das Datum des CRM-Starts ({purpose[1]})",
+        ),
+        how=ADOPTION_EXAMPLE,
+        where=text("under [company] in crmroi.toml", "unter [company] in crmroi.toml"),
+    )
+
+
+def missing_won_deals(text: Text) -> Missing:
+    """Deals exist but none is won: the benefit of the CRM has nothing to count."""
+    return Missing(
+        what=text(
+            "won deals (status won with a close date)",
+            "gewonnene Deals (Status won mit Abschlussdatum)",
+        ),
+        how="crmroi import deals.csv --table deals",
+    )
+
+
+def missing_tables(section_id: str, rows: Mapping[str, int], text: Text) -> tuple[Missing, ...]:
+    """For each table group of the section without any rows, the first table of the group."""
+    return tuple(
+        missing_table(group[0], text)
+        for group in SECTION_NEEDS.get(section_id, ())
+        if not any(rows.get(name, 0) for name in group)
+    )
