@@ -2,18 +2,53 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from crmroi.cli.context import workspace
 from crmroi.cli.output import OutputFormat, console, print_json, print_table
+from crmroi.errors import InputError
+
+if TYPE_CHECKING:
+    from crmroi.config import Config
+
+ADOPTION_HELP = (
+    "CRM go-live, YYYY-MM-DD (default: [company] adoption_date, else the first seat's "
+    "active_from, else the first licence cost line, else the first cost line)."
+)
+
+
+def adoption_day(value: str | None) -> datetime | None:
+    """The ``--adoption-date`` value as midnight of that day; a clear error when it is no date."""
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"--adoption-date {value!r} is not a date (expected YYYY-MM-DD)") from None
+    return datetime(day.year, day.month, day.day)
+
+
+def with_adoption_date(config: Config, value: str | None) -> Config:
+    """``config`` with ``--adoption-date`` in force over the company's and the ROI's date."""
+    day = adoption_day(value)
+    if day is None:
+        return config
+    return replace(
+        config,
+        company=replace(config.company, adoption_date=day.date()),
+        roi=replace(config.roi, adoption_date=day),
+    )
 
 
 class BasisChoice(StrEnum):
     """--basis choices."""
 
+    auto = "auto"
     touched = "touched"
     attributed = "attributed"
     incremental = "incremental"
@@ -23,8 +58,12 @@ def roi(
     ctx: typer.Context,
     basis: Annotated[
         BasisChoice | None,
-        typer.Option(help="Revenue basis of the headline ROI (default: incremental)."),
+        typer.Option(
+            help="Revenue basis of the headline ROI (default auto: the strongest the data "
+            "supports — incremental, else attributed, else touched)."
+        ),
     ] = None,
+    adoption_date: Annotated[str | None, typer.Option(help=ADOPTION_HELP)] = None,
     horizon_months: Annotated[
         int | None,
         typer.Option(min=1, help="Window length in months (default: through the last won deal)."),
@@ -44,7 +83,7 @@ def roi(
     from crmroi.roi import analyse
 
     settings = (
-        load_config()
+        with_adoption_date(load_config(), adoption_date)
         .roi_settings()
         .with_overrides(
             basis=basis.value if basis else None,
@@ -68,21 +107,26 @@ def roi(
 
 
 def _basis_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {
-            "basis": name,
-            "method": b.get("method"),
-            "revenue": b.get("revenue"),
-            "gross_profit": b.get("gross_profit"),
-            "total_cost": result["total_cost"],
-            "roi_pct": b.get("roi_pct"),
-            "payback_months": b.get("payback_months"),
-            "npv": b.get("npv"),
-            "irr": b.get("irr"),
-            "note": b.get("reason") or b.get("roi_pct_reason") or "",
-        }
-        for name, b in result["bases"].items()
-    ]
+    rows = []
+    for name, b in result["bases"].items():
+        computed = b.get("revenue") is not None
+        rows.append(
+            {
+                "basis": name + (" (headline)" if name == result["basis"] else ""),
+                "method": b.get("method"),
+                "revenue": b.get("revenue"),
+                "gross_profit": b.get("gross_profit"),
+                "total_cost": result["total_cost"] if computed else None,
+                "roi_pct": b.get("roi_pct"),
+                "payback_months": b.get("payback_months"),
+                "npv": b.get("npv"),
+                "irr_pct": b.get("irr_pct"),
+                "note": "not computed (see notes)"
+                if not computed
+                else b.get("roi_pct_reason") or "",
+            }
+        )
+    return rows
 
 
 def _print_tables(result: dict[str, Any], rows: list[dict[str, Any]]) -> None:
@@ -90,20 +134,36 @@ def _print_tables(result: dict[str, Any], rows: list[dict[str, Any]]) -> None:
     period = result["period"]
     console.print(
         f"CRM ROI, {period['start']} to {period['end']} ({period['months']} months), "
-        f"adoption {result['adoption_date']}, {cur}; headline basis: [bold]{result['basis']}[/]"
+        f"adoption {result['adoption_date']} (from {result['adoption_source']}), {cur}",
+        highlight=False,
+        markup=False,
+    )
+    console.print(
+        f"headline basis: [bold]{result['basis']}[/] ({result['basis_why']})", highlight=False
     )
     print_table(rows, title="Revenue through the CRM, three ways")
-    head = {
-        "roi_pct": result["roi_pct"],
-        "roi_pct_low": result["roi_pct_low"],
-        "roi_pct_high": result["roi_pct_high"],
-        "prob_roi_positive": result["prob_roi_positive"],
-        "payback_months": result["payback_months"],
-        "npv": result["npv"],
-        "irr": result["irr"],
-        "nucleus_roi_pct": result["nucleus_roi_pct"],
-    }
-    print_table([head], title=f"Headline ({result['basis']})")
+    if result["revenue"] is None:
+        console.print(
+            f"headline not computed: {result['revenue_reason'] or result['roi_pct_reason']}",
+            highlight=False,
+            markup=False,
+        )
+    else:
+        head = {
+            "roi_pct": result["roi_pct"],
+            # an interval only where the revenue is an estimate (None for a count)
+            "roi_pct_low": result["roi_pct_low"],
+            "roi_pct_high": result["roi_pct_high"],
+            "prob_roi_positive": result["prob_roi_positive"],
+            "payback_months": result["payback_months"],
+            "npv": result["npv"],
+            "irr_pct": result["irr_pct"],
+            "nucleus_roi_pct": result["nucleus_roi_pct"],
+        }
+        print_table([head], title=f"Headline ({result['basis']})")
+        for key in ("irr_note", "irr_reason"):
+            if result.get(key):
+                console.print(f"IRR: {result[key]}", highlight=False, markup=False)
     costs = [{"category": k, "cost": v} for k, v in result["cost_by_category"].items() if v]
     print_table(costs, title=f"Total cost of ownership: {result['total_cost']:,.0f} {cur}")
     if result["campaigns"]:
@@ -111,7 +171,7 @@ def _print_tables(result: dict[str, Any], rows: list[dict[str, Any]]) -> None:
     if result["workflows"]:
         print_table(result["workflows"], title="Workflows")
     for note in result["notes"]:
-        console.print(f"note: {note}", highlight=False)
+        console.print(f"note: {note}", highlight=False, markup=False)
 
 
 def register(app: typer.Typer) -> None:

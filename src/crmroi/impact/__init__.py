@@ -7,6 +7,7 @@ groups (:mod:`.holdout`). Each returns an :class:`Estimate` with a 95 % interval
 
 from __future__ import annotations
 
+from crmroi.impact.adoption import Adoption, adoption_date, resolve_adoption
 from crmroi.impact.did import did_estimate, difference_in_differences
 from crmroi.impact.estimate import Estimate
 from crmroi.impact.holdout import (
@@ -18,9 +19,10 @@ from crmroi.impact.holdout import (
 )
 from crmroi.impact.incremental import ImpactResult, holdout_total, incremental_revenue
 from crmroi.impact.its import interrupted_time_series
-from crmroi.impact.series import adoption_date, monthly_series, won_revenue
+from crmroi.impact.series import monthly_series, won_revenue
 
 __all__ = [
+    "Adoption",
     "Comparison",
     "Estimate",
     "GroupStats",
@@ -34,6 +36,7 @@ __all__ = [
     "incremental_revenue",
     "interrupted_time_series",
     "monthly_series",
+    "resolve_adoption",
     "won_revenue",
     "workflow_holdouts",
 ]

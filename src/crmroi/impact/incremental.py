@@ -37,6 +37,8 @@ class ImpactResult:
     estimates: dict[str, Estimate]
     workflows: tuple[Comparison, ...]
     campaigns: tuple[Comparison, ...]
+    mature_until: pd.Timestamp | None = None
+    """First creation month left out of ITS and DiD (cohort still maturing, or the window end)."""
 
 
 def holdout_total(workflows: list[Comparison], campaigns: list[Comparison]) -> Estimate:
@@ -103,4 +105,4 @@ def incremental_revenue(
         chosen = estimates[method]
     else:
         raise ValueError(f"unknown incremental method {method!r}; use auto, {', '.join(METHODS)}")
-    return ImpactResult(chosen, estimates, tuple(workflows), tuple(campaigns))
+    return ImpactResult(chosen, estimates, tuple(workflows), tuple(campaigns), cut)

@@ -8,26 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crmroi.errors import AnalysisError
 from crmroi.roi.fx import FxRates, distinct_currencies
 from crmroi.workspace import Workspace
-
-
-def adoption_date(ws: Workspace, explicit: object = None) -> pd.Timestamp:
-    """The CRM's go-live: ``explicit`` when given, else the earliest ``users.active_from``.
-
-    The earliest licensed seat is the first day anyone could use the CRM; a company that rolled
-    out in waves should set the date (or let the difference-in-differences use the waves).
-    """
-    if explicit is not None:
-        return pd.Timestamp(explicit)  # type: ignore[arg-type]
-    users = ws.table("users")
-    first = users.active_from.min().execute()
-    if first is None or pd.isna(first):
-        raise AnalysisError(
-            "no adoption date: set roi adoption_date, or import users with active_from"
-        )
-    return pd.Timestamp(first)
 
 
 def won_revenue(
@@ -81,7 +63,8 @@ def monthly_series(agg: pd.DataFrame, start: object = None, end: object = None) 
     """Revenue per month as a gap-free series (missing months are zero)."""
     total = agg.groupby("month")["revenue"].sum()
     if total.empty and (start is None or end is None):
-        return pd.Series(dtype=float)
+        # a month index even when empty, so callers can compare it with dates
+        return pd.Series(dtype=float, index=pd.DatetimeIndex([]))
     lo = pd.Timestamp(start) if start is not None else total.index.min()  # type: ignore[arg-type]
     hi = pd.Timestamp(end) if end is not None else total.index.max()  # type: ignore[arg-type]
     index = pd.date_range(lo, hi, freq="MS")

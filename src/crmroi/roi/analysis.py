@@ -15,15 +15,16 @@ import numpy as np
 import pandas as pd
 
 from crmroi.errors import CrmroiError
-from crmroi.impact import ImpactResult, adoption_date, incremental_revenue
+from crmroi.impact import Adoption, ImpactResult, incremental_revenue, resolve_adoption
 from crmroi.roi import benefits, units
 from crmroi.roi.benefits import Benefit
 from crmroi.roi.cashflows import CashFlows, Figures, evaluate
 from crmroi.roi.fx import FxRates, reporting_currency
+from crmroi.roi.headline import Headline, choose
 from crmroi.roi.sensitivity import MonteCarlo, ScenarioResult, TornadoRow, monte_carlo
 from crmroi.roi.sensitivity import scenario as run_scenario
 from crmroi.roi.sensitivity import tornado as run_tornado
-from crmroi.roi.settings import BASES, RoiSettings
+from crmroi.roi.settings import BASES, STRONGEST_FIRST, RoiSettings
 from crmroi.roi.tco import Tco, compute_tco, month_index, month_start
 from crmroi.workspace import Workspace
 
@@ -56,11 +57,15 @@ class RoiResult:
     workflows: tuple[dict[str, Any], ...]
     impact: ImpactResult
     notes: tuple[str, ...]
+    choice: Headline
+    adoption_source: str
+    benefit_through: str | None
+    """Last month (``YYYY-MM``) the headline benefit is measured for; None: the whole window."""
 
     @property
     def basis(self) -> str:
-        """The basis of the headline figures."""
-        return self.settings.basis
+        """The basis of the headline figures (resolved from ``settings.basis``)."""
+        return self.choice.basis
 
     @property
     def headline(self) -> BasisResult:
@@ -73,9 +78,14 @@ class RoiResult:
         figures = head.figures.to_dict() if head.figures else {}
         return {
             "basis": self.basis,
+            "basis_requested": self.settings.basis,
+            "basis_why": self.choice.why,
+            "basis_upgrade": self.choice.upgrade,
             "method": head.benefit.method,
             "currency": self.currency,
             "adoption_date": self.adoption_date.date().isoformat(),
+            "adoption_source": self.adoption_source,
+            "benefit_through": self.benefit_through,
             "period": {
                 "start": self.tco.start.date().isoformat(),
                 "months": self.tco.months,
@@ -100,6 +110,7 @@ class RoiResult:
             "discount_rate": self.settings.discount_rate,
             "npv": figures.get("npv"),
             "irr": figures.get("irr"),
+            "irr_pct": figures.get("irr_pct"),
             "irr_reason": figures.get("irr_reason"),
             "irr_note": figures.get("irr_note"),
             "nucleus_roi_pct": figures.get("nucleus_roi_pct"),
@@ -188,7 +199,8 @@ def _productivity(ws: Workspace, tco: Tco, settings: RoiSettings) -> np.ndarray[
 
 def analyse(ws: Workspace, settings: RoiSettings) -> RoiResult:
     """Run the ROI analysis (module docstring) and return the frozen result."""
-    adoption = adoption_date(ws, settings.adoption_date)
+    adoption_info = resolve_adoption(ws, settings.adoption_date)
+    adoption = adoption_info.date
     currency = reporting_currency(
         settings.currency, ws.table("costs"), ws.table("deals"), ws.table("users")
     )
@@ -233,7 +245,8 @@ def analyse(ws: Workspace, settings: RoiSettings) -> RoiResult:
         )
         for name, b in revenue.items()
     }
-    return _finish(ws, settings, fx, tco, impact, bases, flows, campaigns, adoption)
+    choice = choose(settings.basis, revenue, impact)
+    return _finish(ws, settings, fx, tco, impact, bases, flows, campaigns, adoption_info, choice)
 
 
 def _finish(
@@ -245,9 +258,10 @@ def _finish(
     bases: dict[str, BasisResult],
     flows: dict[str, CashFlows],
     campaigns: list[dict[str, Any]],
-    adoption: pd.Timestamp,
+    adoption: Adoption,
+    choice: Headline,
 ) -> RoiResult:
-    head, cf = bases[settings.basis], flows[settings.basis]
+    head, cf = bases[choice.basis], flows[choice.basis]
     if head.figures is None:
         reason = head.benefit.reason or "the benefit could not be estimated"
         mc = MonteCarlo(settings.monte_carlo_draws, None, None, None, reason)
@@ -287,10 +301,21 @@ def _finish(
         ws, fx, "workflow", units.ledger_by_unit(tco.ledger, "workflow_id")
     )
     workflows = units.workflow_rows(workflow_costs, impact.workflows, margin=settings.margin)
+    through, coverage = benefit_coverage(choice.basis, head.benefit, impact, tco)
+    if head.benefit.value is None:
+        headline = f"headline ({choice.basis} basis) not computed: {head.benefit.reason}"
+        if choice.upgrade:
+            headline += f"; stronger bases: {choice.upgrade}"
+    else:
+        headline = f"headline on the {choice.basis} basis ({choice.why})"
+        if choice.upgrade:
+            headline += f"; to upgrade it: {choice.upgrade}"
+    notes = [headline, *(n for n in (adoption.note, coverage) if n)]
+    notes += _notes(settings, tco, bases, impact, choice)
     return RoiResult(
         settings=settings,
         currency=fx.currency,
-        adoption_date=adoption,
+        adoption_date=adoption.date,
         tco=tco,
         bases=bases,
         monte_carlo=mc,
@@ -299,13 +324,52 @@ def _finish(
         campaigns=tuple(campaigns),
         workflows=tuple(workflows),
         impact=impact,
-        notes=tuple(_notes(settings, tco, bases, impact)),
+        notes=tuple(notes),
+        choice=choice,
+        adoption_source=adoption.source,
+        benefit_through=through,
+    )
+
+
+def benefit_coverage(
+    basis: str, benefit: Benefit, impact: ImpactResult, tco: Tco
+) -> tuple[str | None, str | None]:
+    """The last month the basis's benefit is measured for, and a note when it ends early.
+
+    ITS and DiD estimate the effect per creation-month cohort of deals, and cohorts still
+    maturing (created within one typical sales cycle of the last close date) are cut: their won
+    revenue is not final. The benefit therefore stops months before the window ends, while costs
+    and won revenue go on. Those months are unmeasured, not zero.
+    """
+    labels = tco.month_labels()
+    if basis != "incremental" or benefit.value is None or not impact.chosen.months:
+        return None, None
+    inside = [m for m in impact.chosen.months if m in labels]
+    last = max(inside) if inside else None
+    if last is None or last >= labels[-1]:
+        return None, None
+    cut = impact.mature_until
+    reason = (
+        f"deals created from {cut:%Y-%m} on are still within one typical sales cycle (90 % of "
+        f"deals close within it) of the last close date, so their won revenue is not final"
+        if cut is not None
+        else "later months are outside the estimate"
+    )
+    return last, (
+        f"the incremental benefit is measured through {last}: {reason}. The benefit line stops "
+        f"there while costs run to {labels[-1]}; ROI on this basis counts no benefit for those "
+        f"months (conservative)"
     )
 
 
 def _notes(
-    settings: RoiSettings, tco: Tco, bases: dict[str, BasisResult], impact: ImpactResult
+    settings: RoiSettings,
+    tco: Tco,
+    bases: dict[str, BasisResult],
+    impact: ImpactResult,
+    choice: Headline,
 ) -> list[str]:
+    stronger = STRONGEST_FIRST[: STRONGEST_FIRST.index(choice.basis)]
     notes = [
         f"licences from the {tco.licence_source}"
         + (
@@ -313,14 +377,21 @@ def _notes(
             if tco.licence_source == "ledger"
             else ""
         ),
-        f"incremental revenue by {impact.chosen.method}",
     ]
+    if impact.chosen.ok:
+        notes.append(f"incremental revenue by {impact.chosen.method}")
+    if tco.activity_source:
+        notes.append(tco.activity_source)
     touched, inc = bases["touched"].benefit.value, bases["incremental"].benefit.value
     if touched is not None and inc is not None and inc > touched:
         notes.append("incremental revenue exceeds touched revenue: check the adoption date")
     if settings.hours_saved_per_user_month > 0:
         notes.append("benefit includes the optional productivity line (hours saved × cost)")
-    notes.extend(f"{name}: {b.benefit.reason}" for name, b in bases.items() if b.benefit.reason)
+    notes.extend(
+        f"{name}: not computed — {b.benefit.reason}"
+        for name, b in bases.items()
+        if b.benefit.reason and name not in stronger  # those are in the headline's note
+    )
     return notes
 
 

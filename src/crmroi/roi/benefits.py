@@ -12,7 +12,7 @@ is an estimate:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,7 @@ from crmroi.workspace import Workspace
 
 Vector = npt.NDArray[np.float64]
 BASELINE = "(baseline)"
+TOUCHED_METHOD = "crm_tracked_won_deals"
 NO_CAMPAIGN = "(none)"
 """Key of the touches with a channel but no campaign, in an attribution table at campaign level."""
 
@@ -60,19 +61,39 @@ class Benefit:
 def touched(
     ws: Workspace, fx: FxRates, *, start: pd.Timestamp, months: int, adoption: pd.Timestamp
 ) -> Benefit:
-    """Won revenue closed on or after ``adoption``, per month of the window."""
+    """Won revenue closed on or after ``adoption``, per month of the window.
+
+    A count, not an estimate: no interval. Without a won deal since adoption the basis is not
+    computed (revenue 0 and ROI −100 % would read as a measured failure, not as missing data).
+    """
     agg = won_revenue(ws, fx, since=adoption)
     monthly = np.zeros(months)
+    empty = Benefit("touched", TOUCHED_METHOD, None, None, None, 0.0, monthly)
+    if agg.empty:
+        deals = ws.table("deals")
+        before = int(deals.filter(deals.status == "won").count().execute())
+        if before == 0:
+            return replace(empty, reason="no won deals: import deals with status won")
+        return replace(
+            empty,
+            reason=f"no won deal closed since the adoption date {adoption.date().isoformat()} "
+            f"({before} closed before it): check the adoption date",
+        )
     for when, revenue in zip(agg["month"], agg["revenue"], strict=True):
         i = month_index(when, start)
         if 0 <= i < months:
             monthly[i] += revenue
     total = float(monthly.sum())
-    return Benefit("touched", "crm_tracked_won_deals", total, total, total, 0.0, monthly)
+    return Benefit("touched", TOUCHED_METHOD, total, None, None, 0.0, monthly)
 
 
 def attribution_table(ws: Workspace, settings: RoiSettings, level: str) -> pd.DataFrame | str:
     """The attribution model's table at ``level``, or the reason it is unavailable."""
+    if ws.count("touchpoints") == 0:
+        return (
+            "no touchpoints: import touchpoints (the campaign and channel touches of contacts) "
+            "to attribute revenue"
+        )
     try:
         from crmroi.attribution import attribute  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
@@ -94,8 +115,23 @@ def attributed(touched_benefit: Benefit, table: pd.DataFrame | str, model: str) 
     """Touched revenue × the non-baseline share of the attribution model."""
     method = f"attribution:{model}"
     empty = np.zeros_like(touched_benefit.monthly)
+    if touched_benefit.value is None:
+        return Benefit("attributed", method, None, None, None, 0.0, empty, touched_benefit.reason)
     if isinstance(table, str):
         return Benefit("attributed", method, None, None, None, 0.0, empty, reason=table)
+    credited = table[~table["key"].astype(str).isin((BASELINE, NO_CAMPAIGN))]
+    if credited.empty or float(credited["conversions"].fillna(0.0).sum()) <= 0:
+        return Benefit(
+            "attributed",
+            method,
+            None,
+            None,
+            None,
+            0.0,
+            empty,
+            reason="no won deal had a campaign touch before it within the attribution lookback "
+            "(attribution_lookback_days): nothing to attribute",
+        )
     # without bootstrap the interval columns are NaN: the interval collapses onto the share
     frame = table.assign(
         share_low=table["share_low"].fillna(table["share"]),
@@ -114,13 +150,14 @@ def attributed(touched_benefit: Benefit, table: pd.DataFrame | str, model: str) 
         low = 1.0 - float(base["share_high"].iloc[0]) - unowned
         high = 1.0 - float(base["share_low"].iloc[0]) - unowned
     share, low, high = (float(np.clip(v, 0.0, 1.0)) for v in (share, low, high))
-    total = touched_benefit.value or 0.0
+    total = touched_benefit.value
+    has_interval = high - low > 1e-12  # without bootstrap the share is a point, not an interval
     return Benefit(
         "attributed",
         method,
         share * total,
-        low * total,
-        high * total,
+        low * total if has_interval else None,
+        high * total if has_interval else None,
         (high - low) * total / (2 * Z95),
         touched_benefit.monthly * share,
     )

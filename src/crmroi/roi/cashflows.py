@@ -91,6 +91,8 @@ class Figures:
             out[f"{name}_reason"] = fig.reason
             if fig.note:
                 out[f"{name}_note"] = fig.note
+        # IRR in percent, to sit beside ROI in percent (``irr`` stays a yearly fraction)
+        out["irr_pct"] = self.irr.value * 100.0 if self.irr.value is not None else None
         return out
 
 
@@ -114,6 +116,6 @@ def evaluate(flows: CashFlows, *, margin: float, discount_rate: float) -> Figure
         roi_pct=finance.simple_roi(total_benefit, total_cost),
         payback_months=finance.payback_months(benefit, cost),
         npv=finance.npv(discount_rate, yearly),
-        irr=finance.irr(yearly),
+        irr=finance.irr(yearly, discount_rate),
         nucleus_roi_pct=finance.nucleus_roi(benefit, flows.initial),
     )

@@ -22,7 +22,7 @@ MONTHS_PER_YEAR = 12
 class Figure:
     """A financial figure that may not exist: ``value`` or None with a ``reason``.
 
-    ``note`` qualifies a value that exists (e.g. "several IRRs; the one nearest 0 is shown").
+    ``note`` qualifies a value that exists (e.g. "several IRRs; the one consistent with NPV").
     """
 
     value: float | None
@@ -107,13 +107,21 @@ def npv(rate: float, flows: Array) -> float:
     return float(np.sum(f / (1.0 + rate) ** np.arange(f.size)))
 
 
-def irr(flows: Array) -> Figure:
+def irr(flows: Array, discount_rate: float = 0.0) -> Figure:
     """Internal rate of return: the rate where NPV is zero (per period of ``flows``).
 
     Robust root finding: with ``x = 1/(1+r)`` the NPV is the polynomial ``Σ f_k x^k``, so every
     IRR is a real positive root of it (found with the companion-matrix eigenvalues, then polished
-    by Newton steps). No root → None with the reason; several → the one nearest 0, with a note
-    (the choice ``numpy_financial.irr`` also makes).
+    by Newton steps). No root → None with the reason.
+
+    The IRR is read against the hurdle rate: "IRR above the discount rate" must mean "NPV at the
+    discount rate is positive". With one sign change of the flows there is one root and that holds.
+    With several sign changes there can be several roots, and the one nearest 0 (the choice of
+    ``numpy_financial.irr``) can contradict the NPV (an IRR of −97 % beside a positive NPV). So
+    the root shown is the nearest one on the side the NPV points to: when NPV(discount rate) > 0
+    the smallest root above the discount rate, when it is < 0 the largest root below it, the
+    nearest root when it is 0. If no root lies on that side there is no meaningful IRR: None,
+    with the roots and the reason. Several roots always come with a note naming them.
     """
     f = _finite(flows)
     scale = float(np.abs(f).max()) if f.size else 0.0
@@ -131,11 +139,36 @@ def irr(flows: Array) -> Figure:
     rates = [r for r in rates if r > -1.0 and abs(npv(r, f)) <= 1e-6 * np.abs(f).sum()]
     if not rates:
         return Figure.missing("IRR undefined: no rate makes the NPV zero")
-    best = min(rates, key=abs)
+    return _consistent_root(rates, f, discount_rate)
+
+
+def _consistent_root(rates: list[float], flows: npt.NDArray[np.float64], hurdle: float) -> Figure:
+    """The root that reads the same way as NPV at ``hurdle`` (see :func:`irr`)."""
+    value = npv(hurdle, flows)
+    tolerance = 1e-9 * float(np.abs(flows).sum())
+    shown = ", ".join(f"{r:.2%}" for r in rates)
+    changes = int(np.count_nonzero(np.diff(np.sign(flows[flows != 0]))))
+    if value > tolerance:
+        above = [r for r in rates if r > hurdle]
+        best = min(above) if above else None
+        side = "positive"
+    elif value < -tolerance:
+        below = [r for r in rates if r < hurdle]
+        best = max(below) if below else None
+        side = "negative"
+    else:
+        best, side = min(rates, key=lambda r: abs(r - hurdle)), "zero"
+    if best is None:
+        return Figure.missing(
+            f"no meaningful IRR: the yearly flows change sign {changes} times and the rates that "
+            f"make NPV zero ({shown}) would contradict the {side} NPV at {hurdle:.0%}"
+        )
     note = None
     if len(rates) > 1:
-        shown = ", ".join(f"{r:.2%}" for r in rates)
-        note = f"several rates make the NPV zero ({shown}); the one nearest 0 is shown"
+        note = (
+            f"the yearly flows change sign {changes} times, so several rates make the NPV zero "
+            f"({shown}); {best:.2%} is the one consistent with the {side} NPV at {hurdle:.0%}"
+        )
     return Figure(float(best), note=note)
 
 

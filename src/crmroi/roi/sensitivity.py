@@ -6,7 +6,9 @@ what-if uses exactly the headline's formulas.
 * **Monte Carlo.** The benefit estimate's revenue is drawn from ``Normal(value, se)`` (the
   estimate's own 95 % interval ÷ 3.92); ROI = (revenue × margin + productivity − cost) ÷ cost.
   Reported: the 2.5 and 97.5 percentiles (``roi_pct_low``/``roi_pct_high``) and the share of
-  draws with ROI > 0. Costs are taken as known (a ledger is a record, not an estimate).
+  draws with ROI > 0; nothing when the revenue has no uncertainty (SE 0: a count), where an
+  "interval" of one point and P(ROI > 0) = 100 % would suggest a certainty nobody measured.
+  Costs are taken as known (a ledger is a record, not an estimate).
 * **Tornado.** One input at a time moves to a low and a high value — each cost category ×(1 ∓
   swing), the uplift to its interval bounds (± swing without one), the margin × (1 ∓ swing), the
   discount rate ± 5 points — and NPV and ROI are recomputed; rows sort by the NPV swing.
@@ -49,6 +51,10 @@ def monte_carlo(
     cost = float(flows.costs.sum())
     if cost <= 0:
         return MonteCarlo(draws, None, None, None, "no cost recorded: ROI is undefined")
+    if revenue_se <= 0:
+        return MonteCarlo(
+            draws, None, None, None, "no interval: this basis's revenue is a count, not an estimate"
+        )
     revenue = float(flows.revenue.sum())
     sampled = np.random.default_rng(seed).normal(revenue, max(revenue_se, 0.0), size=draws)
     roi = (sampled * margin + float(flows.productivity.sum()) - cost) / cost * 100.0

@@ -16,6 +16,9 @@ from crmroi.errors import ConfigError
 
 Basis = Literal["touched", "attributed", "incremental"]
 BASES: tuple[Basis, ...] = ("touched", "attributed", "incremental")
+BasisChoice = Literal["auto", "touched", "attributed", "incremental"]
+STRONGEST_FIRST: tuple[Basis, ...] = ("incremental", "attributed", "touched")
+"""``basis = "auto"`` takes the first of these the data supports."""
 IncrementalMethod = Literal["auto", "its", "did", "holdouts"]
 HoldoutOutcome = Literal["won", "opportunity"]
 
@@ -47,7 +50,8 @@ DEFAULT_SCENARIOS: tuple[Scenario, ...] = (
 class RoiSettings:
     """Everything an ROI analysis can be told; every field has a documented default."""
 
-    basis: Basis = "incremental"
+    basis: BasisChoice = "auto"
+    """Headline basis; ``auto``: the strongest the data supports (:data:`STRONGEST_FIRST`)."""
     horizon_months: int | None = None
     """Window length in months; default: from ``start`` through the last month with a won deal.
 
@@ -65,7 +69,8 @@ class RoiSettings:
     fx_rates: Mapping[str, float] = field(default_factory=dict)
     """Units of reporting currency per one unit of each other currency."""
     adoption_date: datetime | None = None
-    """Go-live of the CRM; default: the earliest ``users.active_from``."""
+    """Go-live of the CRM; default: the earliest ``users.active_from``, else the first licence
+    cost line, else the first cost line (:mod:`crmroi.impact.adoption`)."""
     amortisation_months: int = 0
     """Spread each one-off cost over this many months in the amortised view (0: cash basis)."""
     incremental_method: IncrementalMethod = "auto"
@@ -88,8 +93,8 @@ class RoiSettings:
 
     def __post_init__(self) -> None:
         problems = []
-        if self.basis not in BASES:
-            problems.append(f"basis must be one of {', '.join(BASES)}, not {self.basis!r}")
+        if self.basis not in ("auto", *BASES):
+            problems.append(f"basis must be auto or one of {', '.join(BASES)}, not {self.basis!r}")
         if self.horizon_months is not None and self.horizon_months < 1:
             problems.append("horizon_months must be at least 1")
         if not -1.0 < self.discount_rate < 10.0:

@@ -165,6 +165,8 @@ class Tco:
     seats: int
     active_users: int
     unused_seat_cost: float
+    activity_source: str | None
+    """How ``active_users`` was counted when it was not from logins (a note), else None."""
     ledger: pd.DataFrame
     """The cost ledger as read, with ``window_cost``: each line's cash cost in the window."""
 
@@ -226,14 +228,32 @@ class Tco:
         ]
 
 
-def login_counts(ws: Workspace, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
-    """Login activities per user in ``[start, end)`` (aggregated in the engine)."""
+def login_counts(
+    ws: Workspace, start: pd.Timestamp, end: pd.Timestamp, *, logins_only: bool = True
+) -> pd.Series:
+    """Login (or, with ``logins_only=False``, any) activities per user in ``[start, end)``."""
     acts = ws.table("activities")
-    logins = acts.filter(
-        (acts.type == "login") & (acts.occurred_at >= start) & (acts.occurred_at < end)
+    inside = acts.filter(
+        acts.user_id.notnull() & (acts.occurred_at >= start) & (acts.occurred_at < end)
     )
-    counts = logins.group_by("user_id").aggregate(n=logins.count()).execute()
+    if logins_only:
+        inside = inside.filter(inside.type == "login")
+    counts = inside.group_by("user_id").aggregate(n=inside.count()).execute()
     return pd.Series(counts["n"].to_numpy(), index=counts["user_id"].astype(str), dtype=float)
+
+
+def seat_holders(
+    users: pd.DataFrame, active: npt.NDArray[np.bool_], start: pd.Timestamp
+) -> npt.NDArray[np.bool_]:
+    """Users with a seat in the window: licensed in one of its months, or undated.
+
+    A user in the CRM's user list without ``active_from`` holds a seat whose dates are unknown;
+    it counts unless its ``active_to`` ends before the window.
+    """
+    undated = users["active_from"].isna().to_numpy()
+    ended = pd.to_datetime(users["active_to"]).lt(start).fillna(False).to_numpy()
+    out: npt.NDArray[np.bool_] = active.any(axis=1) | (undated & ~ended)
+    return out
 
 
 def compute_tco(
@@ -261,7 +281,14 @@ def compute_tco(
         amortised[lic] += seat_cost.sum(axis=0)
     end = start + pd.DateOffset(months=horizon)
     logins = login_counts(ws, start, end)
-    licensed = active.any(axis=1)
+    activity_source = None
+    if logins.empty:  # no login records: a user who logs calls or e-mails is using the CRM
+        logins = login_counts(ws, start, end, logins_only=False)
+        if not logins.empty:
+            activity_source = (
+                "active users: users with any activity in the window (no login activities recorded)"
+            )
+    licensed = seat_holders(users, active, start)
     ids = users["user_id"].astype(str).to_numpy()
     logged_in = np.array([logins.get(u, 0.0) > 0 for u in ids], dtype=bool)
     adoption_idx = month_index(adoption, start)
@@ -278,5 +305,6 @@ def compute_tco(
         seats=int(licensed.sum()),
         active_users=int((licensed & logged_in).sum()),
         unused_seat_cost=float(seat_cost[licensed & ~logged_in].sum()),
+        activity_source=activity_source,
         ledger=ledger.assign(window_cost=expanded.per_line),
     )
