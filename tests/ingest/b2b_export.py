@@ -4,7 +4,8 @@ Four files as that sample ships them: ``sales_pipeline.csv`` (opportunity_id, sa
 product, account, deal_stage, engage_date, close_date, close_value), ``sales_teams.csv``
 (sales_agent, manager, regional_office), and the same team data split the way other CRMs
 export it: ``agents.csv`` (sales_agent, manager) and ``managers.csv`` (manager,
-regional_office). As in the public sample, early-stage (Prospecting) deals have no engage date;
+regional_office), and a bare list of agents (``agent_ids.csv``) whose team and region only
+lookups can give. As in the public sample, early-stage (Prospecting) deals have no engage date;
 here a few won deals lack it too, so the date fallback reaches a cycle-time KPI.
 """
 
@@ -79,6 +80,22 @@ column = "manager"                       # the agent's team ...
 lookup = { file = "managers.csv", key = "manager", value = "regional_office" }
 """
 
+CHAIN_MAPPING = """
+name = "b2b-agents-chained"
+table = "users"
+[fields.user_id]
+column = "sales_agent"
+[fields.team]
+column = "sales_agent"
+lookup = { file = "agents.csv", key = "sales_agent", value = "manager" }
+[fields.region]
+column = "sales_agent"
+lookup = [
+  { file = "agents.csv", key = "sales_agent", value = "manager" },      # agent → team
+  { file = "managers.csv", key = "manager", value = "regional_office" }, # team → region
+]
+"""
+
 
 def write_b2b_export(folder: Path, deals: int = 240, seed: int = 11) -> pd.DataFrame:
     """Write the four files and the two mappings to ``folder``; return the pipeline frame."""
@@ -114,4 +131,6 @@ def write_b2b_export(folder: Path, deals: int = 240, seed: int = 11) -> pd.DataF
     (folder / "deals.toml").write_text(DEALS_MAPPING, encoding="utf-8")
     (folder / "teams.toml").write_text(TEAMS_MAPPING, encoding="utf-8")
     (folder / "agents.toml").write_text(AGENTS_MAPPING, encoding="utf-8")
+    (folder / "chain.toml").write_text(CHAIN_MAPPING, encoding="utf-8")
+    teams[["sales_agent"]].to_csv(folder / "agent_ids.csv", index=False)
     return pipeline

@@ -46,8 +46,12 @@ def imported(ws: Path, *args: str) -> list[dict[str, object]]:
 
 @pytest.mark.parametrize(
     ("team_file", "mapping"),
-    [("sales_teams.csv", "teams.toml"), ("agents.csv", "agents.toml")],
-    ids=["region-in-the-teams-file", "region-looked-up-through-the-manager"],
+    [
+        ("sales_teams.csv", "teams.toml"),
+        ("agents.csv", "agents.toml"),
+        ("agent_ids.csv", "chain.toml"),
+    ],
+    ids=["region-in-the-teams-file", "region-looked-up-by-manager", "agent-team-region-chain"],
 )
 def test_won_revenue_by_the_owners_region_equals_a_pandas_merge(
     tmp_path: Path, team_file: str, mapping: str
@@ -56,7 +60,8 @@ def test_won_revenue_by_the_owners_region_equals_a_pandas_merge(
 
     Oracle: pandas merges the pipeline with sales_teams.csv on sales_agent and sums close_value
     of the won deals per regional_office. In the second case the agents file has no region at
-    all: the users mapping looks the agent's manager up in managers.csv.
+    all: the users mapping looks the agent's manager up in managers.csv; in the third the file
+    lists only agents, and two chained lookups go agent → manager → regional office.
     """
     pipeline = write_b2b_export(tmp_path)
     ws = tmp_path / "w.duckdb"

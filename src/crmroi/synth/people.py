@@ -156,6 +156,7 @@ def make_users(size: Size, rng: np.random.Generator) -> Users:
             "currency": col.strings([CURRENCY] * total),
             "active_from": col.timestamps(seat_from),
             "active_to": col.timestamps(seat_to, null=seat_to >= END),
+            "region": pd.Series([None] * total, dtype=col.STRING),  # regions are the accounts'
         },
     )
     return Users(frame, team, low, hired, left, seat_from, seat_to, roles)
