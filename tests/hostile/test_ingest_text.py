@@ -8,8 +8,6 @@ with a one-line message naming it, the others load or quarantine every row.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.hostile.ingest_probe import Imported, crmroi_import, reconciled
@@ -56,7 +54,9 @@ FILES: dict[str, bytes] = {
     "deals-newlines.csv": (
         HEADER + '\nl1,"two\nlines",won,1,2024-01-01\nl2,"a, b\r\nc",won,1,2024-01-01\n'
     ).encode(),
-    "deals-huge.csv": (HEADER + f'\nh1,"{HUGE}",won,1,2024-01-01\nh2,B,won,1,2024-01-01\n').encode(),
+    "deals-huge.csv": (
+        HEADER + f'\nh1,"{HUGE}",won,1,2024-01-01\nh2,B,won,1,2024-01-01\n'
+    ).encode(),
     "deals-dupes.csv": (
         HEADER + "\nx1,A,won,1,2024-01-01\nx2,B,won,2,2024-01-01\nx1,C,lost,3,2024-01-01\n"
     ).encode(),

@@ -67,9 +67,7 @@ def test_non_finite_amounts_are_quarantined(imported: Imported) -> None:
         3: f"'1e400' {why}",
         4: f"'-Infinity' {why}",
     }
-    assert imported.rows("deals", "deal_id", "amount", where="deal_id LIKE 'n%'") == [
-        ("n5", 100.0)
-    ]
+    assert imported.rows("deals", "deal_id", "amount", where="deal_id LIKE 'n%'") == [("n5", 100.0)]
 
 
 def test_non_finite_amounts_in_a_vendor_export(imported: Imported) -> None:
