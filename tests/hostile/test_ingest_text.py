@@ -20,6 +20,7 @@ GOOGLE_ADS = (
     'Brand search,"Week of Mar 4, 2024",Search,USD,"12,345",456,"1,234.56"\n'
 )
 HUGE = "x" * (2 << 20)
+HUBSPOT = "Record ID,Deal Name,Deal Stage,Amount,Deal owner,Pipeline,Close Date,Create Date\n"
 
 
 def _lines(prefix: str, *names: str, sep: str = ",") -> str:
@@ -42,6 +43,9 @@ FILES: dict[str, bytes] = {
     "deals-utf16cut.csv": _lines("w", "A").encode("utf-16")[:-1],
     "deals-nul.csv": b"\x00" * 20_000,
     "google-ads-cut.csv": GOOGLE_ADS[: GOOGLE_ADS.rindex("Mar 4, 2") + 8].encode(),
+    # found by mutating the fixtures: both were internal errors
+    "hubspot-header-only.csv": HUBSPOT.rstrip("\n").encode(),
+    "hubspot-totals-only.csv": (HUBSPOT + "Grand Totals (0 records),,,,,,,\n").encode(),
     # the cases that already held
     "deals-cp1252.csv": _lines("k", "Müller", "Straße", sep=";").encode("cp1252"),
     "deals-utf16.csv": _lines("v", "Ölmühle").encode("utf-16"),
@@ -173,3 +177,10 @@ def test_a_two_megabyte_field_loads(imported: Imported) -> None:
 def test_duplicate_ids_name_the_first_row(imported: Imported) -> None:
     reconciled(imported, "deals-dupes.csv", read=3, loaded=2)
     assert imported.reasons("deals-dupes.csv") == {3: "duplicate key 'x1' (first seen on row 1)"}
+
+
+def test_a_header_without_rows_or_line_end(imported: Imported) -> None:
+    """A vendor header with no line break after it, and one whose only row is a trailer:
+    nothing to load, recorded as 0 read (they were internal errors from Arrow)."""
+    for name in ("hubspot-header-only.csv", "hubspot-totals-only.csv"):
+        assert reconciled(imported, name, read=0, loaded=0)["mapping"] == "hubspot-deals"
