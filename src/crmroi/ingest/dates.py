@@ -69,7 +69,7 @@ def date_evidence(values: pa.Array, evidence: Evidence) -> None:
         evidence.counts["typed"] += len(values)
         return
     text = pc.utf8_trim_whitespace(as_text(values))
-    matched = pa.array([False] * len(text))
+    matched = pa.array([False] * len(text), pa.bool_())
     for name, pattern in DATE_PATTERNS.items():
         hit = pc.fill_null(pc.match_substring_regex(text, pattern), False)
         if name == "epoch":
@@ -235,11 +235,11 @@ def parse_timestamp(
 ) -> tuple[pa.Array, pa.Array]:
     """UTC timestamps (µs, no zone) and a mask of non-empty values that are not dates."""
     if pa.types.is_timestamp(values.type) or pa.types.is_date(values.type):
-        return _typed_timestamp(values, timezone), pa.array([False] * len(values))
+        return _typed_timestamp(values, timezone), pa.array([False] * len(values), pa.bool_())
     raw = as_text(values)
     text = pc.utf8_trim_whitespace(raw)
     micros = pa.nulls(len(text), pa.int64())
-    zoned = pa.array([False] * len(text))
+    zoned = pa.array([False] * len(text), pa.bool_())
     for layout in layouts:
         if layout.startswith("epoch"):
             digits = pc.fill_null(pc.match_substring_regex(text, r"^\d+$"), False)

@@ -62,26 +62,32 @@ def arrow_batches(
         malformed.append(1)
         return "skip"
 
-    reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(
-            block_size=BLOCK_BYTES,
-            encoding=arrow_encoding(layout.encoding),
-            column_names=list(layout.header),
-            skip_rows=layout.header_rows,
-        ),
-        parse_options=pacsv.ParseOptions(
-            delimiter=layout.delimiter,
-            newlines_in_values=True,
-            invalid_row_handler=on_invalid,
-        ),
-        convert_options=pacsv.ConvertOptions(
-            column_types={name: pa.string() for name in layout.header},
-            strings_can_be_null=True,
-            null_values=[""],
-            quoted_strings_can_be_null=True,
-        ),
-    )
+    try:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                block_size=BLOCK_BYTES,
+                encoding=arrow_encoding(layout.encoding),
+                column_names=list(layout.header),
+                skip_rows=layout.header_rows,
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=layout.delimiter,
+                newlines_in_values=True,
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in layout.header},
+                strings_can_be_null=True,
+                null_values=[""],
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowInvalid:  # a header Arrow cannot find the end of: read the exact way
+        yield from exact_batches(
+            path, layout, Section(0, layout.header), rejected, data_only=data_only
+        )
+        return
     done = 0
     try:
         for batch in reader:

@@ -126,7 +126,7 @@ def parse_number(values: pa.Array, decimal: str) -> tuple[pa.Array, pa.Array]:
     """Float64 values and a mask of non-empty values that are not numbers."""
     raw = as_text(values)
     if pa.types.is_floating(values.type) or pa.types.is_integer(values.type):
-        return values.cast(pa.float64()), pa.array([False] * len(values))
+        return values.cast(pa.float64()), pa.array([False] * len(values), pa.bool_())
     text, percent = _clean_number(raw)
     if decimal == "comma":
         valid = pc.fill_null(pc.match_substring_regex(text, COMMA_OK), False)
@@ -167,7 +167,7 @@ def currency_of(values: pa.Array) -> pa.Array:
 def parse_boolean(values: pa.Array) -> tuple[pa.Array, pa.Array]:
     """Boolean values and a mask of non-empty values that are not booleans."""
     if pa.types.is_boolean(values.type):
-        return values, pa.array([False] * len(values))
+        return values, pa.array([False] * len(values), pa.bool_())
     raw = as_text(values)
     text = pc.utf8_lower(pc.utf8_trim_whitespace(raw))
     is_true = pc.is_in(text, pa.array(TRUE))
