@@ -66,4 +66,8 @@ def test_readme_example_is_a_valid_config(tmp_path: Path) -> None:
     (tmp_path / "crmroi.toml").write_text(block, encoding="utf-8")
     config = load_config(tmp_path / "crmroi.toml")
     assert config.company.lang == "de" and config.kpis.gross_margin == 0.7
-    assert config.workspace.open_options() == {"memory_limit": "1GiB", "temp_directory": None}
+    assert config.workspace.open_options() == {
+        "memory_limit": "1GiB",
+        "temp_directory": None,
+        "lock_wait": 600.0,
+    }

@@ -35,7 +35,7 @@ import pydantic
 from crmroi.errors import ConfigError, did_you_mean
 from crmroi.metrics.settings import KpiSettings
 from crmroi.roi.settings import RoiSettings
-from crmroi.workspace import DEFAULT_MEMORY_LIMIT
+from crmroi.workspace import DEFAULT_MEMORY_LIMIT, LOCK_WAIT_SECONDS
 
 DEFAULT_CONFIG = "crmroi.toml"
 _MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT])(i?)B\s*$", re.IGNORECASE)
@@ -111,8 +111,12 @@ class WorkspaceSettings:
     ``"none"`` leaves DuckDB's own default (80 % of RAM)."""
     temp_directory: str | None = None
     """Where DuckDB spills; default: ``<workspace file>.tmp`` next to the workspace."""
+    lock_wait_seconds: float = LOCK_WAIT_SECONDS
+    """How long a command waits while another process (an import) holds the workspace."""
 
     def __post_init__(self) -> None:
+        if not self.lock_wait_seconds >= 0:
+            raise ValueError("lock_wait_seconds must be 0 or more")
         if self.memory_limit.strip().lower() == "none":
             return
         if memory_bytes(self.memory_limit) < MIN_MEMORY_BYTES:
@@ -123,7 +127,11 @@ class WorkspaceSettings:
     def open_options(self) -> dict[str, Any]:
         """Keyword arguments for :func:`crmroi.open_workspace`."""
         limit = None if self.memory_limit.strip().lower() == "none" else self.memory_limit
-        return {"memory_limit": limit, "temp_directory": self.temp_directory}
+        return {
+            "memory_limit": limit,
+            "temp_directory": self.temp_directory,
+            "lock_wait": self.lock_wait_seconds,
+        }
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,20 @@ table expressions, so they run unchanged on every backend.
 The schema version lives in the ``crmroi_meta`` table. Opening a workspace written by an older
 crmroi upgrades it in place when an upgrade step exists, and refuses it otherwise; a workspace
 written by a newer crmroi is always refused, since this version cannot know its tables.
+
+A DuckDB file has one writer process at a time, and while it is open no other process can even
+read it. An import holds it for its whole length, so a second process (a ``kpis`` or ``report``
+during an import) waits for the lock, says once that it waits and for whom, and then reads the
+committed state; only after ``lock_wait`` seconds does it give up with a clear error. Waiting
+keeps the import's crash safety as it is (one transaction in the one file); see
+``docs/concurrency.md`` for why it was chosen over a staging copy.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -46,6 +55,12 @@ def _add_new_columns(ws: Workspace) -> None:
                 spec.name, t.mutate(**missing).select(*spec.column_names), overwrite=True
             )
 
+
+LOCK_WAIT_SECONDS = 600.0
+"""How long opening a workspace waits for another process's lock (an import) before giving up."""
+_LOCK_HOLDER = re.compile(
+    r"Could not set lock on file .*?Conflicting lock is held in .*?\(PID (\d+)\)"
+)
 
 # Upgrade steps: UPGRADES[v] turns a version-v workspace into version v+1.
 UPGRADES: dict[int, Callable[[Workspace], None]] = {1: _add_new_columns}
@@ -165,6 +180,8 @@ def open_workspace(
     *,
     memory_limit: str | None = DEFAULT_MEMORY_LIMIT,
     temp_directory: str | Path | None = None,
+    lock_wait: float = LOCK_WAIT_SECONDS,
+    on_wait: Callable[[str], None] | None = None,
 ) -> Workspace:
     """Open (creating if needed) the workspace at a path or backend URL.
 
@@ -174,6 +191,9 @@ def open_workspace(
     On DuckDB, ``memory_limit`` (e.g. ``"4GiB"``; ``None`` keeps DuckDB's 80 % of RAM) caps the
     engine's memory, and what does not fit spills to ``temp_directory``: by default the folder
     ``<workspace file>.tmp`` next to the file (``.tmp`` in the current folder for ``:memory:``).
+
+    When another process holds the file (an import), opening waits up to ``lock_wait`` seconds,
+    calling ``on_wait`` once with a sentence that says for whom it waits.
     """
     target = str(path_or_url) if path_or_url is not None else DEFAULT_PATH
     try:
@@ -184,7 +204,7 @@ def open_workspace(
                 parent = Path(target).expanduser().parent
                 if not parent.exists():
                     raise WorkspaceError(f"cannot create workspace {target}: {parent} is missing")
-            con = ibis.duckdb.connect(target)
+            con = _connect_when_free(target, lock_wait, on_wait)
     except WorkspaceError:
         raise
     except Exception as exc:  # the backends raise many kinds; one clear message for all
@@ -194,6 +214,32 @@ def open_workspace(
     workspace = Workspace(con, location=target)
     workspace.ensure_schema()
     return workspace
+
+
+def _connect_when_free(target: str, lock_wait: float, on_wait: Callable[[str], None] | None) -> Any:
+    """Connect to the DuckDB file, retrying while another process holds its lock."""
+    deadline = time.monotonic() + lock_wait
+    delay, announced = 0.05, False
+    while True:
+        try:
+            return ibis.duckdb.connect(target)
+        except Exception as exc:
+            holder = _LOCK_HOLDER.search(str(exc))
+            if holder is None:
+                raise
+            if time.monotonic() + delay > deadline:
+                raise WorkspaceError(
+                    f"{target} is in use by another process (PID {holder.group(1)}), e.g. an "
+                    f"import; gave up after {lock_wait:g} s: try again when it has finished"
+                ) from None
+            if on_wait is not None and not announced:
+                on_wait(
+                    f"{target} is in use by another process (PID {holder.group(1)}), e.g. an "
+                    f"import; waiting up to {lock_wait:g} s for it to finish …"
+                )
+                announced = True
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
 
 def _limit_memory(

@@ -28,9 +28,12 @@ def settings(ctx: typer.Context) -> Settings:
 def workspace(ctx: typer.Context) -> Workspace:
     """Open the workspace named by ``--workspace`` / ``CRMROI_WORKSPACE``.
 
-    The engine's memory cap and spill folder come from ``[workspace]`` in ``./crmroi.toml``.
+    The engine's memory cap, spill folder and lock wait come from ``[workspace]`` in
+    ``./crmroi.toml``; waiting for another process's import is said once on stderr.
     """
     from crmroi.config import load_config
 
     options = load_config().workspace.open_options()
-    return open_workspace(settings(ctx).workspace, **options)
+    return open_workspace(
+        settings(ctx).workspace, **options, on_wait=lambda note: typer.echo(note, err=True)
+    )
