@@ -281,3 +281,15 @@ def test_synthetic_benefit_stops_where_cohorts_mature(tmp_path: Path) -> None:
     cost = [r for r in rows if r["series"] == "cumulative CRM cost"]
     assert len(cost) == len(labels) and len(benefit) == len(labels) - len(after)
     assert f"stops at {through}" in chart.caption
+
+
+def test_report_takes_adoption_date_and_names_the_basis(ledger_file: Path) -> None:
+    """The first page on deals + ledger only: figures on the touched basis, named, with the
+    upgrade path; --adoption-date moves go-live (touched = d2 only = 20,000)."""
+    out = ledger_file.parent / "r.html"
+    done = run(ledger_file, "report", "--out", str(out), "--adoption-date", "2024-03-01")
+    assert done.returncode == 0, done.stderr
+    html = out.read_text(encoding="utf-8")
+    assert "CRM live since 2024-03-01" in html
+    assert "Headline basis: Revenue touched by the CRM (upper bound)" in html
+    assert "€20,000" in html and "no touchpoints" in html

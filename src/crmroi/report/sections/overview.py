@@ -156,7 +156,7 @@ def _basis_summary(ctx: ReportContext, data: dict[str, Any]) -> str:
         "requested in the settings": "so eingestellt",
     }.get(data["basis_why"], data["basis_why"])
     text = ctx.text(
-        f"Headline basis: {en.lower()} — {data['basis_why']}.",
+        f"Headline basis: {en} — {data['basis_why']}.",
         f"Basis der Kennzahlen: {de} — {why}.",
     )
     if data.get("basis_upgrade"):
