@@ -33,9 +33,11 @@ def test_share_of_campaigns_excludes_baseline_and_unowned_touches() -> None:
     assert b.se == pytest.approx(40.0 / (2 * 1.959964), rel=1e-5)
 
 
-def test_without_bootstrap_the_interval_collapses() -> None:
+def test_without_bootstrap_there_is_no_interval() -> None:
+    """Without a bootstrap the share is a point: 60 and no interval (not "60 … 60")."""
     b = attributed(TOUCHED, table(None, None), "data_driven")
-    assert (b.value, b.low, b.high) == pytest.approx((60.0, 60.0, 60.0))
+    assert b.value == pytest.approx(60.0)
+    assert (b.low, b.high, b.se) == (None, None, 0.0)
 
 
 def test_unavailable_attribution_is_a_reason() -> None:

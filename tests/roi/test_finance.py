@@ -85,11 +85,43 @@ def test_irr_undefined(flows: list[float]) -> None:
     assert fig.value is None and fig.reason is not None and fig.reason.startswith("IRR undefined")
 
 
-def test_irr_several_roots_gives_nearest_zero_with_note() -> None:
-    """−100 + 230x − 132x² = 0 → x = 240/264 or 220/264 → r = 10 % or 20 %."""
-    fig = irr([-100.0, 230.0, -132.0])
-    assert fig.value == pytest.approx(0.10, abs=1e-9)
-    assert fig.note is not None and "several" in fig.note
+def test_irr_several_roots_takes_the_one_consistent_with_npv() -> None:
+    """−100 + 230x − 132x² = 0 → x = 240/264 or 220/264 → r = 10 % or 20 % (two sign changes).
+
+    At 15 %: NPV = −100 + 230/1.15 − 132/1.3225 = −100 + 200 − 99.811 = +0.189 > 0, so the IRR
+    must lie above 15 %: 20 % (10 % would read "below the hurdle" beside a positive NPV).
+    """
+    fig = irr([-100.0, 230.0, -132.0], discount_rate=0.15)
+    assert fig.value == pytest.approx(0.20, abs=1e-9)
+    assert fig.note is not None and "10.00%" in fig.note and "20.00%" in fig.note
+
+
+def test_irr_contradicting_npv_is_not_meaningful() -> None:
+    """Same flows at 5 %: NPV = −100 + 219.048 − 119.728 = −0.680 < 0, so an IRR would have to
+    lie below 5 %; both roots (10 %, 20 %) lie above: no meaningful IRR, with the reason."""
+    assert npv(0.05, [-100.0, 230.0, -132.0]) == pytest.approx(-0.680, abs=1e-3)
+    fig = irr([-100.0, 230.0, -132.0], discount_rate=0.05)
+    assert fig.value is None and fig.reason is not None
+    assert fig.reason.startswith("no meaningful IRR") and "2 times" in fig.reason
+
+
+def test_irr_is_not_minus_97_beside_a_positive_npv() -> None:
+    """−200 + 506x − 15x² = −15(x − 100/3)(x − 2/5): roots x = 100/3 → r = 3/100 − 1 = −97 %,
+    and x = 2/5 → r = 150 %. NPV at 10 % = −200 + 460 − 12.40 = +247.6 > 0, so the IRR is 150 %;
+    the root nearest 0 (what numpy-financial returns) would be the −97 % of the issue."""
+    flows = [-200.0, 506.0, -15.0]
+    assert npv(0.10, flows) == pytest.approx(-200 + 506 / 1.1 - 15 / 1.21)
+    assert npv(-0.97, flows) == pytest.approx(0.0, abs=1e-6)
+    fig = irr(flows, discount_rate=0.10)
+    assert fig.value == pytest.approx(1.5, rel=1e-9)
+    assert fig.note is not None and "-97.00%" in fig.note
+
+
+def test_irr_of_a_loss_lies_below_the_hurdle() -> None:
+    """−100 + 50x: x = 2 → r = −50 %; NPV at 10 % = −100 + 45.45 < 0, and −50 % < 10 %."""
+    fig = irr([-100.0, 50.0], discount_rate=0.10)
+    assert fig.value == pytest.approx(-0.5)
+    assert fig.note is None
 
 
 def test_annual_flows_put_initial_at_time_zero() -> None:

@@ -46,10 +46,11 @@ def test_monte_carlo_matches_normal_theory() -> None:
     assert mc.roi_pct_high == pytest.approx(140 + 1.95996 * 50, abs=1.0)
 
 
-def test_monte_carlo_without_uncertainty_collapses() -> None:
+def test_monte_carlo_without_uncertainty_shows_no_interval() -> None:
+    """A count (SE 0) has no interval: not "140 % … 140 %, P(ROI > 0) = 100 %"."""
     mc = monte_carlo(flows(), revenue_se=0.0, margin=1.0)
-    assert mc.roi_pct_low == pytest.approx(140.0) and mc.roi_pct_high == pytest.approx(140.0)
-    assert mc.prob_roi_positive == 1.0
+    assert (mc.roi_pct_low, mc.roi_pct_high, mc.prob_roi_positive) == (None, None, None)
+    assert mc.reason is not None and "count" in mc.reason
 
 
 def test_monte_carlo_without_cost_has_a_reason() -> None:

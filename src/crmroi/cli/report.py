@@ -9,6 +9,7 @@ import typer
 
 from crmroi.cli.context import workspace
 from crmroi.cli.output import console
+from crmroi.cli.roi import ADOPTION_HELP, with_adoption_date
 from crmroi.config import load_config
 from crmroi.errors import InputError
 
@@ -26,6 +27,7 @@ def report(
     config: Annotated[
         Path | None, typer.Option("--config", "-c", help="crmroi.toml (default: ./crmroi.toml).")
     ] = None,
+    adoption_date: Annotated[str | None, typer.Option(help=ADOPTION_HELP)] = None,
 ) -> None:
     """Write the report: does the CRM pay for itself, and where to look."""
     from crmroi.report import build_report, write_report
@@ -38,7 +40,7 @@ def report(
     unknown = [f for f in formats if f not in {"html", "pdf", "xlsx"}]
     if unknown:
         raise InputError(f"unknown report format {unknown[0]!r}: use html, pdf or xlsx")
-    settings = load_config(config)
+    settings = with_adoption_date(load_config(config), adoption_date)
     with workspace(ctx) as ws:
         with console.status("computing the report …"):
             result = build_report(ws, settings, lang=lang)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from crmroi.config import Config
 
 ADOPTION_HELP = (
-    "CRM go-live, YYYY-MM-DD (default: [company] adoption_date, else the first seat's "
+    "CRM go-live, YYYY-MM-DD (default: adoption_date in crmroi.toml, else the first seat's "
     "active_from, else the first licence cost line, else the first cost line)."
 )
 

@@ -28,6 +28,8 @@ from crmroi.roi.settings import BASES, STRONGEST_FIRST, RoiSettings
 from crmroi.roi.tco import Tco, compute_tco, month_index, month_start
 from crmroi.workspace import Workspace
 
+FIGURE_KEYS = ("gross_profit", "roi_pct", "payback_months", "npv", "irr", "irr_pct")
+
 
 @dataclass(frozen=True)
 class BasisResult:
@@ -38,7 +40,9 @@ class BasisResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values for JSON."""
-        return {**self.benefit.to_dict(), **(self.figures.to_dict() if self.figures else {})}
+        if self.figures is None:  # not computed: the figures are null beside the reason
+            return {**self.benefit.to_dict(), **dict.fromkeys(FIGURE_KEYS)}
+        return {**self.benefit.to_dict(), **self.figures.to_dict()}
 
 
 @dataclass(frozen=True)
@@ -344,17 +348,17 @@ def benefit_coverage(
     labels = tco.month_labels()
     if basis != "incremental" or benefit.value is None or not impact.chosen.months:
         return None, None
-    inside = [m for m in impact.chosen.months if m in labels]
-    last = max(inside) if inside else None
-    if last is None or last >= labels[-1]:
-        return None, None
     cut = impact.mature_until
-    reason = (
-        f"deals created from {cut:%Y-%m} on are still within one typical sales cycle (90 % of "
-        f"deals close within it) of the last close date, so their won revenue is not final"
-        if cut is not None
-        else "later months are outside the estimate"
-    )
+    if cut is not None:  # cohorts created before the cut are measured (a zero month included)
+        last = (cut - pd.DateOffset(months=1)).strftime("%Y-%m")
+        reason = (
+            f"deals created from {cut:%Y-%m} on are still within one typical sales cycle (90 % "
+            f"of deals close within it) of the last close date, so their won revenue is not final"
+        )
+    else:
+        last, reason = max(impact.chosen.months), "later months are outside the estimate"
+    if last >= labels[-1]:
+        return None, None
     return last, (
         f"the incremental benefit is measured through {last}: {reason}. The benefit line stops "
         f"there while costs run to {labels[-1]}; ROI on this basis counts no benefit for those "
