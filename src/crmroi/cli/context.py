@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from crmroi.workspace import Workspace, open_workspace
+if TYPE_CHECKING:  # the engine loads when a command opens the workspace, not at start-up
+    from crmroi.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ def workspace(ctx: typer.Context) -> Workspace:
     The engine's memory cap and spill folder come from ``[workspace]`` in ``./crmroi.toml``.
     """
     from crmroi.config import load_config
+    from crmroi.workspace import open_workspace
 
     options = load_config().workspace.open_options()
     return open_workspace(settings(ctx).workspace, **options)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from crmroi.cli.context import workspace
-from crmroi.cli.output import OutputFormat, console, print_json, print_table
+from crmroi.cli.output import OutputFormat, console, print_json, print_table, say
 
 
 class BasisChoice(StrEnum):
@@ -111,7 +111,7 @@ def _print_tables(result: dict[str, Any], rows: list[dict[str, Any]]) -> None:
     if result["workflows"]:
         print_table(result["workflows"], title="Workflows")
     for note in result["notes"]:
-        console.print(f"note: {note}", highlight=False)
+        say(f"note: {note}")
 
 
 def register(app: typer.Typer) -> None:
