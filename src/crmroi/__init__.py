@@ -5,6 +5,8 @@ The public API is this flat namespace; the CLI and the web dashboard are thin sh
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from crmroi.errors import (
     AnalysisError,
     CrmroiError,
@@ -12,7 +14,9 @@ from crmroi.errors import (
     SchemaVersionError,
     WorkspaceError,
 )
-from crmroi.workspace import Workspace, open_workspace
+
+if TYPE_CHECKING:
+    from crmroi.workspace import Workspace, open_workspace
 
 __version__ = "0.1.0"
 
@@ -26,3 +30,12 @@ __all__ = [
     "__version__",
     "open_workspace",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Load the engine on first use: `crmroi --version` must not import Ibis and pandas."""
+    if name in ("Workspace", "open_workspace"):
+        from crmroi import workspace
+
+        return getattr(workspace, name)
+    raise AttributeError(f"module 'crmroi' has no attribute {name!r}")

@@ -10,6 +10,7 @@ import pandas as pd
 import typer
 from rich import box
 from rich.table import Table
+from rich.text import Text
 
 from crmroi.attribution import (
     AttributionResult,
@@ -19,7 +20,7 @@ from crmroi.attribution import (
     read_paths,
 )
 from crmroi.cli.context import workspace
-from crmroi.cli.output import OutputFormat, console, emit, print_json
+from crmroi.cli.output import OutputFormat, console, emit, literal, print_json, say
 
 ROW_FIELDS = ("channel", "parent", "conversions", "revenue", "share", "share_low", "share_high")
 
@@ -55,7 +56,7 @@ def _table(rows: list[dict[str, Any]], *, title: str) -> Table:
     for row in rows:
         parent_share[row["parent"]] = parent_share.get(row["parent"], 0.0) + row["share"]
     rows = sorted(rows, key=lambda r: (-parent_share[r["parent"]], r["parent"] or "", -r["share"]))
-    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(title=literal(title), box=box.SIMPLE_HEAD, pad_edge=False)
     for name in (*(("parent",) if nested else ()), "name"):
         table.add_column(name, no_wrap=True, overflow="ellipsis", max_width=24)
     for name in ("conv.", "revenue", "share", "95 % interval"):
@@ -63,14 +64,14 @@ def _table(rows: list[dict[str, Any]], *, title: str) -> Table:
     for row in rows:
         low, high = row["share_low"], row["share_high"]
         interval = "—" if pd.isna(low) or pd.isna(high) else f"{low:.1%}–{high:.1%}"
-        cells = [
-            row["channel"],
+        cells: list[Text | str] = [
+            literal(row["channel"]),
             f"{row['conversions']:,.1f}",
             f"{row['revenue']:,.0f}",
             f"{row['share']:.1%}",
             interval,
         ]
-        table.add_row(*([row["parent"] or ""] if nested else []), *cells)
+        table.add_row(*([literal(row["parent"] or "")] if nested else []), *cells)
     return table
 
 
@@ -88,11 +89,9 @@ def render(result: AttributionResult, fmt: OutputFormat) -> None:
     for model in result.models:
         console.print(_table(_rows(result, model), title=f"{model} ({result.level})"))
     if result.bootstrap:
-        console.print(
-            f"intervals: 95 % bootstrap, {result.bootstrap} replicates, sampling noise only"
-        )
+        say(f"intervals: 95 % bootstrap, {result.bootstrap} replicates, sampling noise only")
     for note in result.notes:
-        console.print(f"note: {note}", highlight=False)
+        say(f"note: {note}")
 
 
 def attribution(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from crmroi.workspace import Workspace, open_workspace
+if TYPE_CHECKING:  # the engine loads when a command opens the workspace, not at start-up
+    from crmroi.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ def workspace(ctx: typer.Context) -> Workspace:
     ``./crmroi.toml``; waiting for another process's import is said once on stderr.
     """
     from crmroi.config import load_config
+    from crmroi.workspace import open_workspace
 
     options = load_config().workspace.open_options()
     return open_workspace(

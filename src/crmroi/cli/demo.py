@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from crmroi.cli.imports import reconciliation_table
-from crmroi.cli.output import console
+from crmroi.cli.output import console, say
 from crmroi.cli.progress import progress_bar
 from crmroi.demo import STEPS, run_demo
 
@@ -31,12 +31,12 @@ def demo(
     console.print(reconciliation_table(list(result.imports)))
     total = sum(result.seconds.values())
     timings = ", ".join(f"{name} {secs:.1f} s" for name, secs in result.seconds.items())
-    console.print(f"done in {total:.1f} s ({timings})")
-    console.print(f"workspace: {result.workspace}")
-    console.print(f"[bold]report: {result.report.resolve()}[/]")
+    say(f"done in {total:.1f} s ({timings})")
+    say(f"workspace: {result.workspace}")
+    say(f"report: {result.report.resolve()}", style="bold")
     for extra in (result.pdf, result.xlsx):
         if extra is not None:
-            console.print(f"        {extra.resolve()}")
+            say(f"        {extra.resolve()}")
 
 
 def register(app: typer.Typer) -> None:

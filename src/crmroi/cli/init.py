@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from crmroi.cli.context import workspace
-from crmroi.cli.output import console
+from crmroi.cli.output import say
 from crmroi.schema import USER_TABLES
 
 
@@ -13,12 +13,12 @@ def init(ctx: typer.Context) -> None:
     """Create the workspace with every canonical table, or upgrade an older one."""
     with workspace(ctx) as ws:
         counts = {name: ws.count(name) for name in USER_TABLES}
-        console.print(f"workspace [bold]{ws.location}[/] (schema version {ws.schema_version()})")
+        say(f"workspace {ws.location} (schema version {ws.schema_version()})")
         filled = {k: v for k, v in counts.items() if v}
         if filled:
-            console.print(", ".join(f"{k}: {v:,}" for k, v in filled.items()))
+            say(", ".join(f"{k}: {v:,}" for k, v in filled.items()))
         else:
-            console.print("empty: `crmroi import FILE` or `crmroi demo` to fill it")
+            say("empty: `crmroi import FILE` or `crmroi demo` to fill it")
 
 
 def register(app: typer.Typer) -> None:

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import typer
 
 from crmroi.cli.context import workspace
-from crmroi.cli.output import OutputFormat, console, emit
+from crmroi.cli.output import OutputFormat, emit, say
 
 COLUMNS = ("file", "row_number", "column", "reason", "raw")
 
@@ -42,12 +42,12 @@ def quarantine_command(
                 pq.write_table(rows, export)
             else:
                 pacsv.write_csv(rows, export)
-            console.print(f"wrote {total:,} quarantined rows to {export}")
+            say(f"wrote {total:,} quarantined rows to {export}")
             return
         shown = q.limit(limit).execute().to_dict("records")
     emit(shown, fmt, title=f"quarantine ({total:,} rows)")
     if fmt is OutputFormat.table and total > len(shown):
-        console.print(f"… {total - len(shown):,} more: --limit or --export FILE")
+        say(f"… {total - len(shown):,} more: --limit or --export FILE")
 
 
 def register(app: typer.Typer) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import typer
 from typer.testing import CliRunner
 
 from crmroi.cli.app import app
+from crmroi.cli.commands import COMMANDS
 
 WIDTH = "100"
 
@@ -19,9 +19,9 @@ def _help(args: list[str]) -> str:
     return result.output.rstrip()
 
 
-def command_names(cli: typer.Typer = app) -> list[str]:
-    """Names of the registered top-level commands, in registration order."""
-    return [str(info.name) for info in cli.registered_commands if info.name]
+def command_names() -> list[str]:
+    """Names of the top-level commands, in listing order."""
+    return list(COMMANDS)
 
 
 def cli_reference() -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from crmroi.cli.context import workspace
-from crmroi.cli.output import OutputFormat, console, print_json, print_table
+from crmroi.cli.output import OutputFormat, print_json, print_table, say
 from crmroi.errors import InputError
 
 if TYPE_CHECKING:
@@ -132,22 +132,14 @@ def _basis_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
 def _print_tables(result: dict[str, Any], rows: list[dict[str, Any]]) -> None:
     cur = result["currency"]
     period = result["period"]
-    console.print(
+    say(
         f"CRM ROI, {period['start']} to {period['end']} ({period['months']} months), "
-        f"adoption {result['adoption_date']} (from {result['adoption_source']}), {cur}",
-        highlight=False,
-        markup=False,
+        f"adoption {result['adoption_date']} (from {result['adoption_source']}), {cur}"
     )
-    console.print(
-        f"headline basis: [bold]{result['basis']}[/] ({result['basis_why']})", highlight=False
-    )
+    say(f"headline basis: {result['basis']} ({result['basis_why']})")
     print_table(rows, title="Revenue through the CRM, three ways")
     if result["revenue"] is None:
-        console.print(
-            f"headline not computed: {result['revenue_reason'] or result['roi_pct_reason']}",
-            highlight=False,
-            markup=False,
-        )
+        say(f"headline not computed: {result['revenue_reason'] or result['roi_pct_reason']}")
     else:
         head = {
             "roi_pct": result["roi_pct"],
@@ -163,7 +155,7 @@ def _print_tables(result: dict[str, Any], rows: list[dict[str, Any]]) -> None:
         print_table([head], title=f"Headline ({result['basis']})")
         for key in ("irr_note", "irr_reason"):
             if result.get(key):
-                console.print(f"IRR: {result[key]}", highlight=False, markup=False)
+                say(f"IRR: {result[key]}")
     costs = [{"category": k, "cost": v} for k, v in result["cost_by_category"].items() if v]
     print_table(costs, title=f"Total cost of ownership: {result['total_cost']:,.0f} {cur}")
     if result["campaigns"]:
@@ -171,7 +163,7 @@ def _print_tables(result: dict[str, Any], rows: list[dict[str, Any]]) -> None:
     if result["workflows"]:
         print_table(result["workflows"], title="Workflows")
     for note in result["notes"]:
-        console.print(f"note: {note}", highlight=False, markup=False)
+        say(f"note: {note}")
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from crmroi.cli.output import console
+from crmroi.cli.output import say
 from crmroi.cli.progress import progress_bar
 
 
@@ -48,8 +48,8 @@ def synth(
         paths = synthetic.write(company, out, fmt.value)
         step("files written")
     rows = sum(len(frame) for frame in company.tables.values())
-    console.print(
-        f"{len(paths) - 1} tables, {rows:,} rows and truth.json in [bold]{out}[/] "
+    say(
+        f"{len(paths) - 1} tables, {rows:,} rows and truth.json in {out} "
         f"({time.perf_counter() - started:.1f} s)"
     )
 
