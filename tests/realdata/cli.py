@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,3 +102,26 @@ def kpi_values(workspace: Path, *args: str) -> dict[tuple[str, ...], float | Non
         dims = tuple(str(v) for k, v in row.items() if k not in keys and k != "attainment")
         out[(row["kpi"], *dims)] = row["value"]
     return out
+
+
+ROI_WITHOUT_COSTS = (
+    "issue 11.4: crmroi roi on a workspace without cost lines exits 2 with 'error: no adoption "
+    "date: set roi adoption_date, or import users with active_from' (it should say that the "
+    "costs are missing and how to import them)"
+)
+
+
+def roi_error(workspace: Path) -> str:
+    """`crmroi roi` on a workspace that holds no cost line: a clear error (exit 2), no crash."""
+    run = crmroi(workspace, "roi", "--format", "json")
+    run.assert_no_internal_error()
+    assert run.code == 2, f"{run.command}: exit {run.code}: {run.stdout[:300]}"
+    assert run.stderr.startswith("error:") and run.stderr.count("\n") == 1, run.stderr
+    return run.stderr
+
+
+def assert_roi_names_missing_costs(workspace: Path) -> None:
+    """Without costs there is no ROI: the error names the costs and how to import them."""
+    message = roi_error(workspace)
+    assert re.search(r"\bcosts?\b", message, re.IGNORECASE), message
+    assert "import" in message, message

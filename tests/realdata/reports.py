@@ -203,3 +203,37 @@ def section(
     ]
     assert found, f"no section {section_id!r} in {paths['html']}"
     return found[0]
+
+
+GERMAN_KEEPS_ENGLISH = (
+    "issue 11.10: the German report keeps English: 'Nicht berechnet: no adoption date: set roi "
+    "adoption_date, or import users with active_from'"
+)
+
+
+def count_text(n: int, lang: str) -> str:
+    """A count as the report writes it: 4,640 in English, 4.640 in German."""
+    text = f"{n:,}"
+    return text.replace(",", ".") if lang == "de" else text
+
+
+def _phrases(views: list[SectionView]) -> set[str]:
+    """Word runs of three or more words between punctuation, from notes, titles and captions."""
+    out = set()
+    for view in views:
+        for chunk in view.text:
+            for part in re.split(r"[:.;,()·–—]\s*", chunk):
+                words = re.findall(r"[A-Za-zÄÖÜäöüß]{2,}", part)
+                if len(words) >= 3:
+                    out.add(" ".join(words).lower())
+    return out
+
+
+def english_left_in_german(reports: dict[str, tuple[Run, dict[str, Path]]]) -> list[str]:
+    """Phrases of the English report's text found word for word in the German one."""
+    views = {}
+    for lang in LANGS:
+        run, paths = reports[lang]
+        run.assert_ok()
+        views[lang] = sections_of(paths["html"].read_text(encoding="utf-8"))
+    return sorted(_phrases(views["en"]) & _phrases(views["de"]))

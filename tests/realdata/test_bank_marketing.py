@@ -6,18 +6,29 @@ the contact type (docs/examples/bank-marketing.toml).
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from .cli import Loaded, crmroi, kpi_values, load
+from .cli import (
+    ROI_WITHOUT_COSTS,
+    Loaded,
+    assert_roi_names_missing_costs,
+    kpi_values,
+    load,
+    roi_error,
+)
 from .reports import (
+    GERMAN_KEEPS_ENGLISH,
     LANGS,
     assert_report_written,
     assert_section_explained,
     blocked,
+    count_text,
+    english_left_in_german,
+    no_adoption_date,
+    section,
     section_params,
 )
 
@@ -82,11 +93,13 @@ def test_yes_rate_by_channel_equals_pandas_and_readme(ws: Path, shared_data: Pat
     assert round(100 * overall, 2) == 11.27
 
 
-def test_roi_says_what_is_missing(ws: Path) -> None:
-    run = crmroi(ws, "roi", "--format", "json")
-    run.assert_no_internal_error()
-    assert run.code == 2
-    assert re.search(r"cost|adoption", run.stderr, re.IGNORECASE), run.stderr
+def test_roi_stops_with_a_clear_error(ws: Path) -> None:
+    roi_error(ws)
+
+
+@pytest.mark.xfail(strict=True, reason=ROI_WITHOUT_COSTS)
+def test_roi_names_the_missing_costs(ws: Path) -> None:
+    assert_roi_names_missing_costs(ws)
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -100,3 +113,17 @@ def test_report_section_shows_figures_or_names_what_is_missing(
     reports: dict, lang: str, section_id: str
 ) -> None:
     assert_section_explained(reports, lang, section_id)
+
+
+@pytest.mark.xfail(strict=True, reason=GERMAN_KEEPS_ENGLISH)
+def test_german_report_has_no_english_text(reports: dict) -> None:
+    """Issue 11 point 10: no phrase of the English report's notes and titles is left in German."""
+    assert english_left_in_german(reports) == []
+
+
+@pytest.mark.xfail(strict=True, reason=no_adoption_date("11.2"))
+@pytest.mark.parametrize("lang", LANGS)
+def test_report_sales_section_shows_won_deals(reports: dict, lang: str, shared_data: Path) -> None:
+    """The sales section shows the won deals pandas counts (4,640), as the language writes it."""
+    assert int((_calls(shared_data, ADDITIONAL)["y"] == "yes").sum()) == 4640
+    assert count_text(4640, lang) in section(reports, lang, "sales").all_text

@@ -13,12 +13,21 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from .cli import Loaded, crmroi, kpi_values, load
+from .cli import (
+    ROI_WITHOUT_COSTS,
+    Loaded,
+    assert_roi_names_missing_costs,
+    crmroi,
+    kpi_values,
+    load,
+    roi_error,
+)
 from .reports import (
     LANGS,
     SECTIONS,
     assert_report_written,
     assert_section_explained,
+    english_left_in_german,
     section,
     section_params,
 )
@@ -100,12 +109,14 @@ def test_kpi_nps_equals_pandas(ws: Path, oracle: pd.DataFrame) -> None:
     assert values[("nps",)] == pytest.approx(oracle.loc["", "nps"])
 
 
-def test_roi_without_costs_says_what_is_missing(ws: Path) -> None:
+def test_roi_stops_with_a_clear_error(ws: Path) -> None:
     """Answers alone cannot support an ROI: a clear one-line error, not a crash."""
-    run = crmroi(ws, "roi", "--format", "json")
-    run.assert_no_internal_error()
-    assert run.code == 2
-    assert re.search(r"cost|adoption", run.stderr, re.IGNORECASE), run.stderr
+    roi_error(ws)
+
+
+@pytest.mark.xfail(strict=True, reason=ROI_WITHOUT_COSTS)
+def test_roi_names_the_missing_costs(ws: Path) -> None:
+    assert_roi_names_missing_costs(ws)
 
 
 REPORT_CRASH = (
@@ -134,3 +145,9 @@ def test_report_customers_section_shows_the_nps(reports: dict, lang: str) -> Non
     """−24.69 shown rounded to one decimal, with either minus sign and decimal mark."""
     text = section(reports, lang, "customers").all_text
     assert re.search(r"[−-]\s?24[.,]7", text), text[:500]
+
+
+@pytest.mark.xfail(strict=True, reason=REPORT_CRASH)
+def test_german_report_has_no_english_text(reports: dict) -> None:
+    """Issue 11 point 10: no phrase of the English report's notes and titles is left in German."""
+    assert english_left_in_german(reports) == []
