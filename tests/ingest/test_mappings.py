@@ -9,11 +9,12 @@ import pytest
 
 from crmroi import Workspace
 from crmroi.errors import AmbiguousValueError, InputError
+from crmroi.ingest.draft_toml import draft_toml
 from crmroi.ingest.exports import import_any
 from crmroi.ingest.mapping import load_mapping
 from crmroi.ingest.readers import open_source
 from crmroi.ingest.relations import dangling_references, link_contacts
-from crmroi.ingest.suggest import suggest_mapping
+from crmroi.ingest.suggest import draft_for_file, suggest_mapping
 
 EXPORTS = Path(__file__).resolve().parents[1] / "data" / "exports"
 
@@ -115,6 +116,7 @@ def test_an_ambiguous_column_fails_the_file_and_loads_nothing(
 
 
 def test_suggested_mapping_is_a_valid_draft(tmp_path: Path) -> None:
+    """From the header alone the names decide; the allowed values are shown for the user."""
     header = list(open_source(EXPORTS / "cost_ledger_de.csv").sections[0].header)
     draft = suggest_mapping(header, name="ledger")
     path = tmp_path / "ledger.toml"
@@ -124,7 +126,23 @@ def test_suggested_mapping_is_a_valid_draft(tmp_path: Path) -> None:
     assert mapping.fields["amount"].column == "Betrag"
     assert mapping.fields["incurred_at"].column == "Datum"
     assert mapping.fields["category"].column == "Kategorie"
-    assert "# values = " in draft  # allowed category values are shown for the user to map
+    assert "# allowed values: licence, implementation" in draft
+
+
+def test_drafted_ledger_maps_the_german_labels(workspace: Workspace, tmp_path: Path) -> None:
+    """With the file's values the draft maps its labels onto the canonical choices, so the
+    ledger imports: Lizenzen → licence, monatlich → monthly, jährlich → yearly. Row 5's
+    "zwölf Euro" is quarantined, as with the preset."""
+    draft = draft_toml(draft_for_file(EXPORTS / "cost_ledger_de.csv"), name="ledger")
+    (tmp_path / "ledger.toml").write_text(draft)
+    (result,) = import_any(
+        workspace, EXPORTS / "cost_ledger_de.csv", mapping=tmp_path / "ledger.toml"
+    )
+    assert (result.result.rows_read, result.result.rows_loaded) == (5, 4)
+    costs = workspace.table("costs").execute().set_index("cost_id").sort_index()
+    assert costs["category"].tolist() == ["licence", "implementation", "training", "maintenance"]
+    assert costs["recurrence"].tolist() == ["monthly", "one-off", "one-off", "yearly"]
+    assert costs["amount"].tolist() == [2475.0, 18500.0, 3200.5, 1200.0]
 
 
 def test_identity_links_and_dangling_references(workspace: Workspace) -> None:

@@ -13,10 +13,10 @@ from crmroi.cli.output import OutputFormat, console, print_json
 from crmroi.cli.progress import progress_bar
 from crmroi.errors import CrmroiError, InputError
 from crmroi.ingest import LoadResult
+from crmroi.ingest.draft_toml import draft_summary, draft_toml
 from crmroi.ingest.exports import ExportResult, import_any
-from crmroi.ingest.readers import open_source
 from crmroi.ingest.relations import Dangling, dangling_references, link_contacts
-from crmroi.ingest.suggest import suggest_mapping
+from crmroi.ingest.suggest import draft_for_file
 
 SUFFIXES = {".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".xls", ".json", ".ndjson", ".jsonl"}
 
@@ -138,9 +138,11 @@ def import_command(
 
 
 def _suggest(paths: list[Path], table: str | None) -> None:
+    """The draft TOML on stdout (for `> my.toml`); each field's confidence on stderr."""
     for path in paths:
-        header = list(open_source(path).sections[0].header)
-        console.file.write(suggest_mapping(header, table=table, name=path.stem))
+        draft = draft_for_file(path, table=table)
+        console.file.write(draft_toml(draft, name=path.stem))
+        typer.echo("\n".join(draft_summary(draft, file=path.name)), err=True)
 
 
 def _print_notes(results: list[LoadResult]) -> None:

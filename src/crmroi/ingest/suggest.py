@@ -1,180 +1,583 @@
-"""Draft a mapping from a file's headers, for the user to check and edit (``--suggest-map``).
+"""Draft a mapping for an export (``crmroi import FILE --suggest-map``) from its headers and values.
 
-Each canonical field has synonyms in English and German; every header is compared with them by
-``difflib``'s ratio after normalising case and separators. The table whose required fields are
-best covered wins, unless one is given. The draft is TOML in the ``--map`` format, with the
-match score beside each guess and the unmatched fields left as comments, so nothing is silently
-assumed.
+Every (field, column) pair gets a confidence from two sources: how well the header names the
+field (:mod:`crmroi.ingest.header_match`) and whether the values fit it
+(:mod:`crmroi.ingest.profile`: dates for a date, numbers for an amount, Won/Lost-like labels for a
+deal's status, 0–10 whole numbers for a score, unique values for a key). Some values speak for
+themselves even under an unhelpful header (a Won/Lost column is a status, e-mail addresses are an
+e-mail), so strong value evidence alone can carry a field. Columns are then assigned to fields one
+to one, maximising the total confidence (required fields weigh more); a few fields may share a
+column (status and stage of one ``Deal Stage`` column). Every table is drafted this way and the
+one whose required fields are filled best and which explains most of the file's columns wins,
+unless ``--table`` names one. Fields nothing fits get a stated fallback (the row number as id, a
+default) or are left as a comment; low confidences are flagged.
 """
 
 from __future__ import annotations
 
-import difflib
-import json
 import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from crmroi.schema import TABLES_BY_NAME, USER_TABLES
+import numpy as np
+from scipy.optimize import linear_sum_assignment
 
-CUTOFF = 0.75
-SYNONYMS: dict[str, list[str]] = {
-    "account_id": [
-        "account id",
-        "company id",
-        "organization id",
-        "kunden-id",
-        "firmen-id",
-        "account",
-        "company",
-        "organization",
-        "firma",
-        "unternehmen",
-        "kunde",
-    ],
-    "contact_id": [
-        "contact id",
-        "person id",
-        "lead id",
-        "kontakt-id",
-        "contact",
-        "person",
-        "kontakt",
-        "customer id",
-        "customerid",
-    ],
-    "deal_id": ["deal id", "opportunity id", "record id", "datensatz-id", "deal", "opportunity"],
-    "order_id": [
-        "order id",
-        "invoice",
-        "invoice no",
-        "invoiceno",
-        "rechnung",
-        "rechnungsnummer",
-        "bestellnummer",
-        "order",
-    ],
-    "response_id": ["response id", "respondent id", "antwort-id"],
-    "campaign_id": ["campaign id", "kampagnen-id", "campaign", "kampagne"],
-    "cost_id": ["cost id", "beleg", "belegnummer"],
-    "activity_id": ["activity id", "aktivitäts-id"],
-    "name": ["name", "title", "deal name", "company name", "titel", "bezeichnung"],
-    "email_hash": ["email", "e-mail", "email address", "mail", "e-mail-adresse"],
-    "amount": ["amount", "value", "betrag", "wert", "revenue", "umsatz", "price", "preis"],
-    "cost": ["cost", "spend", "amount spent", "kosten", "ausgaben"],
-    "currency": ["currency", "währung", "currency code", "curr"],
-    "stage": ["stage", "deal stage", "phase", "deal-phase", "stufe"],
-    "status": ["status", "outcome", "result", "ergebnis", "won/lost"],
-    "owner_id": ["owner", "deal owner", "assigned to", "inhaber", "verantwortlich", "sales rep"],
-    "pipeline": ["pipeline"],
-    "created_at": [
-        "created",
-        "create date",
-        "created date",
-        "created at",
-        "erstellt",
-        "erstelldatum",
-        "first contact date",
-        "date",
-        "datum",
-    ],
-    "closed_at": ["close date", "closed", "closed at", "won date", "abschlussdatum"],
-    "occurred_at": ["date", "timestamp", "time", "invoice date", "datum", "zeitpunkt"],
-    "answered_at": ["date", "response date", "submitted", "end date", "datum"],
-    "incurred_at": ["date", "datum", "incurred"],
-    "started_at": ["start", "start date", "started", "beginn"],
-    "ended_at": ["end", "end date", "ended", "ende"],
-    "source": ["source", "lead source", "origin", "quelle", "herkunft", "channel"],
-    "channel": ["channel", "kanal", "medium"],
-    "score": ["score", "rating", "nps", "bewertung", "punkte"],
-    "comment": ["comment", "text", "feedback", "kommentar", "verbatim"],
-    "country": ["country", "land", "country/region"],
-    "industry": ["industry", "branche", "business segment", "segment"],
-    "domain": ["domain", "website", "url", "web"],
-    "probability": ["probability", "wahrscheinlichkeit", "confidence"],
-    "loss_reason": ["lost reason", "loss reason", "verlustgrund"],
-    "category": ["category", "kategorie", "kostenart"],
-    "recurrence": ["recurrence", "frequency", "turnus", "intervall"],
-    "description": ["description", "beschreibung"],
-    "product": ["product", "produkt", "description", "stock code", "stockcode"],
-    "type": ["type", "typ", "activity type"],
-    "lifecycle_stage": ["lifecycle stage", "lebenszyklusphase", "lead status"],
-    "survey": ["survey", "survey type", "umfrage"],
-    "ends_at": ["ends", "end", "until", "ende", "bis", "end date"],
+from crmroi.ingest.draft_toml import draft_toml
+from crmroi.ingest.draft_values import CHOICE_RULES, choice_values, value_map
+from crmroi.ingest.header_match import name_score, words
+from crmroi.ingest.profile import (
+    CONTROL,
+    SMALL_SAMPLE,
+    ColumnProfile,
+    profile_rows,
+    sample_file,
+)
+from crmroi.schema import TABLES_BY_NAME, USER_TABLES, Table
+
+MIN_CONFIDENCE = 0.3
+"""Below this a column is not proposed for a field at all."""
+REQUIRED_WEIGHT = 1.25
+ROW = "@row"
+FLAG_WORDS = {("has",), ("is",), ("hat",), ("ist",)}
+MONEY = {"amount", "cost", "seat_cost", "revenue"}
+KEY_LINES = {"orders", "touchpoints", "activities", "survey_responses", "costs"}
+"""Tables whose key may be a repeating document number plus the row (invoice lines)."""
+TABLE_HINTS: dict[str, str] = {
+    "deals": r"deal|opportunit|pipeline",
+    "contacts": r"contact|lead|people|person|customer|subscriber|member",
+    "accounts": r"account|compan|organi[sz]ation|\borgs?\b",
+    "users": r"user|team|agent|seat|\breps?\b",
+    "orders": r"order|invoice|retail|transaction|charge|purchase",
+    "survey_responses": r"nps|survey|csat|feedback|response|verbatim",
+    "costs": r"cost|ledger|expense|kosten",
+    "campaigns": r"campaign|\bads?\b|kampagne",
+    "campaign_members": r"member|recipient|audience|mailing",
+    "activities": r"activit|task|call",
+    "deal_stage_history": r"history|stage ?change",
+    "stages": r"stage",
+    "web_traffic": r"traffic|kpi|analytics",
 }
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"[\s_\-./]+", " ", text.lower()).strip()
+@dataclass(frozen=True)
+class Guess:
+    """How the draft fills one field, and how sure it is."""
+
+    field: str
+    confidence: float
+    reason: str
+    column: str | None = None
+    columns: tuple[str, ...] = ()
+    default: str | int | None = None
+    values: tuple[tuple[str, str], ...] = ()
+    other: str | None = None
+    transform: str | None = None
+    prefix: str = ""
+    multiply: str | None = None
+
+    @property
+    def source(self) -> str:
+        """The source column (first of a composite), ``@row``, or ``default:<value>``."""
+        if self.columns:
+            return self.columns[0]
+        if self.column is not None:
+            return self.column
+        return f"default:{self.default}"
 
 
-def _best(field: str, header: list[str]) -> tuple[str, float] | None:
-    words = [field.replace("_", " "), *SYNONYMS.get(field, [])]
-    best: tuple[str, float] | None = None
-    for name in header:
-        for word in words:
-            ratio = difflib.SequenceMatcher(None, _norm(name), _norm(word)).ratio()
-            if ratio >= CUTOFF and (best is None or ratio > best[1]):
-                best = (name, ratio)
+@dataclass(frozen=True)
+class Draft:
+    """A drafted mapping: the table, a guess per field it could fill, and what it could not."""
+
+    table: str
+    confidence: float
+    guesses: tuple[Guess, ...]
+    missing: tuple[str, ...]
+    unused: tuple[str, ...]
+    sampled: int
+    runner_up: tuple[str, float] | None = None
+
+    def guess(self, name: str) -> Guess | None:
+        """The guess for field ``name``, if the draft has one."""
+        return next((g for g in self.guesses if g.field == name), None)
+
+
+@dataclass
+class _Pick:
+    """The assignment under construction for one table."""
+
+    spec: Table
+    profiles: dict[str, ColumnProfile]
+    guesses: dict[str, Guess] = field(default_factory=dict)
+
+
+# -- how well values fit a field --------------------------------------------------------------
+def _describe(p: ColumnProfile) -> str:
+    if p.rows and not p.filled:
+        return "empty in the sample"
+    if not p.rows:
+        return "no sample rows"
+    kinds = [
+        (p.is_date, "dates"),
+        (p.is_zero_to_ten, "whole numbers 0–10"),
+        (p.is_flag, "yes/no values"),
+        (p.is_number, "numbers"),
+        (p.email_share >= 0.9, "e-mail addresses"),
+        (p.won_lost, "Won/Lost-like labels"),
+        (p.control_group, "labels naming a control group"),
+        (p.is_free_text, "free text"),
+        (p.unique, "unique values"),
+        (p.is_enum, f"{p.distinct} repeating labels"),
+    ]
+    return next((text for hit, text in kinds if hit), "text")
+
+
+def _id_fit(p: ColumnProfile, *, key: bool) -> float:
+    if p.is_flag or p.is_date or (p.is_number and p.integer_share < 0.9):
+        return 0.05
+    if p.is_free_text or p.mean_length > 60:
+        return 0.15
+    if key:
+        return 1.0 if p.unique and p.fill >= 0.95 else 0.6 if p.fill >= 0.9 else 0.25
+    return 0.9 if p.fill >= 0.2 else 0.3
+
+
+def _probability_fit(p: ColumnProfile) -> float:
+    inside = p.low is not None and p.high is not None and p.low >= 0 and p.high <= 100
+    return p.number_share if inside else 0.3 * p.number_share
+
+
+def _comment_fit(p: ColumnProfile) -> float:
+    return 1.0 if p.is_free_text else 0.3 if not (p.is_number or p.is_date) else 0.05
+
+
+def _money_fit(p: ColumnProfile) -> float:
+    return 0.3 * p.number_share if p.is_flag else p.number_share
+
+
+FIELD_FITS: dict[str, Callable[[ColumnProfile], float]] = {
+    "score": lambda p: 1.0 if p.is_zero_to_ten else 0.4 * p.number_share,
+    "probability": _probability_fit,
+    "email_hash": lambda p: p.email_share,
+    "domain": lambda p: max(p.url_share, 0.5 * p.email_share),
+    "currency": lambda p: p.currency_share,
+    "comment": _comment_fit,
+    **{name: _money_fit for name in MONEY},
+}
+"""Fields whose values have a shape of their own (the rest go by their type)."""
+
+
+def _status_fit(p: ColumnProfile) -> float:
+    return 1.0 if p.won_lost else 0.3 if p.is_enum and not p.is_flag else 0.05
+
+
+def _typed_fit(spec: Table, name: str, p: ColumnProfile) -> float:
+    column = spec.column(name)
+    if column.dtype == "timestamp":
+        return 0.5 * p.date_share if p.epoch_only else p.date_share
+    if name in CHOICE_RULES and column.choices:
+        known = sum(1 for v in p.top if value_map(name, v) is not None)
+        return known / len(p.top) if p.is_enum else 0.0
+    if column.dtype in {"float64", "int64"}:
+        return p.number_share
+    if column.dtype == "boolean":
+        return 1.0 if p.control_group else p.boolean_share if p.distinct <= 2 else 0.1
+    if name.endswith("_id"):
+        return _id_fit(p, key=name == spec.key)
+    if p.is_date:
+        return 0.0
+    if p.is_flag:
+        return 0.1
+    return 0.5 if p.is_number else 0.9
+
+
+def _fit(spec: Table, name: str, p: ColumnProfile) -> float:
+    """How well the sampled values suit field ``name`` of ``spec`` (0–1)."""
+    if not p.rows:  # a header without sample rows: the name decides; "has_…" is a flag
+        flag = words(p.name)[:1] in FLAG_WORDS and spec.column(name).dtype != "boolean"
+        return 0.0 if flag else 0.7
+    if not p.filled:
+        return 0.0
+    if name == "status" and spec.name == "deals":
+        return _status_fit(p)
+    if name in FIELD_FITS:
+        return FIELD_FITS[name](p)
+    return _typed_fit(spec, name, p)
+
+
+def _value_evidence(spec: Table, name: str, p: ColumnProfile) -> float:
+    """Confidence the values alone give, whatever the header says (0 if they say nothing)."""
+    if not p.filled:
+        return 0.0
+    column = spec.column(name)
+    checks = [
+        (name == "status" and spec.name == "deals" and p.won_lost, 0.75),
+        (name == "score" and p.is_zero_to_ten, 0.65),
+        (name == "comment" and spec.name == "survey_responses" and p.is_free_text, 0.55),
+        (name == "email_hash" and p.email_share >= 0.9, 0.8),
+        (
+            name == "currency"
+            and p.currency_share >= 0.9
+            and p.distinct <= 10
+            and all(v.isupper() for v in p.top),
+            0.7,
+        ),
+        (name == "campaign_id" and spec.name == "campaign_members" and p.control_group, 0.75),
+        (column.dtype == "timestamp" and column.required and p.is_date, 0.35),
+        (
+            name == spec.key
+            and not spec.natural_key
+            and p.unique
+            and p.fill >= 0.95
+            and p.filled >= SMALL_SAMPLE
+            and not (p.is_free_text or p.is_date or p.mean_length > 40),
+            0.3,
+        ),
+    ]
+    return max((score for hit, score in checks if hit), default=0.0)
+
+
+def _said(spec: Table, name: str, header: str) -> float:
+    return name_score(name, header, spec.name, name == spec.key and not spec.natural_key)
+
+
+def _confidence(spec: Table, name: str, p: ColumnProfile) -> float:
+    said = _said(spec, name, p.name)
+    fit = _fit(spec, name, p)
+    by_name = said * (0.35 + 0.65 * fit) if fit > 0.05 else 0.1 * said
+    return round(max(by_name, _value_evidence(spec, name, p)), 2)
+
+
+# -- assignment ---------------------------------------------------------------------------------
+def _fields(spec: Table) -> list[str]:
+    derived = spec.key if spec.natural_key else None
+    return [c.name for c in spec.columns if c.name != derived]
+
+
+def _assign(spec: Table, profiles: Sequence[ColumnProfile]) -> _Pick:
+    pick = _Pick(spec, {p.name: p for p in profiles})
+    names = _fields(spec)
+    if not names or not profiles:
+        return pick
+    scores = np.array([[_confidence(spec, n, p) for p in profiles] for n in names])
+    weights = np.array([REQUIRED_WEIGHT if spec.column(n).required else 1.0 for n in names])
+    rows, cols = linear_sum_assignment(
+        -(np.where(scores >= MIN_CONFIDENCE, scores, 0) * weights[:, None])
+    )
+    for r, c in zip(rows, cols, strict=True):
+        if scores[r, c] >= MIN_CONFIDENCE:
+            p = profiles[c]
+            pick.guesses[names[r]] = Guess(
+                names[r], float(scores[r, c]), _reason(spec, names[r], p), column=p.name
+            )
+    return pick
+
+
+def _reason(spec: Table, name: str, p: ColumnProfile) -> str:
+    said = _said(spec, name, p.name)
+    header = "header matches" if said >= 0.9 else "header resembles" if said >= 0.5 else "values"
+    return f"{header}; {_describe(p)}"
+
+
+# -- what the assignment cannot say: shared columns, fallbacks, value maps ----------------------
+def _complete(pick: _Pick, stem: str) -> None:
+    """Fill in what one-to-one matching cannot: see the module docstring."""
+    _share_stage_and_status(pick)
+    _contact_from_email(pick)
+    _price_times_quantity(pick)
+    _control_flag(pick)
+    _key_fallback(pick, stem)
+    _required_fallbacks(pick, stem)
+    _value_maps(pick)
+
+
+def _share_stage_and_status(pick: _Pick) -> None:
+    if pick.spec.name != "deals":
+        return
+    stage, status = pick.guesses.get("stage"), pick.guesses.get("status")
+    if status is None and stage is not None and stage.column in pick.profiles:
+        p = pick.profiles[stage.column]
+        if p.won_lost:
+            pick.guesses["status"] = Guess(
+                "status", 0.75, "the stage column holds Won/Lost-like labels", column=p.name
+            )
+    elif stage is None and status is not None and status.column in pick.profiles:
+        p = pick.profiles[status.column]
+        if p.is_enum and p.distinct > 3:
+            pick.guesses["stage"] = Guess(
+                "stage", 0.5, "the status column holds more than open/won/lost", column=p.name
+            )
+
+
+def _taken(pick: _Pick) -> set[str]:
+    return {c for g in pick.guesses.values() for c in (g.column, *g.columns) if c is not None}
+
+
+def _contact_from_email(pick: _Pick) -> None:
+    if "contact_id" not in pick.spec.column_names or pick.spec.key == "contact_id":
+        return
+    if "contact_id" in pick.guesses:
+        return
+    taken = _taken(pick)
+    for p in pick.profiles.values():
+        if p.email_share >= 0.9 and p.name not in taken:
+            pick.guesses["contact_id"] = Guess(
+                "contact_id",
+                0.6,
+                "e-mail addresses: hashed, then linked to the contact with that address",
+                column=p.name,
+                transform="email_hash",
+                prefix="email:",
+            )
+            return
+
+
+def _price_times_quantity(pick: _Pick) -> None:
+    amount = pick.guesses.get("amount")
+    if amount is None or amount.column is None:
+        return
+    if not {"price", "preis", "unit"} & set(words(amount.column)):
+        return
+    for p in pick.profiles.values():
+        if p.is_number and {"quantity", "qty", "menge", "anzahl"} & set(words(p.name)):
+            pick.guesses["amount"] = Guess(
+                "amount",
+                amount.confidence,
+                f"unit price × {p.name}",
+                column=amount.column,
+                multiply=p.name,
+            )
+            return
+
+
+def _control_flag(pick: _Pick) -> None:
+    flag = next((n for n in ("is_control", "holdout") if n in pick.spec.column_names), None)
+    if flag is None or flag in pick.guesses:
+        return
+    for p in pick.profiles.values():
+        if p.control_group:
+            labels = tuple((v, "true") for v in p.top if CONTROL.search(v))
+            pick.guesses[flag] = Guess(
+                flag,
+                0.7,
+                "labels naming a control group",
+                column=p.name,
+                values=labels,
+                other="false",
+            )
+            return
+
+
+def _key_fallback(pick: _Pick, stem: str) -> None:
+    spec = pick.spec
+    if spec.natural_key:
+        return
+    key = pick.guesses.get(spec.key)
+    prefix = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") + ":" if stem else ""
+    named = pick.guesses.get("name")
+    label = pick.profiles.get(named.column or "") if named else None
+    if key is None and label is not None and label.fill >= 0.95:
+        how = "unique" if label.unique else "rows sharing it become one"
+        pick.guesses[spec.key] = Guess(
+            spec.key,
+            0.5 if label.unique else 0.4,
+            f"no id column: the {label.name} is the id ({how})",
+            column=label.name,
+        )
+        return
+    if key is None:
+        pick.guesses[spec.key] = Guess(
+            spec.key,
+            0.5 if spec.name in KEY_LINES else 0.35,
+            "no column holds a unique id: the row number is the id (a re-sorted file changes it)",
+            column=ROW,
+            prefix=prefix,
+        )
+        return
+    p = pick.profiles.get(key.column or "")
+    if p is None or p.unique or not p.rows:
+        return
+    if spec.name in KEY_LINES:
+        pick.guesses[spec.key] = Guess(
+            spec.key,
+            key.confidence,
+            f"{p.name} repeats (lines of one document): it and the row number form the id",
+            columns=(p.name, ROW),
+        )
+    else:
+        pick.guesses[spec.key] = Guess(
+            spec.key,
+            round(0.8 * key.confidence, 2),
+            f"{p.name} repeats in the sample: rows sharing an id become one record",
+            column=p.name,
+        )
+
+
+def _required_fallbacks(pick: _Pick, stem: str) -> None:
+    spec = pick.spec
+    for name in _fields(spec):
+        column = spec.column(name)
+        if not column.required or name in pick.guesses:
+            continue
+        if column.dtype == "timestamp":
+            dates = sorted(
+                (p for p in pick.profiles.values() if p.is_date),
+                key=lambda p: name_score(name, p.name, spec.name),
+                reverse=True,
+            )
+            if dates:
+                pick.guesses[name] = Guess(
+                    name,
+                    0.3,
+                    "no better date: the file's only dates stand in",
+                    column=dates[0].name,
+                )
+            continue
+        fallback = _default_for(pick, name, stem)
+        if fallback is not None:
+            pick.guesses[name] = fallback
+
+
+def _default_for(pick: _Pick, name: str, stem: str) -> Guess | None:
+    table = pick.spec.name
+    if name == "survey":
+        return _survey_kind(pick)
+    if name == "status" and table == "deals":
+        won = next(
+            (
+                p
+                for p in pick.profiles.values()
+                if p.is_date and p.fill >= 0.95 and "won" in words(p.name)
+            ),
+            None,
+        )
+        if won is not None:
+            return Guess(name, 0.55, f"every row has a {won.name}: all won", default="won")
+        return Guess(name, 0.1, "no status column: every deal taken as open", default="open")
+    defaults = {
+        ("costs", "category"): ("other", 0.2),
+        ("costs", "recurrence"): ("one-off", 0.3),
+        ("activities", "type"): ("task", 0.2),
+        ("campaign_members", "campaign_id"): (stem or "campaign", 0.35),
+    }
+    if (table, name) in defaults:
+        value, confidence = defaults[table, name]
+        return Guess(name, confidence, "no column: one value for every row", default=value)
+    if name == "position":
+        return Guess(name, 0.4, "the row order is the stage order", column=ROW)
+    if name == "contact_id":
+        return Guess(name, 0.4, "no contact column: each row is one contact", column=ROW)
+    return None
+
+
+def _survey_kind(pick: _Pick) -> Guess:
+    """NPS, CSAT or CES from the score's question, else from its scale (NPS alone starts at 0)."""
+    score = pick.guesses.get("score")
+    p = pick.profiles.get(score.column or "") if score else None
+    if p is None:
+        return Guess("survey", 0.3, "assumed: an NPS survey", default="nps")
+    asked = value_map("survey", p.name)
+    if asked is not None:
+        return Guess("survey", 0.75, f"the score's header says {asked}", default=asked)
+    if p.low is None or p.high is None:
+        return Guess("survey", 0.3, "assumed: an NPS survey", default="nps")
+    if p.low == 0 or p.high > 7:
+        return Guess("survey", 0.7, "the score runs 0–10: an NPS question", default="nps")
+    kind = "csat" if p.high <= 5 else "ces"
+    return Guess("survey", 0.45, f"scores of 1–{p.high:g}: {kind}?", default=kind)
+
+
+def _value_maps(pick: _Pick) -> None:
+    for name, guess in list(pick.guesses.items()):
+        p = pick.profiles.get(guess.column or "")
+        if name not in CHOICE_RULES or p is None or guess.columns or guess.multiply:
+            continue
+        if name == "status" and pick.spec.name != "deals":
+            continue
+        values, other = choice_values(name, p)
+        pick.guesses[name] = Guess(**{**guess.__dict__, "values": values, "other": other})
+    if pick.spec.name == "survey_responses" and "scale_max" not in pick.guesses:
+        survey = pick.guesses.get("survey")
+        if survey is not None and survey.default == "nps":
+            pick.guesses["scale_max"] = Guess("scale_max", 0.7, "NPS runs 0–10", default=10)
+
+
+def draft_mapping(
+    profiles: Sequence[ColumnProfile], *, table: str | None = None, stem: str = ""
+) -> Draft:
+    """Draft the best mapping for these sampled columns (into ``table`` if given)."""
+    candidates = [table] if table else [t for t in USER_TABLES if t != "targets"]
+    drafts = sorted(
+        (_draft_for(TABLES_BY_NAME[t], profiles, stem) for t in candidates),
+        key=lambda d: d.confidence,
+        reverse=True,
+    )
+    best = drafts[0]
+    if len(drafts) > 1:
+        runner = drafts[1]
+        best = Draft(**{**best.__dict__, "runner_up": (runner.table, runner.confidence)})
     return best
 
 
-def _matches(table: str, header: list[str]) -> dict[str, tuple[str, float]]:
-    found: dict[str, tuple[str, float]] = {}
-    taken: set[str] = set()
-    for column in TABLES_BY_NAME[table].columns:
-        hit = _best(column.name, [h for h in header if h not in taken])
-        if hit is not None:
-            found[column.name] = hit
-            taken.add(hit[0])
-    return found
+def _draft_for(spec: Table, profiles: Sequence[ColumnProfile], stem: str) -> Draft:
+    pick = _assign(spec, profiles)
+    _complete(pick, stem)
+    fields = _fields(spec)
+    required = [n for n in fields if spec.column(n).required]
+    req = sum(pick.guesses[n].confidence if n in pick.guesses else 0.0 for n in required)
+    req_share = req / len(required) if required else 0.5
+    used: dict[str, float] = {}
+    for g in pick.guesses.values():
+        for source in (g.column, *g.columns):
+            if source is not None and source != ROW and source in pick.profiles:
+                used[source] = max(used.get(source, 0.0), g.confidence)
+    present = [p for p in profiles if p.filled or not p.rows]
+    explained = sum(used.values()) / len(present) if present else 0.0
+    hint = TABLE_HINTS.get(spec.name)
+    named = 0.12 if hint and re.search(hint, stem.lower().replace("_", " ")) else 0.0
+    score = (0.55 * req_share + 0.45 * min(1.0, explained)) * _key_plausibility(pick) + named
+    order = {n: i for i, n in enumerate(spec.column_names)}
+    return Draft(
+        table=spec.name,
+        confidence=round(min(score, 1.0), 2),
+        guesses=tuple(sorted(pick.guesses.values(), key=lambda g: order[g.field])),
+        missing=tuple(n for n in required if n not in pick.guesses),
+        unused=tuple(p.name for p in profiles if p.name not in used),
+        sampled=max((p.rows for p in profiles), default=0),
+    )
 
 
-def best_table(header: list[str]) -> str:
-    """The table whose fields (required ones counting double) the header covers best."""
+def _key_plausibility(pick: _Pick) -> float:
+    """How plausible the table's key looks (0.75–1).
 
-    def coverage(name: str) -> float:
-        spec = TABLES_BY_NAME[name]
-        found = _matches(name, header)
-        weight = sum(2 if c.name in spec.required else 1 for c in spec.columns)
-        got = sum(2 if c in spec.required else 1 for c in found)
-        return got / weight
+    Rows of a table like deals are one per key: a repeating key speaks against the table, a
+    repeating deal id in favour of stage history (one row per deal and stage).
+    """
+    spec = pick.spec
+    if spec.name == "deal_stage_history":
+        deal = pick.guesses.get("deal_id")
+        p = pick.profiles.get(deal.column or "") if deal else None
+        return 0.8 if p is not None and p.rows and p.unique else 1.0
+    key = pick.guesses.get(spec.key)
+    p = pick.profiles.get(key.column or "") if key and not key.columns else None
+    if spec.natural_key or spec.name in KEY_LINES or p is None or not p.rows:
+        return 1.0
+    return 1.0 if p.unique else 0.75
 
-    return max(USER_TABLES, key=coverage)
+
+def draft_for_file(path: Path, *, table: str | None = None) -> Draft:
+    """Sample the file's first rows and draft a mapping for it."""
+    return draft_mapping(sample_file(path), table=table, stem=path.stem)
 
 
-def suggest_mapping(header: list[str], *, table: str | None = None, name: str = "my-export") -> str:
-    """A draft mapping (TOML text) for ``header``; see the module docstring."""
-    target = table or best_table(header)
-    spec = TABLES_BY_NAME[target]
-    found = _matches(target, header)
-    lines = [
-        "# Draft mapping written by `crmroi import --suggest-map`: check every guess, then",
-        "# import with `crmroi import FILE --map THIS_FILE`. Format: docs/import-mappings.md",
-        f"name = {json.dumps(name, ensure_ascii=False)}",
-        f"table = {json.dumps(target, ensure_ascii=False)}",
-        '# locale = "de"            # decides 1.234 / 01.02.2024 when the values cannot',
-        '# timezone = "Europe/Berlin"',
-        "",
-    ]
-    for column in spec.columns:
-        required = " (required)" if column.name in spec.required else ""
-        if column.name in found:
-            source, ratio = found[column.name]
-            lines.append(f"[fields.{column.name}]  # {column.doc}{required}")
-            lines.append(f"column = {json.dumps(source, ensure_ascii=False)}  # match {ratio:.2f}")
-            if column.name == "email_hash":
-                lines.append('transform = "email_hash"')
-            if column.choices:
-                lines.append(
-                    f'# values = {{ "…" = "{column.choices[0]}" }}  '
-                    f"# allowed: {', '.join(column.choices)}"
-                )
-        elif required and not (spec.natural_key and column.name == spec.key):
-            lines.append(f"[fields.{column.name}]  # {column.doc}{required}: no column matched")
-            lines.append('default = "?"  # or column = "…"')
-        else:
-            continue
-        lines.append("")
-    unused = [h for h in header if h not in {s for s, _ in found.values()}]
-    if unused:
-        lines.append("# Columns not mapped: " + ", ".join(unused))
-    return "\n".join(lines) + "\n"
+def suggest_mapping(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str | None]] = (),
+    *,
+    table: str | None = None,
+    name: str = "my-export",
+) -> str:
+    """A draft mapping (TOML text) for a header and optional sample rows."""
+    draft = draft_mapping(profile_rows(header, rows), table=table, stem=name)
+    return draft_toml(draft, name=name)
