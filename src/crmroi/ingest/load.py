@@ -210,8 +210,11 @@ def _why_reloaded(ws: Workspace, table_name: str, sha256: str) -> str | None:
     """
     imports = ws.con.table("imports")
     earlier = imports.filter((imports.sha256 == sha256) & (imports.table_name == table_name))
-    if int(earlier.count().execute()) == 0:
+    counts = earlier.aggregate(n=earlier.count(), known=earlier.identity.count()).execute()
+    if int(counts["n"].iloc[0]) == 0:
         return None
+    if int(counts["known"].iloc[0]) == 0:
+        return "loaded before by a crmroi that did not record how"
     return "the mapping or its lookups changed"
 
 
