@@ -72,6 +72,13 @@ def canonical_workbook(path: Path) -> None:
     book.close()
 
 
+def zip_bomb_workbook(path: Path) -> None:
+    """A valid workbook whose sheet member is 80 MiB of blanks, compressed to about 80 KB."""
+    canonical_workbook(path)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("xl/worksheets/sheet2.xml", b" " * (80 << 20))
+
+
 def parquet_bytes(path: Path) -> bytes:
     table = pa.table({"deal_id": ["p1"], "name": ["P"], "status": ["won"]})
     table = table.append_column("created_at", pa.array([datetime(2024, 1, 1)]))
@@ -83,6 +90,7 @@ def parquet_bytes(path: Path) -> bytes:
 def imported(tmp_path_factory: pytest.TempPathFactory) -> Imported:
     folder = tmp_path_factory.mktemp("files")
     far_cell_workbook(folder / "far-cell.xlsx")
+    zip_bomb_workbook(folder / "bomb.xlsx")
     canonical_workbook(folder / "export.xlsx")
     (folder / "export.json").write_text(
         json.dumps(
@@ -103,7 +111,14 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Imported:
     (folder / "cut.parquet").write_bytes(whole[: len(whole) // 2])
     (folder / "random.parquet").write_bytes(b"PAR1" + bytes(range(200)) + b"PAR1")
     (folder / "control.csv").write_bytes(bytes(range(1, 256)) * 40)
-    files = ["far-cell.xlsx", "export.xlsx", "export.json", "cut.json", "whole.parquet"]
+    files = [
+        "far-cell.xlsx",
+        "bomb.xlsx",
+        "export.xlsx",
+        "export.json",
+        "cut.json",
+        "whole.parquet",
+    ]
     files += ["cut.parquet", "random.parquet", "control.csv"]
     return crmroi_import(folder, *(folder / f for f in files), args=("--table", "deals"))
 
@@ -115,6 +130,15 @@ def test_a_far_cell_workbook_is_refused_before_reading(imported: Imported) -> No
         "16,384: delete the stray cells or export it as CSV"
     )
     assert (Path(imported.workspace).parent / "far-cell.xlsx").stat().st_size < 2000
+
+
+def test_a_zip_bomb_workbook_is_refused(imported: Imported) -> None:
+    """80 MiB of blanks deflate about 1,000-fold: refused before anything is unpacked."""
+    message = imported.error("bomb.xlsx")
+    assert "bomb.xlsx: xl/worksheets/sheet2.xml unpacks to " in message, message
+    assert message.endswith("times its size (a zip bomb?): refused")
+    size = (Path(imported.workspace).parent / "bomb.xlsx").stat().st_size
+    assert size < 200_000
 
 
 def test_canonical_xlsx_loads_with_table(imported: Imported) -> None:

@@ -40,6 +40,9 @@ FILES: dict[str, bytes] = {
     "deals-mixed.csv": (HEADER + "\nm1,Müller GmbH,won,1,2024-01-01\n").encode()
     + "m2,Bäckerei,won,1,2024-01-01\n".encode("cp1252"),
     "deals-cr.csv": _lines("c", "A", "B").replace("\n", "\r").encode(),
+    "hubspot-cr.csv": (HUBSPOT + "301,A,Closed Won,5,o,p,2024-02-01,2024-01-01\n")
+    .replace("\n", "\r")
+    .encode(),
     "deals-utf16cut.csv": _lines("w", "A").encode("utf-16")[:-1],
     "deals-nul.csv": b"\x00" * 20_000,
     "google-ads-cut.csv": GOOGLE_ADS[: GOOGLE_ADS.rindex("Mar 4, 2") + 8].encode(),
@@ -108,8 +111,10 @@ def test_mixed_utf8_and_cp1252_is_refused_naming_both_lines(imported: Imported) 
 
 
 def test_cr_only_line_endings_read_as_lines(imported: Imported) -> None:
-    """Classic-Mac `\\r` line ends: both rows load (it was "the file has no header row")."""
+    """Classic-Mac `\\r` line ends: the rows load (it was "the file has no header row"), in a
+    canonical file and through a preset."""
     reconciled(imported, "deals-cr.csv", read=2, loaded=2)
+    assert reconciled(imported, "hubspot-cr.csv", read=1, loaded=1)["mapping"] == "hubspot-deals"
 
 
 def test_utf16_cut_at_an_odd_byte(imported: Imported) -> None:
