@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from crmroi import open_workspace
 from crmroi.errors import CrmroiError
-from crmroi.ingest import dangling_references, import_any, link_contacts
+from crmroi.ingest import ExportResult, dangling_references, import_any, link_contacts
 
 EXPORTS = Path(__file__).resolve().parents[1] / "data" / "exports"
 CANONICAL = ("deals", "contacts", "accounts", "costs", "survey_responses", "activities")
@@ -141,7 +141,7 @@ def _mutate_bytes(data: st.DataObject, raw: bytes) -> bytes:
     return raw
 
 
-def _check_reconciled(ws_path: Path, exports: list) -> None:  # type: ignore[type-arg]
+def _check_reconciled(ws_path: Path, exports: list[ExportResult]) -> None:
     with open_workspace(ws_path) as ws:
         quarantine = ws.con.table("quarantine")
         for export in exports:

@@ -108,7 +108,7 @@ def test_path_payload_writes_nothing_outside_the_output(hostile: Hostile) -> Non
 
 
 def _formula_cells(path: Path) -> list[str]:
-    import openpyxl
+    import openpyxl  # type: ignore[import-untyped]
 
     book = openpyxl.load_workbook(path)
     return [

@@ -13,7 +13,7 @@ import pandas as pd
 
 from crmroi import Workspace
 from crmroi.ingest import import_file
-from crmroi.metrics import MetricQuery, query
+from crmroi.metrics import Grain, MetricQuery, query
 
 TARGETS = """kpi,grain,period_start,dimension,dimension_value,value
 won_revenue,month,2024-01-01,,,1000
@@ -59,7 +59,7 @@ def test_valid_targets_still_reach_the_kpi_rows(workspace: Workspace, tmp_path: 
     rows = query(
         workspace,
         MetricQuery(
-            kpis=("won_revenue",), grain="month", start=date(2024, 1, 1), end=date(2024, 1, 31)
+            kpis=("won_revenue",), grain=Grain.month, start=date(2024, 1, 1), end=date(2024, 1, 31)
         ),
     )
     assert rows["target"].tolist() == [1000.0]
