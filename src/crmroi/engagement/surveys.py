@@ -59,10 +59,18 @@ def responses(ws: Workspace, survey: str) -> ir.Table:
     )
 
 
+COUNTS = ("responses", "missing", "answered", "promoters", "passives", "detractors",
+          "satisfied", "easy")  # fmt: skip
+"""Count columns: a sum over no rows is NULL in SQL, and 0 here."""
+
+
 def _grouped(table: ir.Table, by: Sequence[Dimension], **metrics: ir.Value) -> pd.DataFrame:
     keys = [d.value for d in by]
     expr = table.group_by(keys).aggregate(**metrics) if keys else table.aggregate(**metrics)
     frame: pd.DataFrame = expr.to_pandas()
+    for column in COUNTS:
+        if column in frame:
+            frame[column] = pd.to_numeric(frame[column]).fillna(0).astype("int64")
     if "month" in keys:
         frame["month"] = [index_start(int(i), Grain.month) for i in frame["month"]]
     return frame.sort_values(keys).reset_index(drop=True) if keys else frame
@@ -151,7 +159,7 @@ def csat(ws: Workspace, by: Sequence[Dimension] = (), *, confidence: float = 0.9
         satisfied=(t.score >= top).sum(),
     )
     low, high = wilson_interval(frame["satisfied"], frame["answered"], confidence)
-    frame["csat"] = 100 * frame["satisfied"] / frame["answered"]
+    frame["csat"] = 100 * frame["satisfied"] / frame["answered"].replace(0, np.nan)
     frame["csat_low"], frame["csat_high"] = 100 * low, 100 * high
     return frame
 
@@ -178,7 +186,7 @@ def ces(
     )
     if CesDefinition(definition) is CesDefinition.share:
         low, high = wilson_interval(frame["easy"], frame["answered"], confidence)
-        frame["ces"] = 100 * frame["easy"] / frame["answered"]
+        frame["ces"] = 100 * frame["easy"] / frame["answered"].replace(0, np.nan)
         frame["ces_low"], frame["ces_high"] = 100 * low, 100 * high
         return frame
     n = frame["answered"].to_numpy(dtype=float)

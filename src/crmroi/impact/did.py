@@ -125,7 +125,7 @@ def did_estimate(
     grid = pd.MultiIndex.from_product([owners, months], names=["unit", "month"])
     revenue = agg.assign(unit=agg["owner_id"].astype(str)).groupby(["unit", "month"])["revenue"]
     panel = revenue.sum().reindex(grid, fill_value=0.0).reset_index()
-    start = panel["unit"].map(exposed_from)
+    start = pd.to_datetime(panel["unit"].map(exposed_from))  # object dtype warned on fillna
     exposed = start.notna() & (panel["month"] >= start.fillna(pd.Timestamp.max))
     panel["treat"] = exposed.astype(float)
     estimate = difference_in_differences(panel)

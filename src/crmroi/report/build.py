@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,13 @@ class ReportContext:
             return roi.analyse(self.ws, self.config.roi_settings()), None
         except CrmroiError as exc:
             return None, exc
+        except TypeError:
+            # Issue 16.9: without won deals roi.analyse fails inside the incremental estimate
+            # (an empty series compared with a date). Until its fix lands, that one case is
+            # "no won deals"; any other TypeError is a bug and propagates.
+            if self.won_deals():
+                raise
+            return None, AnalysisError("no won deals in the workspace")
 
     @property
     def roi(self) -> Any:
@@ -160,10 +167,16 @@ def _window(ctx: ReportContext) -> tuple[date | None, date | None]:
     return start.date(), end.date()
 
 
-def _placeholder(ctx: ReportContext, name: str, reason: str | None) -> Section:
-    """A section the data cannot support: its title, why not, and what would add it."""
+def _placeholder(
+    ctx: ReportContext, name: str, reason: str | None, *, wide: bool = False
+) -> Section:
+    """A section the data cannot support: its title, why not, and what would add it.
+
+    ``wide``: the section's minimum tables are there but it still found nothing to show, so
+    every empty table it can read is named (e.g. attribution also needs won deals' touches).
+    """
     en, de = SECTION_TITLES.get(name, (name.replace("_", " ").capitalize(),) * 2)
-    missing = list(missing_tables(name, ctx.rows, ctx.text))
+    missing = list(missing_tables(name, ctx.rows, ctx.text, wide=wide))
     needs_date = name in NEEDS_ADOPTION or (reason is not None and name in SECTION_NEEDS)
     if not missing and needs_date and ctx.adoption_date is None:
         missing.append(
@@ -189,8 +202,12 @@ def _build_section(ctx: ReportContext, name: str) -> Section | None:
         section = SECTIONS[name](ctx)
     except CrmroiError as exc:
         return _placeholder(ctx, name, str(exc))
-    if section is None and name in BUILTIN_ORDER:
+    if name not in BUILTIN_ORDER:
+        return section
+    if section is None:
         return _placeholder(ctx, name, None)
+    if not section.has_figures and not section.missing:
+        return replace(section, missing=_placeholder(ctx, name, None, wide=True).missing)
     return section
 
 

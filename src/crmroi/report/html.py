@@ -39,6 +39,16 @@ def _environment() -> jinja2.Environment:
     )
 
 
+def script_json(value: Any) -> str:
+    """JSON that is safe inside a ``<script>`` element.
+
+    Data text such as ``</script><script>…`` in a campaign name cannot close the element:
+    ``<``, ``>`` and ``&`` become JSON unicode escapes, which mean the same to JavaScript.
+    """
+    text = json.dumps(value, default=str)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def _change_class(metric: Metric) -> str:
     """Green for a change in the good direction, red for the bad one, none when unchanged."""
     value, previous = metric.value, metric.previous
@@ -95,7 +105,7 @@ def render_html(
             fmt=fmt,
             t=lambda key: t(key, lang),
             change_class=_change_class,
-            charts_json=json.dumps(charts, default=str),
+            charts_json=script_json(charts),
             format_locale=json.dumps(vlc.get_format_locale(vega_locale)),
             time_format_locale=json.dumps(vlc.get_time_format_locale(vega_locale)),
             vega_js=vega_bundle() if inline_js and not static else "",

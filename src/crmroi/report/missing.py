@@ -25,6 +25,8 @@ TABLE_WHAT: dict[str, tuple[str, str]] = {
     "touchpoints": ("marketing touchpoints", "Marketing-Kontaktpunkte"),
     "workflow_enrollments": ("workflow enrolments", "Workflow-Einschreibungen"),
     "users": ("CRM users (seats)", "CRM-Nutzer (Lizenzen)"),
+    "workflows": ("workflows (names and costs)", "Workflows (Namen und Kosten)"),
+    "campaigns": ("campaigns (names and costs)", "Kampagnen (Namen und Kosten)"),
 }
 
 SECTION_TITLES: dict[str, tuple[str, str]] = {
@@ -44,6 +46,15 @@ SECTION_NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
     "costs": (("costs",),),
 }
 """Per built-in section, the tables it needs: every group must have at least one table with rows."""
+
+SECTION_READS: dict[str, tuple[str, ...]] = {
+    "overview": ("deals", "costs", "users"),
+    "sales": ("deals",),
+    "impact": ("deals", "touchpoints", "workflow_enrollments", "workflows", "campaigns"),
+    "customers": ("orders", "survey_responses"),
+    "costs": ("costs", "users"),
+}
+"""Per built-in section, every table it reads: named when the section finds nothing to show."""
 
 NEEDS_ADOPTION = frozenset({"overview"})
 """Sections that cannot be shown without the CRM's go-live date (sales and costs can)."""
@@ -83,8 +94,19 @@ def missing_won_deals(text: Text) -> Missing:
     )
 
 
-def missing_tables(section_id: str, rows: Mapping[str, int], text: Text) -> tuple[Missing, ...]:
-    """For each table group of the section without any rows, the first table of the group."""
+def missing_tables(
+    section_id: str, rows: Mapping[str, int], text: Text, *, wide: bool = False
+) -> tuple[Missing, ...]:
+    """The tables the section lacks: the first of each group of its needs without rows.
+
+    ``wide``: every empty table the section reads (it had its needs and still found nothing).
+    """
+    if wide:
+        return tuple(
+            missing_table(name, text)
+            for name in SECTION_READS.get(section_id, ())
+            if not rows.get(name, 0)
+        )
     return tuple(
         missing_table(group[0], text)
         for group in SECTION_NEEDS.get(section_id, ())

@@ -26,11 +26,38 @@ FORMATS: dict[Unit, str] = {
 }
 
 
-def _sheet_name(title: str, used: set[str]) -> str:
-    name = re.sub(r"[\[\]:*?/\\]", " ", title)[:28].strip() or "Sheet"
+SHEET_NAMES: dict[str, tuple[str, str]] = {
+    "summary": ("Summary", "Übersicht"),
+    "roi-bases": ("ROI by basis", "ROI je Basis"),
+    "workflows": ("Workflow holdouts", "Workflow-Kontrollgruppen"),
+    "campaigns": ("Campaign ROI", "Kampagnen-ROI"),
+    "tco": ("Costs by category", "Kosten je Kategorie"),
+    "outlier-orders": ("Large orders", "Große Bestellungen"),
+}
+"""Short sheet names per table id; Excel cuts a name at 31 characters, often mid-word."""
+
+MAX_SHEET = 31
+MAX_CELL = 32_767
+"""Excel's longest text cell; xlsxwriter warns (an error under pytest) beyond it."""
+
+
+def _shorten(title: str) -> str:
+    """The title cut at the last whole word within Excel's 31 characters."""
+    name = re.sub(r"[\[\]:*?/\\\x00-\x1f]", " ", title).strip().strip("'").strip()
+    if len(name) <= MAX_SHEET:
+        return name
+    words = name[: MAX_SHEET + 1].rsplit(" ", 1)[0].strip()
+    return words if words and len(words) <= MAX_SHEET else name[:MAX_SHEET].strip()
+
+
+def _sheet_name(key: str, title: str, lang: str, used: set[str]) -> str:
+    """A unique sheet name: the short name of ``key`` in ``lang``, else the shortened title."""
+    en, de = SHEET_NAMES.get(key, (title, title))
+    name = _shorten(de if lang == "de" else en) or "Sheet"
     candidate, n = name, 2
     while candidate.lower() in used:
-        candidate, n = f"{name[:25]} {n}", n + 1
+        suffix = f" {n}"
+        candidate, n = _shorten(name)[: MAX_SHEET - len(suffix)].rstrip() + suffix, n + 1
     used.add(candidate.lower())
     return candidate
 
@@ -43,41 +70,67 @@ def _cell_value(value: Any) -> Any:
     return value
 
 
+def _write(sheet: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:
+    """Write one cell; text always as a string cell, never as a formula or a link.
+
+    Names come from the user's data: ``=cmd|' /C calc'!A0`` or ``=HYPERLINK(…)`` must arrive in
+    Excel as the text they are (OWASP "CSV injection", which applies to XLSX cells too).
+    """
+    value = _cell_value(value)
+    if isinstance(value, str):
+        sheet.write_string(row, col, value[:MAX_CELL], fmt)
+    else:
+        sheet.write(row, col, value, fmt)
+
+
 def write_xlsx(report: Report, path: Path) -> Path:
     """Write the workbook to ``path`` and return the path."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    book = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True, "remove_timezone": True})
+    book = xlsxwriter.Workbook(
+        str(path),
+        {
+            "nan_inf_to_errors": True,
+            "remove_timezone": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
     bold = book.add_format({"bold": True})
     formats = {unit: book.add_format({"num_format": fmt}) for unit, fmt in FORMATS.items()}
     used: set[str] = set()
-    summary = book.add_worksheet(
-        _sheet_name("Summary" if report.lang == "en" else "Übersicht", used)
-    )
-    summary.write(0, 0, report.title, bold)
-    summary.write(1, 0, f"{t('generated', report.lang)} {report.generated_at:%Y-%m-%d %H:%M} UTC")
+    lang = report.lang
+    summary = book.add_worksheet(_sheet_name("summary", "Summary", lang, used))
+    _write(summary, 0, 0, report.title, bold)
+    _write(summary, 1, 0, f"{t('generated', lang)} {report.generated_at:%Y-%m-%d %H:%M} UTC")
     row = 3
     for section in report.sections:
-        if not section.metrics:
-            continue
-        summary.write(row, 0, section.title, bold)
+        _write(summary, row, 0, section.title, bold)
         row += 1
         for metric in section.metrics:
-            summary.write(row, 0, metric.label)
-            summary.write(row, 1, _cell_value(metric.value), formats.get(metric.unit))
+            _write(summary, row, 0, metric.label)
+            _write(summary, row, 1, metric.value, formats.get(metric.unit))
             if metric.unit is Unit.currency:
-                summary.write(row, 2, report.currency)
+                _write(summary, row, 2, report.currency)
+            row += 1
+        for note in section.notes:
+            _write(summary, row, 0, note)
+            row += 1
+        for missing in section.missing:
+            line = f"{t('missing', lang)}: {missing.what} — {t('add_with', lang)} {missing.how}"
+            _write(summary, row, 0, f"{line} {missing.where}".rstrip())
             row += 1
         row += 1
     summary.set_column(0, 0, 44)
     summary.set_column(1, 1, 18)
     for section in report.sections:
         for table in section.tables:
-            sheet = book.add_worksheet(_sheet_name(table.title, used))
+            sheet = book.add_worksheet(_sheet_name(table.id, table.title, lang, used))
             for col, name in enumerate(table.columns):
-                sheet.write(0, col, name, bold)
+                _write(sheet, 0, col, name, bold)
                 sheet.set_column(col, col, max(12, min(40, len(name) + 4)))
             for r, values in enumerate(table.rows, start=1):
                 for col, value in enumerate(values):
-                    sheet.write(r, col, _cell_value(value), formats.get(table.units[col]))
+                    _write(sheet, r, col, value, formats.get(table.units[col]))
     book.close()
     return path
