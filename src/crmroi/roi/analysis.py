@@ -314,7 +314,7 @@ def _finish(
         headline = f"headline on the {choice.basis} basis ({choice.why})"
         if choice.upgrade:
             headline += f"; to upgrade it: {choice.upgrade}"
-    notes = [headline, *(n for n in (adoption.note, coverage) if n)]
+    notes = [headline, *(n for n in (adoption.note, coverage) if n)]  # the headline's note first
     notes += _notes(settings, tco, bases, impact, choice)
     return RoiResult(
         settings=settings,

@@ -239,5 +239,6 @@ def overview(ctx: ReportContext) -> Section:
         metrics=metrics,
         charts=(chart,) if chart else (),
         tables=(_bases_table(ctx, data),),
-        notes=tuple(data.get("notes", ())),
+        # the first note (headline basis and its upgrade) is already the summary's last sentence
+        notes=tuple(data.get("notes", ())[1:]),
     )
