@@ -93,13 +93,18 @@ def load(path: Path, *imports: tuple[str | Path, ...]) -> Loaded:
     return Loaded(path, files)
 
 
+KPI_COLUMNS = frozenset(
+    ("kpi", "period_start", "period_end", "value", "unit", "previous", "target", "attainment")
+)
+"""The columns of `crmroi kpis --format json` that are not a --by dimension."""
+
+
 def kpi_values(workspace: Path, *args: str) -> dict[tuple[str, ...], float | None]:
     """``crmroi kpis --format json ARGS`` as {(kpi, *dimension values): value}."""
     rows = crmroi(workspace, "kpis", *args, "--format", "json").assert_ok().json()
-    keys = ("kpi", "period_start", "period_end", "value", "unit", "previous", "target")
     out: dict[tuple[str, ...], float | None] = {}
     for row in rows:
-        dims = tuple(str(v) for k, v in row.items() if k not in keys and k != "attainment")
+        dims = tuple(str(v) for k, v in row.items() if k not in KPI_COLUMNS)
         out[(row["kpi"], *dims)] = row["value"]
     return out
 

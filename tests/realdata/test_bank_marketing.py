@@ -93,6 +93,12 @@ def test_yes_rate_by_channel_equals_pandas_and_readme(ws: Path, shared_data: Pat
     assert round(100 * overall, 2) == 11.27
 
 
+def test_every_kpi_computes(ws: Path) -> None:
+    """`crmroi kpis` without arguments: every KPI on this data, none crashing."""
+    values = kpi_values(ws)
+    assert values and all(key[0] for key in values)
+
+
 def test_roi_stops_with_a_clear_error(ws: Path) -> None:
     roi_error(ws)
 

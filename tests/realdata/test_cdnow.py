@@ -110,6 +110,12 @@ def test_kpis_average_revenue_per_account_equals_pandas(ws: Path, shared_data: P
     assert values[("avg_revenue_per_account",)] == pytest.approx(want)
 
 
+def test_every_kpi_computes(ws: Path) -> None:
+    """`crmroi kpis` without arguments: every KPI on this data, none crashing."""
+    values = kpi_values(ws)
+    assert values and all(key[0] for key in values)
+
+
 def test_roi_stops_with_a_clear_error(ws: Path) -> None:
     roi_error(ws)
 

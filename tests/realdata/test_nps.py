@@ -109,6 +109,12 @@ def test_kpi_nps_equals_pandas(ws: Path, oracle: pd.DataFrame) -> None:
     assert values[("nps",)] == pytest.approx(oracle.loc["", "nps"])
 
 
+def test_every_kpi_computes(ws: Path) -> None:
+    """`crmroi kpis` without arguments: every KPI on this data, none crashing."""
+    values = kpi_values(ws)
+    assert values and all(key[0] for key in values)
+
+
 def test_roi_stops_with_a_clear_error(ws: Path) -> None:
     """Answers alone cannot support an ROI: a clear one-line error, not a crash."""
     roi_error(ws)

@@ -129,6 +129,12 @@ def test_median_days_first_contact_to_won(ws: Path, funnel: pd.DataFrame) -> Non
     )
 
 
+def test_every_kpi_computes(ws: Path) -> None:
+    """`crmroi kpis` without arguments: every KPI on this data, none crashing."""
+    values = kpi_values(ws)
+    assert values and all(key[0] for key in values)
+
+
 def test_roi_stops_with_a_clear_error(ws: Path) -> None:
     roi_error(ws)
 
