@@ -23,8 +23,12 @@ def _q(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _low(confidence: float) -> str:
+    return "  CHECK" if confidence < CHECK_BELOW else ""
+
+
 def _flag(guess: Guess) -> str:
-    return "  CHECK" if guess.confidence < CHECK_BELOW else ""
+    return _low(guess.confidence)
 
 
 def _field_lines(guess: Guess) -> list[str]:
@@ -60,7 +64,7 @@ def draft_toml(draft: Draft, *, name: str) -> str:
         f"# Draft mapping written by `crmroi import --suggest-map` from {sampled}.",
         f"# Check every guess, above all those marked CHECK (confidence below {CHECK_BELOW:.2f}),",
         "# then import with `crmroi import FILE --map THIS_FILE`. Format: docs/import-mappings.md",
-        f"# table {draft.table}: confidence {draft.confidence:.2f}{runner}",
+        f"# table {draft.table}: confidence {draft.confidence:.2f}{_low(draft.confidence)}{runner}",
         f"name = {_q(name)}",
         f"table = {_q(draft.table)}",
         '# locale = "de"            # decides 1.234 / 01.02.2024 when the values cannot',
@@ -88,7 +92,7 @@ def draft_toml(draft: Draft, *, name: str) -> str:
 
 def draft_summary(draft: Draft, *, file: str) -> list[str]:
     """One line per field for the terminal: source, confidence, and CHECK where doubtful."""
-    lines = [f"{file} → {draft.table} (confidence {draft.confidence:.2f})"]
+    lines = [f"{file} → {draft.table} (confidence {draft.confidence:.2f}){_low(draft.confidence)}"]
     for guess in draft.guesses:
         source = guess.source if not guess.multiply else f"{guess.source} × {guess.multiply}"
         lines.append(f"  {guess.field:<18} ← {source:<28} {guess.confidence:.2f}{_flag(guess)}")

@@ -127,7 +127,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "bezeichnung",
         "full name",
         "subject",
-        "lead",
     ),
     "email_hash": ("email", "e mail", "email address", "mail", "e mail adresse", "email work"),
     "amount": (

@@ -369,12 +369,17 @@ def _control_flag(pick: _Pick) -> None:
             return
 
 
+def _prefix(stem: str) -> str:
+    """Row-number ids namespaced by the file (``hillstrom:17``), so files do not collide."""
+    return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") + ":" if stem else ""
+
+
 def _key_fallback(pick: _Pick, stem: str) -> None:
     spec = pick.spec
     if spec.natural_key:
         return
     key = pick.guesses.get(spec.key)
-    prefix = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") + ":" if stem else ""
+    prefix = _prefix(stem)
     named = pick.guesses.get("name")
     label = pick.profiles.get(named.column or "") if named else None
     if key is None and label is not None and label.fill >= 0.95:
@@ -467,7 +472,13 @@ def _default_for(pick: _Pick, name: str, stem: str) -> Guess | None:
     if name == "position":
         return Guess(name, 0.4, "the row order is the stage order", column=ROW)
     if name == "contact_id":
-        return Guess(name, 0.4, "no contact column: each row is one contact", column=ROW)
+        return Guess(
+            name,
+            0.4,
+            "no contact column: each row is one contact",
+            column=ROW,
+            prefix=_prefix(stem),
+        )
     return None
 
 
