@@ -80,8 +80,9 @@ def zip_bomb_workbook(path: Path) -> None:
 
 
 def parquet_bytes(path: Path) -> bytes:
-    table = pa.table({"deal_id": ["p1"], "name": ["P"], "status": ["won"]})
-    table = table.append_column("created_at", pa.array([datetime(2024, 1, 1)]))
+    table = pa.table({"deal_id": ["p1", "p2"], "name": ["P", "Q"], "status": ["won", "won"]})
+    table = table.append_column("amount", pa.array([5.0, float("nan")]))
+    table = table.append_column("created_at", pa.array([datetime(2024, 1, 1)] * 2))
     pq.write_table(table, path)
     return path.read_bytes()
 
@@ -162,7 +163,10 @@ def test_cut_json_is_one_line(imported: Imported) -> None:
 
 
 def test_parquet_loads_and_damaged_parquet_is_refused(imported: Imported) -> None:
-    reconciled(imported, "whole.parquet", read=1, loaded=1)
+    """A NaN in a typed Parquet column is quarantined like the text `NaN` of a CSV."""
+    reconciled(imported, "whole.parquet", read=2, loaded=1)
+    (reason,) = imported.reasons("whole.parquet").values()
+    assert reason.endswith("is not a finite number (infinite or NaN)"), reason
     for name in ("cut.parquet", "random.parquet"):
         message = imported.error(name)
         assert f"{name}: not a readable Parquet file:" in message, message

@@ -44,6 +44,8 @@ FILES = {
     "hubspot-eur.csv": HUBSPOT
     + '201,A,Closed Won,"1.234,56 €",o,p,2024-02-01,2024-01-01\n'
     + '202,B,Closed Won,"2.000,00 €",o,p,2024-02-01,2024-01-02\n',
+    "deals-usd.csv": "deal_id,name,status,amount,currency,created_at,closed_at\n"
+    + "u1,X,won,1000,USD,2024-01-01,2024-02-01\n",
 }
 
 
@@ -145,20 +147,12 @@ def test_the_german_hubspot_fixture_is_not_usd(imported: Imported) -> None:
     ]
 
 
-def test_kpis_and_attribution_refuse_to_add_currencies(tmp_path: Path) -> None:
-    """1,000 USD and 1,234.56 EUR won: `kpis` and `attribution` stop with a message naming
-    both currencies instead of showing 2,234.56 of nothing."""
-    eur = tmp_path / "hubspot-eur.csv"
-    eur.write_text(HUBSPOT + '1,A,Closed Won,"1.234,56 €",o,p,2024-02-01,2024-01-01\n')
-    usd = tmp_path / "deals.csv"
-    usd.write_text(
-        "deal_id,name,status,amount,currency,created_at,closed_at\n"
-        "u1,X,won,1000,USD,2024-01-01,2024-02-01\n"
-    )
-    result = crmroi_import(tmp_path, eur, usd)
-    assert [f["rows_loaded"] for f in result.files] == [1, 1]
+def test_kpis_and_attribution_refuse_to_add_currencies(imported: Imported) -> None:
+    """1,000 USD won beside EUR deals: `kpis` and `attribution` stop with a message naming
+    both currencies instead of adding them into one figure."""
+    reconciled(imported, "deals-usd.csv", read=1, loaded=1)
     for command in ("kpis", "attribution"):
-        done = runner.invoke(app, ["-w", str(result.workspace), command])
+        done = runner.invoke(app, ["-w", str(imported.workspace), command])
         assert done.exit_code != 0
         message = " ".join((done.output or str(done.exception)).split())
         assert "deals are in 2 currencies (EUR, USD)" in message, message

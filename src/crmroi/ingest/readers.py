@@ -6,7 +6,8 @@ source's own headers (text for text formats, native types for Parquet/JSON) plus
 "Grand Totals"/"Confidential Information"/"Copyright" trailers, GA4 "Grand total" rows). Rows it
 cannot split into the header's columns become :class:`RowRejection` s, never silent nulls.
 
-Delimited text is read by :mod:`crmroi.ingest.delimited`; spreadsheets through python-calamine,
+Delimited text is read by :mod:`crmroi.ingest.delimited`; spreadsheets through python-calamine
+(once :mod:`crmroi.ingest.bounds` has bounded the grid an XLSX claims),
 Parquet and NDJSON in Arrow batches (nested records flattened to ``a.b`` columns). Batches are
 bounded, so memory is too (a JSON array, e.g. an API dump, is parsed whole).
 """
