@@ -40,8 +40,8 @@ from crmroi.workspace import DEFAULT_MEMORY_LIMIT, LOCK_WAIT_SECONDS
 DEFAULT_CONFIG = "crmroi.toml"
 _MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT])(i?)B\s*$", re.IGNORECASE)
 MIN_MEMORY_BYTES = 64 * 2**20
-"""Below 64 MiB DuckDB cannot even create a workspace's tables (8MB and 32MB failed with
-"Out of Memory Error" on the small demo company; 64MB ran every command)."""
+"""Smallest cap the settings accept: ``crmroi kpis`` on the small demo company failed with
+DuckDB's "Out of Memory Error" at 8MB and 32MB and ran at 64MB."""
 EARLIEST_ADOPTION = date(1980, 1, 1)
 """No CRM went live before contact-management software existed; an earlier date is a typo."""
 LANGUAGES = ("en", "de")
@@ -121,7 +121,8 @@ class WorkspaceSettings:
             return
         if memory_bytes(self.memory_limit) < MIN_MEMORY_BYTES:
             raise ValueError(
-                f"memory_limit {self.memory_limit!r} is too small: DuckDB needs at least 64MiB"
+                f"memory_limit {self.memory_limit!r} is too small for the analyses: "
+                "give at least 64MiB"
             )
 
     def open_options(self) -> dict[str, Any]:

@@ -8,8 +8,8 @@ import` runs for every file) and the contact linking after it, on a real DuckDB 
 outcome must be a load whose rows reconcile (read = loaded + quarantined, and the quarantine
 holds exactly the quarantined rows) or a ``CrmroiError`` with a one-line message.
 
-CI runs the ``ci`` profile (about a minute, derandomized, so a failure reproduces). For a longer
-local run: ``CRMROI_FUZZ_EXAMPLES=2000 pytest tests/hostile/test_fuzz.py``.
+CI runs 25 examples (60–90 s on two busy cores), derandomized so a failure reproduces. A longer
+local run draws fresh examples: ``CRMROI_FUZZ_EXAMPLES=2000 pytest tests/hostile/test_fuzz.py``.
 """
 
 from __future__ import annotations
