@@ -23,6 +23,7 @@ TEXT: dict[str, dict[str, str]] = {
     "previous": {"en": "before", "de": "vorher"},
     "no_data": {"en": "no data", "de": "keine Daten"},
     "window": {"en": "ROI window", "de": "ROI-Zeitraum"},
+    "your_company": {"en": "Your company", "de": "Ihr Unternehmen"},
     "missing": {"en": "Missing", "de": "Fehlt"},
     "add_with": {"en": "add it with", "de": "hinzufügen mit"},
     "footer": {
@@ -63,9 +64,9 @@ def format_value(value: object, unit: Unit, lang: str, currency: str) -> str:
             " Tage" if lang == "de" else " days"
         )
     if unit is Unit.months:
-        return format_decimal(number, format="#,##0.#", locale=locale) + (
-            " Monate" if lang == "de" else " months"
-        )
+        one = number == 1
+        words = ("Monat" if one else "Monate") if lang == "de" else ("month" if one else "months")
+        return format_decimal(number, format="#,##0.#", locale=locale) + " " + words
     if unit is Unit.integer:
         return format_decimal(round(number), format="#,##0", locale=locale)
     return format_decimal(number, format="#,##0.##", locale=locale)
