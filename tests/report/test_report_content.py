@@ -77,6 +77,14 @@ def company(workspace: Workspace) -> Workspace:
             for i, (kind, score, top) in enumerate(SURVEYS)
         ],
     )  # fmt: skip
+    insert_rows(
+        workspace,
+        "costs",
+        [
+            {"cost_id": "C1", "category": "licence", "amount": 100.0, "currency": "EUR",
+             "incurred_at": "2024-03-01", "recurrence": "monthly"},
+        ],
+    )  # fmt: skip
     return workspace
 
 
@@ -99,6 +107,7 @@ ENGLISH = (
     "customer", "cancelled", "same day", "median", "Won revenue", "Won deals", "Win rate",
     "deal size", "Sales", "month of close", "CRM live", "revenue", "table", "yes", "no",
     "Every figure", "each", "the", "and", "of", "with", "by", "Made with", "Mar", "May",
+    "ledger", "Licences come from",
 )  # fmt: skip
 """Words and phrases of the English report's own prose and labels (each checked to occur)."""
 

@@ -33,6 +33,20 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
+TERMS: dict[str, dict[str, str]] = {
+    "ledger": {"en": "cost ledger", "de": "Kostenbuch"},
+    "seats": {"en": "seat list (users)", "de": "Lizenzliste (Nutzer)"},
+    "(baseline)": {"en": "(baseline)", "de": "(Basis)"},
+}
+"""Words of the analyses' own vocabulary that reach the report as data (sources, channels)."""
+
+
+def term(word: object, lang: str) -> str:
+    """``word`` of an analysis's vocabulary in ``lang``; anything else (data) as it is."""
+    entry = TERMS.get(str(word))
+    return str(word) if entry is None else entry.get(lang, entry["en"])
+
+
 def t(key: str, lang: str) -> str:
     """The text ``key`` in ``lang`` (falls back to English)."""
     entry = TEXT[key]
