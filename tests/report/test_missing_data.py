@@ -73,14 +73,14 @@ def _section(page: str, section_id: str) -> str:
 def test_orders_only_report_has_customer_figures_and_names_the_rest(tmp_path: Path) -> None:
     """Used to stop with "ValueError: cannot convert float NaN to integer" (no survey answers).
 
-    Customers: A bought Jan, Feb; B Jan, Mar → 2 customers in the base of March (window 1:
-    A did not buy in March, so the March base is {B}) … the card shows the last month's base: 1.
+    The card shows the customer base of the last month (window 1: who bought in it): A bought
+    in January and February, B in January and March, so March's base is {B}: 1.
     """
     page = _report(tmp_path, {"orders.csv": ORDERS})
     customers = _section(page, "customers")
     assert "Paying customers 1" in customers
     assert (
-        "Missing: survey answers (NPS, CSAT, CES) — table survey_responses — add it with "
+        "Missing: survey answers (NPS, CSAT, CES), table survey_responses — add it with "
         "crmroi import survey_responses.csv --table survey_responses" in customers
     )
     for section, table in (("sales", "deals"), ("impact", "touchpoints"), ("costs", "costs")):

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from crmroi.config import Config
+from crmroi.config import CompanySettings, Config
 from crmroi.errors import AnalysisError, CrmroiError
 from crmroi.report.i18n import t
 from crmroi.report.missing import (
@@ -230,7 +230,11 @@ def build_report(
     window_start, window_end = _window(ctx)
     return Report(
         title=t("report_title", lang),
-        subtitle=config.company.name,
+        subtitle=(
+            t("your_company", lang)
+            if config.company.name == CompanySettings.name
+            else config.company.name
+        ),
         lang=lang,
         currency=config.company.currency,
         generated_at=datetime.now(UTC),

@@ -23,6 +23,7 @@ TEXT: dict[str, dict[str, str]] = {
     "previous": {"en": "before", "de": "vorher"},
     "no_data": {"en": "no data", "de": "keine Daten"},
     "window": {"en": "ROI window", "de": "ROI-Zeitraum"},
+    "your_company": {"en": "Your company", "de": "Ihr Unternehmen"},
     "missing": {"en": "Missing", "de": "Fehlt"},
     "add_with": {"en": "add it with", "de": "hinzufügen mit"},
     "footer": {
@@ -30,6 +31,20 @@ TEXT: dict[str, dict[str, str]] = {
         "de": "Erstellt mit crmroi. Alle Zahlen stammen aus dem oben genannten Arbeitsbereich.",
     },
 }
+
+
+TERMS: dict[str, dict[str, str]] = {
+    "ledger": {"en": "cost ledger", "de": "Kostenbuch"},
+    "seats": {"en": "seat list (users)", "de": "Lizenzliste (Nutzer)"},
+    "(baseline)": {"en": "(baseline)", "de": "(Basis)"},
+}
+"""Words of the analyses' own vocabulary that reach the report as data (sources, channels)."""
+
+
+def term(word: object, lang: str) -> str:
+    """``word`` of an analysis's vocabulary in ``lang``; anything else (data) as it is."""
+    entry = TERMS.get(str(word))
+    return str(word) if entry is None else entry.get(lang, entry["en"])
 
 
 def t(key: str, lang: str) -> str:
@@ -63,9 +78,9 @@ def format_value(value: object, unit: Unit, lang: str, currency: str) -> str:
             " Tage" if lang == "de" else " days"
         )
     if unit is Unit.months:
-        return format_decimal(number, format="#,##0.#", locale=locale) + (
-            " Monate" if lang == "de" else " months"
-        )
+        one = number == 1
+        words = ("Monat" if one else "Monate") if lang == "de" else ("month" if one else "months")
+        return format_decimal(number, format="#,##0.#", locale=locale) + " " + words
     if unit is Unit.integer:
         return format_decimal(round(number), format="#,##0", locale=locale)
     return format_decimal(number, format="#,##0.##", locale=locale)

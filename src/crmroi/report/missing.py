@@ -66,7 +66,7 @@ def missing_table(table: str, text: Text) -> Missing:
     """The table is empty: import its export (``--table`` names the target if the file does not)."""
     en, de = TABLE_WHAT.get(table, (table, table))
     return Missing(
-        what=text(f"{en} — table {table}", f"{de} — Tabelle {table}"),
+        what=text(f"{en}, table {table}", f"{de}, Tabelle {table}"),
         how=f"crmroi import {table}.csv --table {table}",
     )
 

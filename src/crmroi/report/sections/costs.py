@@ -6,6 +6,7 @@ import pandas as pd
 
 from crmroi.report.build import ReportContext, register_section
 from crmroi.report.charts import COST, horizontal_bars
+from crmroi.report.i18n import term
 from crmroi.report.model import Chart, DataTable, Metric, Section, Unit
 
 CATEGORY_DE = {
@@ -88,14 +89,15 @@ def costs(ctx: ReportContext) -> Section | None:
             frame, category="category", value="cost", value_title=ctx.currency, color=COST
         ),
     )
+    source = data.get("licence_source")
     return Section(
         id="costs",
         title=ctx.text("What the CRM costs", "Was das CRM kostet"),
         summary=ctx.text(
             f"Licences, set-up, training and running costs over the analysis window; one-off "
-            f"costs counted when paid. Licences come from the {data.get('licence_source')}.",
+            f"costs counted when paid. Licences come from the {term(source, 'en')}.",
             f"Lizenzen, Einführung, Schulung und laufende Kosten im Analysezeitraum; einmalige "
-            f"Kosten bei Zahlung gebucht. Lizenzen stammen aus: {data.get('licence_source')}.",
+            f"Kosten bei Zahlung gebucht. Lizenzen stammen aus: {term(source, 'de')}.",
         ),
         metrics=metrics,
         charts=(chart,),

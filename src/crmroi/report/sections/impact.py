@@ -8,6 +8,7 @@ import pandas as pd
 
 from crmroi.report.build import ReportContext, register_section
 from crmroi.report.charts import BENEFIT, NEUTRAL, grouped_bars
+from crmroi.report.i18n import term
 from crmroi.report.model import Chart, DataTable, Section, Unit
 
 MODELS = ("data_driven", "last_touch")
@@ -27,7 +28,11 @@ def _channel_chart(ctx: ReportContext) -> Chart | None:
         table = result.table(model)
         frames.append(
             pd.DataFrame(
-                {"channel": table["channel"], "share": table["share"], "model": names[model]}
+                {
+                    "channel": [term(c, ctx.lang) for c in table["channel"]],
+                    "share": table["share"],
+                    "model": names[model],
+                }
             )
         )
     frame = pd.concat(frames, ignore_index=True)
