@@ -251,7 +251,7 @@ def seat_holders(
     it counts unless its ``active_to`` ends before the window.
     """
     undated = users["active_from"].isna().to_numpy()
-    ended = pd.to_datetime(users["active_to"]).lt(start).fillna(False).to_numpy()
+    ended = pd.to_datetime(users["active_to"]).lt(start).to_numpy()  # NaT: not ended
     out: npt.NDArray[np.bool_] = active.any(axis=1) | (undated & ~ended)
     return out
 

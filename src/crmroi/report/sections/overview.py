@@ -26,6 +26,8 @@ BASIS_NAMES = {
     ),
 }
 
+BASIS_SHORT_DE = {"touched": "berührt", "attributed": "zugeordnet", "incremental": "inkrementell"}
+
 
 def _not_computed(ctx: ReportContext, reason: str | None) -> str:
     return ctx.text(f"not computed: {reason}", f"nicht berechnet: {reason}") if reason else ""
@@ -177,7 +179,10 @@ def overview(ctx: ReportContext) -> Section:
     metrics = (
         Metric(
             "roi_pct",
-            ctx.text(f"ROI ({data['basis']} basis)", f"ROI (Basis: {data['basis']})"),
+            ctx.text(
+                f"ROI ({data['basis']} basis)",
+                f"ROI (Basis: {BASIS_SHORT_DE.get(data['basis'], data['basis'])})",
+            ),
             data.get("roi_pct"),
             Unit.percent,
             low=data.get("roi_pct_low"),
