@@ -129,6 +129,23 @@ def test_an_empty_funnel_says_why(history: Path) -> None:
     assert "crmroi import stages.csv --table stages" in run.stderr
 
 
+def test_a_table_too_wide_for_80_columns_prints_one_field_a_line(history: Path) -> None:
+    """The funnel's ten columns do not fit 80 characters: no line is longer, no value is cut
+    ("cumulative_conversion", "Closed Won" whole), each record under a rule. At 200 columns
+    the same rows are one table with every column name on the header line."""
+    narrow = crmroi(history, "funnel", columns=80)
+    assert narrow.returncode == 0, narrow.stderr
+    lines = narrow.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in narrow.stdout
+    assert any(line.split() == ["cumulative_conversion", "0.3333"] for line in lines)
+    assert any(line.split() == ["stage", "Closed", "Won"] for line in lines)
+    wide = crmroi(history, "funnel", columns=200)
+    header = next(line for line in wide.stdout.splitlines() if "pipeline" in line)
+    assert header.split()[:4] == ["pipeline", "stage", "position", "reached"]
+    assert "median_days" in header
+
+
 @pytest.fixture
 def journeys(tmp_path: Path) -> Path:
     """Two won deals closed 2024-06-30: D1 (contact c1, 1,000) touched by email 29 days before,
