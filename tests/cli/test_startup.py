@@ -6,6 +6,7 @@ here the cause is held: what those two commands import.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -63,7 +64,7 @@ def test_a_command_still_runs_its_own_help() -> None:
         capture_output=True,
         text=True,
         timeout=120,
-        env={"COLUMNS": "100", "PATH": "/usr/bin:/bin"},
+        env={**os.environ, "COLUMNS": "100"},
     )
     assert run.returncode == 0, run.stderr
     assert "--as-of" in run.stdout

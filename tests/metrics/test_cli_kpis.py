@@ -104,7 +104,7 @@ def test_funnel_and_forecast(tmp_path: Path) -> None:
     path = make(tmp_path)
     assert run(path, "funnel", "--format", "csv").startswith("pipeline,stage,position")
     funnel = json.loads(run(path, "funnel", "--format", "json"))
-    assert [r["reached"] for r in funnel] == [7, 6, 4]
+    assert [r["reached"] for r in funnel] == [7, 6, 4, 3]  # the last step: won (test_funnel)
     forecast = json.loads(run(path, "forecast", "--format", "json", "--periods", "2"))
-    assert set(forecast) == {"forecast", "accuracy"}
+    assert set(forecast) == {"forecast", "accuracy", "notes"}
     assert len(forecast["accuracy"]) == 2

@@ -65,15 +65,17 @@ def test_time_in_stage(ws: Workspace) -> None:
 
 def test_funnel_counts_skipped_stages_as_passed(ws: Workspace) -> None:
     """Reached new: 7; qual: all with reach ≥ 1 = 6 (d6 skipped qual but counts); prop:
-    reach ≥ 2 = d1 d2 d4 d6 = 4. Adjacent 6/7 and 4/6; cumulative 1, 6/7, 4/7; drop-off 1, 2.
-    Mean days in new 53/7."""
+    reach ≥ 2 = d1 d2 d4 d6 = 4; won (reach 3, the last step): d1 d2 d4 = 3. Adjacent 6/7,
+    4/6, 3/4; cumulative 1, 6/7, 4/7, 3/7; drop-off 1, 2, 1. Mean days in new 53/7."""
     df = fn.funnel(ws).set_index("stage")
-    assert list(df.index) == ["new", "qual", "prop"]
-    assert list(df["reached"]) == [7, 6, 4]
+    assert list(df.index) == ["new", "qual", "prop", "won"]
+    assert list(df["reached"]) == [7, 6, 4, 3]
+    assert list(df["position"]) == [0, 1, 2, 3]
     assert df.loc["new", "adjacent_conversion"] == pytest.approx(6 / 7)
     assert df.loc["qual", "adjacent_conversion"] == pytest.approx(4 / 6)
-    assert list(df["cumulative_conversion"]) == pytest.approx([1, 6 / 7, 4 / 7])
-    assert list(df["drop_off"].iloc[:2]) == [1, 2]
+    assert df.loc["prop", "adjacent_conversion"] == pytest.approx(3 / 4)
+    assert list(df["cumulative_conversion"]) == pytest.approx([1, 6 / 7, 4 / 7, 3 / 7])
+    assert list(df["drop_off"].iloc[:3]) == [1, 2, 1]
     assert df.loc["new", "mean_days"] == pytest.approx(53 / 7)
 
 

@@ -8,7 +8,7 @@ intervals and keeps what is needed to explain each deal's credit.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -252,12 +252,13 @@ def attribute(
 
     ``level``: channel, campaign or workflow. ``conversions``: ``deals`` (won deals; lost and
     open deals and leads without deals are the non-converting journeys) or ``orders``.
-    Touches older than ``lookback_days`` before the conversion, or after it, are dropped.
+    Touches older than ``lookback_days`` before the conversion, or after it, are dropped; the
+    first note says how many conversions that leaves to the baseline (:func:`window_loss`).
     """
-    from crmroi.attribution.journeys import build_journeys
+    from crmroi.attribution.journeys import build_journeys, window_loss
 
     journeys = build_journeys(ws, level=level, conversions=conversions, lookback_days=lookback_days)
-    return attribute_journeys(
+    result = attribute_journeys(
         journeys,
         models=models,
         bootstrap=bootstrap,
@@ -266,3 +267,6 @@ def attribute(
         conversions=conversions,
         lookback_days=lookback_days,
     )
+    loss = window_loss(ws, conversions=conversions, lookback_days=lookback_days)
+    note = loss.note()
+    return replace(result, notes=(note, *result.notes)) if note else result

@@ -21,6 +21,7 @@ dictionary-encoded in the engine, so no path string is ever built. At campaign l
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import ibis
@@ -220,6 +221,74 @@ def build_journeys(
     arrays = coded.to_pyarrow()
     dict_df = dictionary.order_by("code").to_pyarrow()
     return _assemble(meta_df, arrays, dict_df, columns)
+
+
+@dataclass(frozen=True)
+class WindowLoss:
+    """Conversions the lookback window leaves without any touch (they count as baseline)."""
+
+    conversions: int
+    """Converted journeys in total."""
+    dropped: int
+    """Of them, those whose touches all lie more than ``lookback_days`` before the end."""
+    dropped_revenue: float
+    lookback_days: int
+
+    @property
+    def share(self) -> float:
+        """Dropped share of the conversions (0 when there are none)."""
+        return self.dropped / self.conversions if self.conversions else 0.0
+
+    def note(
+        self,
+        setting: str = (
+            "`crmroi attribution --lookback-days N` or `[roi] attribution_lookback_days` "
+            "in crmroi.toml"
+        ),
+    ) -> str | None:
+        """One sentence for the user, or None when the window dropped nothing."""
+        if not self.dropped:
+            return None
+        return (
+            f"lookback window: {self.dropped:,} of {self.conversions:,} conversions "
+            f"({self.share:.1%}, revenue {self.dropped_revenue:,.0f}) had touches, but none in "
+            f"the {self.lookback_days} days before converting, and count as (baseline); "
+            f"{setting} changes the window"
+        )
+
+
+def window_loss(
+    ws: Workspace, *, conversions: str = "deals", lookback_days: int = 90
+) -> WindowLoss:
+    """How many conversions the lookback window turns into baseline ones.
+
+    A converted journey is dropped when it has touches up to its end but every one of them
+    lies more than ``lookback_days`` before it. Only converted journeys are joined.
+    """
+    end = _data_end(ws)
+    if end is None:
+        return WindowLoss(0, 0, 0.0, lookback_days)
+    journeys = conversion_journeys(ws, conversions, ibis.literal(end).cast("timestamp"))
+    journeys = journeys.filter(journeys.converted)
+    journeys = journeys.mutate(jidx=journeys.journey_id)
+    matched = _match(journeys, touches(ws).mutate(k_channel=ibis.literal("")), ("channel",))
+    seconds = matched.end_at.epoch_seconds() - matched.occurred_at.epoch_seconds()
+    matched = matched.filter(seconds >= 0).mutate(
+        inside=(seconds.cast("float64") / _DAY <= lookback_days).cast("int64")
+    )
+    per = matched.group_by("jidx").aggregate(inside=matched.inside.sum())
+    lost = per.filter(per.inside == 0)
+    amounts = journeys.select(_j=journeys.jidx, _amount=journeys.amount)
+    lost = lost.join(amounts, lost.jidx == amounts._j)
+    counts = journeys.aggregate(n=journeys.count()).execute()
+    dropped = lost.aggregate(n=lost.count(), revenue=lost._amount.sum()).execute()
+    revenue = dropped["revenue"].iloc[0]
+    return WindowLoss(
+        conversions=int(counts["n"].iloc[0]),
+        dropped=int(dropped["n"].iloc[0]),
+        dropped_revenue=float(revenue) if revenue == revenue and revenue is not None else 0.0,
+        lookback_days=lookback_days,
+    )
 
 
 def _key(t: ir.Table, column: str) -> ir.StringValue:

@@ -13,6 +13,7 @@ import importlib
 import io
 import os
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -188,6 +189,11 @@ def _captured_stdout(active: bool) -> Iterator[io.StringIO | None]:
 def main() -> None:
     """Entry point: run the app; a CrmroiError becomes one line on stderr and exit code 2."""
     json_mode = wants_json(sys.argv[1:])
+    if not os.environ.get("CRMROI_DEBUG"):
+        # deprecation notices of pandas, Ibis & co. address developers (the test suite turns
+        # them into errors); a user would see one on every run and could do nothing about it
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
     with _captured_stdout(json_mode) as buffer:
         try:
             code = _run()

@@ -11,8 +11,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 from crmroi.cli.context import workspace
-from crmroi.cli.output import OutputFormat, console, emit, print_json
-from crmroi.errors import InputError
+from crmroi.cli.output import OutputFormat, console, emit, print_json, say
+from crmroi.errors import AnalysisError, InputError
 
 GrainOpt = Annotated[
     str | None,
@@ -128,6 +128,10 @@ def funnel(
             df = fn.lost_reasons(ws, start=lo, end=hi)
         else:
             df = fn.funnel(ws, pipeline=pipeline, start=lo, end=hi)
+            if df.empty:
+                raise AnalysisError(
+                    "no funnel: " + fn.explain_empty(ws, pipeline=pipeline, start=lo, end=hi)
+                )
     emit(_records(df), fmt, title="Lost reasons" if lost else "Funnel")
 
 
@@ -136,7 +140,10 @@ def forecast(
     grain: Annotated[str, typer.Option("--grain", "-g", help="month, quarter or year.")] = "month",
     periods: Annotated[int, typer.Option(help="Past periods to back-test.")] = 6,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Forecast as of this day (default: now).")
+        str | None,
+        typer.Option(
+            "--as-of", help="Forecast as of this day (default: the end of the data, else now)."
+        ),
     ] = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
@@ -147,13 +154,19 @@ def forecast(
     day = _day(as_of, "--as-of")
     moment = datetime(day.year, day.month, day.day) if day else None
     with workspace(ctx) as ws:
+        source = "--as-of"
+        if moment is None:
+            moment, source = fc.default_as_of(ws)
         current = fc.forecast(ws, grain=g, as_of=moment)
         history = fc.accuracy(ws, grain=g, count=periods, as_of=moment)
+    note = f"forecast as of {moment:%Y-%m-%d %H:%M} ({source}; --as-of DAY changes it)"
     if fmt is OutputFormat.json:
-        print_json({"forecast": current, "accuracy": _records(history)})
+        print_json({"forecast": current, "accuracy": _records(history), "notes": [note]})
         return
     emit([current], fmt, title="Forecast")
     emit(_records(history), fmt, title="Forecast accuracy")
+    if fmt is OutputFormat.table:
+        say(f"note: {note}")
 
 
 def register(app: typer.Typer) -> None:

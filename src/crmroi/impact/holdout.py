@@ -25,12 +25,13 @@ group with ``n``, conversions, revenue sum and sum of squares; the tests run on 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+from ibis import _
 from scipy import stats
 
 from crmroi.impact.estimate import Z95
@@ -88,6 +89,8 @@ class Comparison:
     incremental_low: float | None
     incremental_high: float | None
     reason: str | None = None
+    late: int = 0
+    """Contacts left out: their conversion window ends after the data."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values for JSON and tables."""
@@ -113,6 +116,7 @@ class Comparison:
                     "incremental_low",
                     "incremental_high",
                     "reason",
+                    "late",
                 )
             },
         }
@@ -192,7 +196,10 @@ def group_moments(
     window_days: int,
     outcome: str = "won",
 ) -> pd.DataFrame:
-    """Per ``unit`` and ``control``: ``n``, ``conversions``, ``revenue``, ``revenue_sq``.
+    """Per ``unit`` and ``control``: ``n``, ``conversions``, ``revenue``, ``revenue_sq``, ``late``.
+
+    ``late`` counts the assignments left out because their window ends after the data does
+    (``attrs["data_end"]``): they have had no time to convert.
 
     ``assignments`` has columns ``unit``, ``contact_id``, ``at``, ``control``; one row each.
     ``outcome="won"``: a won deal *closed* in the window converts, its amount is the revenue.
@@ -217,9 +224,9 @@ def group_moments(
     # only assignments whose whole window lies inside the data: a contact enrolled last week
     # has had no time to convert, and would count as a non-conversion in both groups
     data_end = deals.created_at.max() if outcome == "opportunity" else deals.closed_at.max()
-    a = assignments.filter(
-        assignments.at + ibis.interval(days=window_days) <= data_end.as_scalar()
-    ).mutate(row_id=ibis.row_number())
+    fits = assignments.at + ibis.interval(days=window_days) <= data_end.as_scalar()
+    late = assignments.filter(~fits).group_by(["unit", "control"]).aggregate(late=_.count())
+    a = assignments.filter(fits).mutate(row_id=ibis.row_number())
     joined = a.left_join(
         won,
         [
@@ -242,17 +249,40 @@ def group_moments(
         )
         .execute()
     )
+    moments = moments.merge(late.execute(), on=["unit", "control"], how="outer")
+    counts = ["n", "conversions", "revenue", "revenue_sq", "late"]
+    moments[counts] = moments[counts].fillna(0)
+    moments.attrs["data_end"] = data_end.execute()
     return moments
 
 
-def comparisons(moments: pd.DataFrame) -> list[Comparison]:
-    """One :class:`Comparison` per unit from :func:`group_moments` rows."""
+def comparisons(moments: pd.DataFrame, window_days: int | None = None) -> list[Comparison]:
+    """One :class:`Comparison` per unit from :func:`group_moments` rows.
+
+    A unit that lost contacts to the conversion window says how many in ``late``; when that
+    leaves it too small to compare, its reason names the window and the setting.
+    """
     out = []
     for key, rows in moments.groupby("unit", sort=True):
         groups = {bool(r.control): _stats(r) for r in rows.itertuples(index=False)}
         none = GroupStats(0, 0, 0.0, 0.0)
-        out.append(compare(str(key), groups.get(False, none), groups.get(True, none)))
+        result = compare(str(key), groups.get(False, none), groups.get(True, none))
+        late = int(rows["late"].sum()) if "late" in rows else 0
+        if late and result.reason is not None:
+            reason = _late_reason(late, late + int(rows["n"].sum()), window_days, moments)
+            result = replace(result, reason=f"{result.reason}: {reason}")
+        out.append(replace(result, late=late))
     return out
+
+
+def _late_reason(late: int, total: int, window_days: int | None, moments: pd.DataFrame) -> str:
+    end = moments.attrs.get("data_end")
+    until = f" ({pd.Timestamp(end):%Y-%m-%d})" if end is not None and pd.notna(end) else ""
+    window = f"{window_days}-day " if window_days else ""
+    return (
+        f"{late:,} of {total:,} contacts were left out because their {window}conversion window "
+        f"ends after the data{until}; `[roi] conversion_window_days` in crmroi.toml shortens it"
+    )
 
 
 def _stats(row: Any) -> GroupStats:
@@ -275,7 +305,8 @@ def workflow_holdouts(
         at=e.enrolled_at,
         control=e.holdout.fill_null(False),
     )
-    return comparisons(group_moments(assignments, ws.table("deals"), fx, window_days, outcome))
+    moments = group_moments(assignments, ws.table("deals"), fx, window_days, outcome)
+    return comparisons(moments, window_days)
 
 
 def campaign_controls(
@@ -291,4 +322,5 @@ def campaign_controls(
         at=joined.added_at.fill_null(joined.started_at),
         control=joined.is_control.fill_null(False),
     ).filter(lambda t: t.at.notnull())
-    return comparisons(group_moments(assignments, ws.table("deals"), fx, window_days, outcome))
+    moments = group_moments(assignments, ws.table("deals"), fx, window_days, outcome)
+    return comparisons(moments, window_days)

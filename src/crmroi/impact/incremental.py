@@ -49,7 +49,9 @@ def holdout_total(workflows: list[Comparison], campaigns: list[Comparison]) -> E
     """
     usable = [c for c in (*workflows, *campaigns) if c.incremental_revenue is not None]
     if not usable:
-        return Estimate.unavailable("holdouts", "no workflow holdout or campaign control group")
+        why = [f"{c.key}: {c.reason}" for c in (*workflows, *campaigns) if c.late and c.reason]
+        reason = "; ".join(why[:3]) or "no workflow holdout or campaign control group"
+        return Estimate.unavailable("holdouts", reason)
     value = sum(c.incremental_revenue or 0.0 for c in usable)
     var = sum(
         (((c.incremental_high or 0.0) - (c.incremental_low or 0.0)) / (2 * 1.959964)) ** 2

@@ -17,13 +17,15 @@ The forecast of the period P that contains the moment t is::
 The last term stands for deals not yet in the pipeline; the share of P left scales both terms
 for a forecast made during the period (at its start it is 1). Everything "as of" t uses only
 what was known before t: stage entries and closes before t, past periods that ended by t (the
-last ``history`` of them, 12 by default). Forecast accuracy of a past period: the forecast made
-at its start against its won revenue; accuracy = 1 − |forecast − actual| ÷ actual.
+last ``history`` of them, 12 by default). Without ``as_of``, t is the end of the data (the day
+after the last deal created, closed or moved), not today: an export from last year forecast as
+of today would find no open deal and no won revenue. Forecast accuracy of a past period: the
+forecast made at its start against its won revenue; accuracy = 1 − |forecast − actual| ÷ actual.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import ibis
 import ibis.expr.types as ir
@@ -165,6 +167,29 @@ def _quota(ws: Workspace, grain: periods.Grain, start: date) -> float | None:
     return float(value) if pd.notna(value) else None
 
 
+def data_end(ws: Workspace) -> datetime | None:
+    """Midnight after the latest deal creation, close or stage entry (None: no deals)."""
+    d, h = ws.table("deals"), ws.table("deal_stage_history")
+    found = [expr.execute() for expr in (d.created_at.max(), d.closed_at.max(), h.entered_at.max())]
+    latest = [pd.Timestamp(v).to_pydatetime() for v in found if v is not None and pd.notna(v)]
+    if not latest:
+        return None
+    last = max(latest)
+    return datetime(last.year, last.month, last.day) + timedelta(days=1)
+
+
+def default_as_of(ws: Workspace) -> tuple[datetime, str]:
+    """The moment a forecast is made when none is given, and where it comes from.
+
+    The end of the data when it lies in the past (a historical export), else now.
+    """
+    now = periods.utc_now()
+    end = data_end(ws)
+    if end is not None and end < now:
+        return end, "the end of the data"
+    return now, "now"
+
+
 def forecast(
     ws: Workspace,
     *,
@@ -172,14 +197,14 @@ def forecast(
     as_of: datetime | None = None,
     settings: KpiSettings | None = None,
 ) -> dict[str, object]:
-    """Forecast of the period containing ``as_of`` (now) against its quota.
+    """Forecast of the period containing ``as_of`` (default: :func:`default_as_of`) vs quota.
 
-    Returns period_start, period_end (exclusive), won_to_date, weighted_open (open deals × q),
-    new_business (expected from deals not yet created), share_left, forecast, quota,
+    Returns as_of, period_start, period_end (exclusive), won_to_date, weighted_open (open
+    deals × q), new_business (expected from deals not yet created), share_left, forecast, quota,
     forecast_attainment (forecast ÷ quota) and gap (quota − forecast).
     """
     settings = settings or KpiSettings()
-    as_of = as_of or periods.utc_now()
+    as_of = as_of or default_as_of(ws)[0]
     fiscal, history = settings.fiscal_year_start_month, settings.forecast_history_periods
     start = periods.period_start(as_of.date(), grain, fiscal)
     end = periods.shift(start, grain, 1)
@@ -191,6 +216,7 @@ def forecast(
     total = won + left * (weighted + new)
     quota = _quota(ws, grain, start)
     return {
+        "as_of": as_of,
         "period_start": start,
         "period_end": end,
         "won_to_date": won,
@@ -220,7 +246,7 @@ def accuracy(
     if count < 1:
         raise AnalysisError("forecast accuracy needs at least one past period")
     settings = settings or KpiSettings()
-    as_of = as_of or periods.utc_now()
+    as_of = as_of or default_as_of(ws)[0]
     current = periods.period_start(as_of.date(), grain, settings.fiscal_year_start_month)
     rows = []
     for n in range(count, 0, -1):

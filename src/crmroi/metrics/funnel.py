@@ -151,7 +151,8 @@ def funnel(
 ) -> pd.DataFrame:
     """The funnel by stage: reached, adjacent and cumulative conversion, drop-off, time in stage.
 
-    Deals are those created in [start, end) (all when open). Columns: pipeline, stage,
+    Deals are those created in [start, end) (all when open). The last step of each pipeline
+    is its won deals (named after its won stage). Columns: pipeline, stage,
     position, reached, next_reached, adjacent_conversion, cumulative_conversion, drop_off,
     mean_days, median_days (entry to the next entry or the close; deals still in the stage
     are left out).
@@ -185,8 +186,76 @@ def funnel(
     times = dur.group_by(pipeline=dur.stage_pipeline, stage=dur.stage).aggregate(
         mean_days=dur.days.mean(), median_days=dur.days.quantile(0.5)
     )
-    df = counts.execute().merge(times.execute(), on=["pipeline", "stage"], how="left")
+    stages = pd.concat([counts.execute(), _won_row(ws, r, s)], ignore_index=True)
+    df = stages.merge(times.execute(), on=["pipeline", "stage"], how="left")
     return _funnel_shape(df)
+
+
+def _won_row(ws: Workspace, reached: ir.Table, open_stages: ir.Table) -> pd.DataFrame:
+    """Per pipeline the won deals, as the funnel's last step after the last open stage.
+
+    A won deal's reach is one past the last open position (:func:`reach`); the step is named
+    after the pipeline's won stage (``stages.is_won``), else "won".
+    """
+    top = open_stages.group_by("pipeline").aggregate(top=open_stages.position.max())
+    j = top.join(
+        reached,
+        [reached._pipe.isnull() | (reached._pipe == top.pipeline), reached.reach > top.top],
+    )
+    won = j.group_by([top.pipeline, top.top]).aggregate(reached=j.deal_id.nunique()).execute()
+    st = ws.table("stages")
+    names = (
+        st.filter(st.is_won.fill_null(False)).group_by("pipeline").aggregate(name=st.stage.min())
+    )
+    name_of = dict(zip(*(names.execute()[c] for c in ("pipeline", "name")), strict=True))
+    return pd.DataFrame(
+        {
+            "pipeline": won["pipeline"],
+            "stage": [name_of.get(p, "won") for p in won["pipeline"]],
+            "position": won["top"] + 1,
+            "reached": won["reached"],
+        }
+    )
+
+
+def explain_empty(
+    ws: Workspace,
+    *,
+    pipeline: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> str:
+    """Why :func:`funnel` has no rows, and what would fill it."""
+    stages = ws.table("stages")
+    open_stages = stages.filter(~stages.is_closed.fill_null(False))
+    deals = ws.table("deals")
+    if not int(deals.count().execute()):
+        return "no deals in the workspace: import a deals export (crmroi import FILE)"
+    if not int(open_stages.count().execute()):
+        return (
+            "the funnel needs the order of the stages, and the `stages` table has no open "
+            "stage: import one (crmroi import stages.csv --table stages) with pipeline, stage, "
+            "position, is_closed, is_won"
+        )
+    if pipeline is not None:
+        known = sorted(str(p) for p in stages.pipeline.execute().dropna().unique())
+        if pipeline not in known:
+            return f"no pipeline {pipeline!r} in `stages`; known: {', '.join(known)}"
+    chosen = deals
+    if start is not None:
+        chosen = chosen.filter(chosen.created_at >= start)
+    if end is not None:
+        chosen = chosen.filter(chosen.created_at < end)
+    if not int(chosen.count().execute()):
+        first, last = deals.created_at.min().execute(), deals.created_at.max().execute()
+        return (
+            f"no deal was created in the range asked for (--from/--to); the deals were created "
+            f"from {pd.Timestamp(first):%Y-%m-%d} to {pd.Timestamp(last):%Y-%m-%d}"
+        )
+    return (
+        "no deal's stage or stage history matches a stage of its pipeline in `stages`: "
+        "check that the stage names and pipelines of deals and stages agree"
+    )
 
 
 def _funnel_shape(df: pd.DataFrame) -> pd.DataFrame:

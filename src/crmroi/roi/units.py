@@ -144,7 +144,11 @@ def workflow_rows(
                 "roi_pct": roi.value if roi else None,
                 "roi_pct_low": bounds[0] if len(bounds) == 2 else None,
                 "roi_pct_high": bounds[1] if len(bounds) == 2 else None,
-                "roi_reason": (roi.reason if roi else "no holdout group")
+                "roi_reason": (
+                    roi.reason
+                    if roi
+                    else (lift.reason if lift and lift.late else "no holdout group")
+                )
                 or (lift.reason if lift else None),
             }
         )
