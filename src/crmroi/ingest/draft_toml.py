@@ -50,6 +50,8 @@ def _field_lines(guess: Guess) -> list[str]:
         lines.append(f"values = {{ {pairs} }}")
     if guess.other is not None:
         lines.append(f"other = {_q(guess.other)}")
+    if guess.aggregate is not None:
+        lines.append(f"aggregate = {_q(guess.aggregate)}")
     return lines
 
 
@@ -67,6 +69,7 @@ def draft_toml(draft: Draft, *, name: str) -> str:
         f"# table {draft.table}: confidence {draft.confidence:.2f}{_low(draft.confidence)}{runner}",
         f"name = {_q(name)}",
         f"table = {_q(draft.table)}",
+        *([f"group_by = {_q(draft.group_by)}"] if draft.group_by else []),
         '# locale = "de"            # decides 1.234 / 01.02.2024 when the values cannot',
         '# timezone = "Europe/Berlin"',
         "",

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +52,7 @@ TABLE_HINTS: dict[str, str] = {
     "survey_responses": r"nps|survey|csat|feedback|response|verbatim",
     "costs": r"cost|ledger|expense|kosten",
     "campaigns": r"campaign|\bads?\b|kampagne",
-    "campaign_members": r"member|recipient|audience|mailing",
+    "campaign_members": r"campaign ?member|recipient",
     "activities": r"activit|task|call",
     "deal_stage_history": r"history|stage ?change",
     "stages": r"stage",
@@ -75,6 +75,7 @@ class Guess:
     transform: str | None = None
     prefix: str = ""
     multiply: str | None = None
+    aggregate: str | None = None
 
     @property
     def source(self) -> str:
@@ -97,6 +98,7 @@ class Draft:
     unused: tuple[str, ...]
     sampled: int
     runner_up: tuple[str, float] | None = None
+    group_by: str | None = None
 
     def guess(self, name: str) -> Guess | None:
         """The guess for field ``name``, if the draft has one."""
@@ -110,6 +112,7 @@ class _Pick:
     spec: Table
     profiles: dict[str, ColumnProfile]
     guesses: dict[str, Guess] = field(default_factory=dict)
+    group_by: str | None = None
 
 
 # -- how well values fit a field --------------------------------------------------------------
@@ -288,6 +291,7 @@ def _complete(pick: _Pick, stem: str) -> None:
     _price_times_quantity(pick)
     _control_flag(pick)
     _key_fallback(pick, stem)
+    _combine_periods(pick)
     _required_fallbacks(pick, stem)
     _value_maps(pick)
 
@@ -391,6 +395,18 @@ def _key_fallback(pick: _Pick, stem: str) -> None:
             column=label.name,
         )
         return
+    email = pick.guesses.get("email_hash")
+    address = pick.profiles.get(email.column or "") if email else None
+    if key is None and spec.name == "contacts" and address is not None and address.unique:
+        pick.guesses[spec.key] = Guess(
+            spec.key,
+            0.5,
+            "no id column: the hashed e-mail address is the id (links survey answers too)",
+            column=address.name,
+            transform="email_hash",
+            prefix="email:",
+        )
+        return
     if key is None:
         pick.guesses[spec.key] = Guess(
             spec.key,
@@ -401,8 +417,8 @@ def _key_fallback(pick: _Pick, stem: str) -> None:
         )
         return
     p = pick.profiles.get(key.column or "")
-    if p is None or p.unique or not p.rows:
-        return
+    if p is None or p.unique or not p.rows or spec.name == "campaigns":
+        return  # repeating campaigns are combined by _combine_periods
     if spec.name in KEY_LINES:
         pick.guesses[spec.key] = Guess(
             spec.key,
@@ -416,6 +432,28 @@ def _key_fallback(pick: _Pick, stem: str) -> None:
             round(0.8 * key.confidence, 2),
             f"{p.name} repeats in the sample: rows sharing an id become one record",
             column=p.name,
+        )
+
+
+def _combine_periods(pick: _Pick) -> None:
+    """Ad reports give a campaign one row per day or week: combine them into the campaign."""
+    key = pick.guesses.get("campaign_id")
+    p = pick.profiles.get(key.column or "") if key else None
+    if pick.spec.name != "campaigns" or key is None or p is None or p.unique or not p.rows:
+        return
+    pick.group_by = "campaign_id"
+    pick.guesses["campaign_id"] = replace(
+        key,
+        confidence=max(key.confidence, round(_said(pick.spec, "campaign_id", p.name), 2)),
+        reason=f"{p.name} repeats (one row per period): its rows are combined into one campaign",
+    )
+    for name, how in (("cost", "sum"), ("started_at", "min"), ("ended_at", "max")):
+        if name in pick.guesses:
+            pick.guesses[name] = replace(pick.guesses[name], aggregate=how)
+    start = pick.guesses.get("started_at")
+    if start is not None and "ended_at" not in pick.guesses:
+        pick.guesses["ended_at"] = replace(
+            start, field="ended_at", reason="the last period of the campaign", aggregate="max"
         )
 
 
@@ -507,7 +545,7 @@ def _value_maps(pick: _Pick) -> None:
         if name == "status" and pick.spec.name != "deals":
             continue
         values, other = choice_values(name, p)
-        pick.guesses[name] = Guess(**{**guess.__dict__, "values": values, "other": other})
+        pick.guesses[name] = replace(guess, values=values, other=other)
     if pick.spec.name == "survey_responses" and "scale_max" not in pick.guesses:
         survey = pick.guesses.get("survey")
         if survey is not None and survey.default == "nps":
@@ -527,7 +565,7 @@ def draft_mapping(
     best = drafts[0]
     if len(drafts) > 1:
         runner = drafts[1]
-        best = Draft(**{**best.__dict__, "runner_up": (runner.table, runner.confidence)})
+        best = replace(best, runner_up=(runner.table, runner.confidence))
     return best
 
 
@@ -556,6 +594,7 @@ def _draft_for(spec: Table, profiles: Sequence[ColumnProfile], stem: str) -> Dra
         missing=tuple(n for n in required if n not in pick.guesses),
         unused=tuple(p.name for p in profiles if p.name not in used),
         sampled=max((p.rows for p in profiles), default=0),
+        group_by=pick.group_by,
     )
 
 
@@ -572,7 +611,7 @@ def _key_plausibility(pick: _Pick) -> float:
         return 0.8 if p is not None and p.rows and p.unique else 1.0
     key = pick.guesses.get(spec.key)
     p = pick.profiles.get(key.column or "") if key and not key.columns else None
-    if spec.natural_key or spec.name in KEY_LINES or p is None or not p.rows:
+    if spec.natural_key or spec.name in KEY_LINES or p is None or not p.rows or pick.group_by:
         return 1.0
     return 1.0 if p.unique else 0.75
 
