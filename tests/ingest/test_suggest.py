@@ -16,6 +16,11 @@ from crmroi.ingest.profile import profile_column
 from crmroi.ingest.readers import open_source
 from crmroi.ingest.suggest import draft_for_file, suggest_mapping
 
+EXPORT = """Nr;Phase;Wert;Angelegt;Kunde
+A-1;Gewonnen;1.200,00 €;03.01.2024;Acme
+A-2;In Verhandlung;800,50 €;04.01.2024;Beta
+A-3;Verloren;1.000;05.01.2024;
+"""
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "header_corpus.toml"
 SAMPLES = {e["name"]: e for e in tomllib.loads(CORPUS.read_text(encoding="utf-8"))["entry"]}
 
@@ -171,6 +176,25 @@ def test_contacts_without_an_id_are_keyed_by_their_hashed_email(tmp_path: Path) 
         "email_hash",
         "email:",
     )
+
+
+def test_the_docs_worked_example_imports_with_its_draft_unedited(
+    tmp_path: Path, workspace: Workspace
+) -> None:
+    """docs/import-mappings.md: a German deals export (cp1252, `;`). The sample's decimal
+    commas and dotted dates set `locale = "de"`, so row 3's "1.000" is a thousand; Gewonnen →
+    won, Verloren → lost, In Verhandlung → open; € gives EUR."""
+    path = tmp_path / "deals-export.csv"
+    path.write_text(EXPORT, encoding="cp1252")
+    draft = draft_for_file(path)
+    assert (draft.table, draft.locale) == ("deals", "de")
+    (tmp_path / "draft.toml").write_text(draft_toml(draft, name="deals-export"))
+    import_any(workspace, path, mapping=tmp_path / "draft.toml")
+    deals = workspace.table("deals").execute().set_index("deal_id").sort_index()
+    assert deals["status"].tolist() == ["won", "open", "lost"]
+    assert deals["amount"].tolist() == [1200.0, 800.5, 1000.0]
+    assert deals["currency"].tolist()[:2] == ["EUR", "EUR"]
+    assert deals.loc["A-1", "account_id"] == "Acme"
 
 
 def test_profiles_tell_scores_flags_and_statuses_apart() -> None:

@@ -55,6 +55,13 @@ def _field_lines(guess: Guess) -> list[str]:
     return lines
 
 
+def _locale_lines(draft: Draft) -> list[str]:
+    if draft.locale is not None:
+        return [f"locale = {_q(draft.locale)}  # {draft.locale_note}"]
+    lines = ['# locale = "de"            # decides 1.234 / 01.02.2024 when the values cannot']
+    return lines + ([f"# {draft.locale_note}"] if draft.locale_note else [])
+
+
 def draft_toml(draft: Draft, *, name: str) -> str:
     """The draft as TOML text for ``crmroi import FILE --map``."""
     spec = TABLES_BY_NAME[draft.table]
@@ -70,7 +77,7 @@ def draft_toml(draft: Draft, *, name: str) -> str:
         f"name = {_q(name)}",
         f"table = {_q(draft.table)}",
         *([f"group_by = {_q(draft.group_by)}"] if draft.group_by else []),
-        '# locale = "de"            # decides 1.234 / 01.02.2024 when the values cannot',
+        *_locale_lines(draft),
         '# timezone = "Europe/Berlin"',
         "",
     ]

@@ -99,6 +99,9 @@ class Draft:
     sampled: int
     runner_up: tuple[str, float] | None = None
     group_by: str | None = None
+    locale: str | None = None
+    locale_note: str = ""
+    """Why the locale was chosen, or which columns need one (shown in the draft)."""
 
     def guess(self, name: str) -> Guess | None:
         """The guess for field ``name``, if the draft has one."""
@@ -289,6 +292,7 @@ def _complete(pick: _Pick, stem: str) -> None:
     _share_stage_and_status(pick)
     _contact_from_email(pick)
     _price_times_quantity(pick)
+    _currency_from_amount(pick)
     _control_flag(pick)
     _key_fallback(pick, stem)
     _combine_periods(pick)
@@ -353,6 +357,22 @@ def _price_times_quantity(pick: _Pick) -> None:
                 multiply=p.name,
             )
             return
+
+
+def _currency_from_amount(pick: _Pick) -> None:
+    """``€ 1.234,56`` says its currency: read it from the amount where no column gives one."""
+    money = next((n for n in ("amount", "cost", "seat_cost") if n in pick.guesses), None)
+    if "currency" not in pick.spec.column_names or "currency" in pick.guesses or money is None:
+        return
+    p = pick.profiles.get(pick.guesses[money].column or "")
+    if p is not None and p.symbol_share >= 0.5:
+        pick.guesses["currency"] = Guess(
+            "currency",
+            0.6,
+            f"the currency signs in {p.name}",
+            column=p.name,
+            transform="currency",
+        )
 
 
 def _control_flag(pick: _Pick) -> None:
@@ -566,7 +586,23 @@ def draft_mapping(
     if len(drafts) > 1:
         runner = drafts[1]
         best = replace(best, runner_up=(runner.table, runner.confidence))
-    return best
+    return _with_locale(best, profiles)
+
+
+def _with_locale(draft: Draft, profiles: Sequence[ColumnProfile]) -> Draft:
+    """``de`` when the sample shows decimal commas or dotted dates; else name what is unclear."""
+    used = {c for g in draft.guesses for c in (g.column, *g.columns) if c is not None}
+    mine = [p for p in profiles if p.name in used]
+    german = [p.name for p in mine if p.decimal_mark == "comma" or p.date_order == "dotted"]
+    if german:
+        return replace(
+            draft, locale="de", locale_note=f"decimal commas or dd.mm.yyyy dates in {german[0]}"
+        )
+    unclear = [p.name for p in mine if "unclear" in (p.decimal_mark, p.date_order)]
+    if unclear:
+        note = f"CHECK: {', '.join(unclear)} cannot tell 1.234 / 01/02 apart: set the locale"
+        return replace(draft, locale_note=note)
+    return draft
 
 
 def _draft_for(spec: Table, profiles: Sequence[ColumnProfile], stem: str) -> Draft:
