@@ -23,10 +23,11 @@ from typing import Any
 import pytest
 
 from crmroi import Workspace
+from crmroi.ingest.draft_model import Draft
 from crmroi.ingest.draft_toml import draft_toml
 from crmroi.ingest.exports import import_any
 from crmroi.ingest.mapping import load_mapping
-from crmroi.ingest.suggest import Draft, draft_for_file
+from crmroi.ingest.suggest import draft_for_file
 from crmroi.schema import TABLES_BY_NAME
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "header_corpus.toml"

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from crmroi.schema import TABLES_BY_NAME
 
 if TYPE_CHECKING:
-    from crmroi.ingest.suggest import Draft, Guess
+    from crmroi.ingest.draft_model import Draft, Guess
 
 CHECK_BELOW = 0.6
 
