@@ -22,7 +22,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from crmroi.ingest.draft_fallbacks import complete
 from crmroi.ingest.draft_model import (
@@ -202,6 +201,9 @@ def _confidence(spec: Table, name: str, p: ColumnProfile) -> float:
 
 # -- assignment ---------------------------------------------------------------------------------
 def _assign(spec: Table, profiles: Sequence[ColumnProfile]) -> Pick:
+    """Columns to fields one to one, maximising the total (required-weighted) confidence."""
+    from scipy.optimize import linear_sum_assignment  # heavy: only when drafting
+
     pick = Pick(spec, {p.name: p for p in profiles})
     names = fields_of(spec)
     if not names or not profiles:
