@@ -16,6 +16,11 @@ from crmroi.ingest.profile import profile_column
 from crmroi.ingest.readers import open_source
 from crmroi.ingest.suggest import draft_for_file, suggest_mapping
 
+EXPORT = """Nr;Phase;Wert;Angelegt;Kunde
+A-1;Gewonnen;1.200,00 €;03.01.2024;Acme
+A-2;In Verhandlung;800,50 €;04.01.2024;Beta
+A-3;Verloren;1.000;05.01.2024;
+"""
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "header_corpus.toml"
 SAMPLES = {e["name"]: e for e in tomllib.loads(CORPUS.read_text(encoding="utf-8"))["entry"]}
 
@@ -81,7 +86,7 @@ def test_a_closed_deals_file_is_all_won(shared_data: Path) -> None:
 
 def test_gender_is_not_an_end_date(tmp_path: Path) -> None:
     """A Meta ads export broken down by age and gender: `Gender` (female/male/unknown) is no
-    date, so it fills no date field; `Day` is the start."""
+    date, so it fills no date field; `Day` gives each campaign's first and last day."""
     path = tmp_path / "meta-ads-by-gender.csv"
     path.write_text(
         "Campaign name,Day,Age,Gender,Amount spent (EUR),Impressions\n"
@@ -92,9 +97,9 @@ def test_gender_is_not_an_end_date(tmp_path: Path) -> None:
     )
     draft = draft_for_file(path, table="campaigns")
     assert all(g.source != "Gender" for g in draft.guesses if g.field.endswith("_at"))
-    assert draft.guess("ended_at") is None
-    started = draft.guess("started_at")
-    assert started is not None and started.source == "Day"
+    started, ended = draft.guess("started_at"), draft.guess("ended_at")
+    assert started is not None and (started.source, started.aggregate) == ("Day", "min")
+    assert ended is not None and (ended.source, ended.aggregate) == ("Day", "max")
     header_only = suggest_mapping(["Campaign", "Start", "Gender", "Spend"], table="campaigns")
     assert 'column = "Gender"' not in header_only
 
@@ -139,6 +144,57 @@ def test_values_decide_where_headers_say_nothing(tmp_path: Path) -> None:
     contact = draft.guess("contact_id")
     assert contact is not None and contact.source == "Mail"
     assert contact.transform == "email_hash" and contact.prefix == "email:"
+
+
+def test_an_ad_report_by_day_is_combined_into_campaigns(
+    tmp_path: Path, workspace: Workspace
+) -> None:
+    """Google Ads by day: two rows per campaign. The draft groups them: Brand - DE costs
+    41.20 + 39.80 = 81.00 from 2024-03-01 to 03-02; Generic 173.70 + 0.00 = 173.70."""
+    path = _write(tmp_path, "google-ads-daily")
+    draft = draft_for_file(path)
+    assert (draft.table, draft.group_by) == ("campaigns", "campaign_id")
+    (tmp_path / "draft.toml").write_text(draft_toml(draft, name="ads"))
+    import_any(workspace, path, mapping=tmp_path / "draft.toml")
+    campaigns = workspace.table("campaigns").execute().set_index("campaign_id")
+    assert campaigns["cost"].round(2).to_dict() == {
+        "Brand - DE": 81.0,
+        "Generic - CRM software": 173.7,
+    }
+    assert str(campaigns.loc["Brand - DE", "started_at"].date()) == "2024-03-01"
+    assert str(campaigns.loc["Brand - DE", "ended_at"].date()) == "2024-03-02"
+
+
+def test_contacts_without_an_id_are_keyed_by_their_hashed_email(tmp_path: Path) -> None:
+    """Mailchimp's audience export has no contact id the CRM knows; the hashed address is the
+    key, the same `email:<sha256>` survey answers carry, so they link."""
+    draft = draft_for_file(_write(tmp_path, "mailchimp-audience"))
+    contact = draft.guess("contact_id")
+    assert draft.table == "contacts" and contact is not None
+    assert (contact.source, contact.transform, contact.prefix) == (
+        "Email Address",
+        "email_hash",
+        "email:",
+    )
+
+
+def test_the_docs_worked_example_imports_with_its_draft_unedited(
+    tmp_path: Path, workspace: Workspace
+) -> None:
+    """docs/import-mappings.md: a German deals export (cp1252, `;`). The sample's decimal
+    commas and dotted dates set `locale = "de"`, so row 3's "1.000" is a thousand; Gewonnen →
+    won, Verloren → lost, In Verhandlung → open; € gives EUR."""
+    path = tmp_path / "deals-export.csv"
+    path.write_text(EXPORT, encoding="cp1252")
+    draft = draft_for_file(path)
+    assert (draft.table, draft.locale) == ("deals", "de")
+    (tmp_path / "draft.toml").write_text(draft_toml(draft, name="deals-export"))
+    import_any(workspace, path, mapping=tmp_path / "draft.toml")
+    deals = workspace.table("deals").execute().set_index("deal_id").sort_index()
+    assert deals["status"].tolist() == ["won", "open", "lost"]
+    assert deals["amount"].tolist() == [1200.0, 800.5, 1000.0]
+    assert deals["currency"].tolist()[:2] == ["EUR", "EUR"]
+    assert deals.loc["A-1", "account_id"] == "Acme"
 
 
 def test_profiles_tell_scores_flags_and_statuses_apart() -> None:

@@ -1,10 +1,16 @@
 """`--suggest-map` drafts against a corpus of real export headers (tests/data/header_corpus.toml).
 
-The corpus holds 41 export formats (vendor exports from REFERENCE.md §5, the public datasets in
+The corpus holds 48 export formats (vendor exports from REFERENCE.md §5, the public datasets in
 ../shared/data, common public CRM samples), each with the table and the source columns a person
 mapping it by hand chooses. The score is the share of required fields mapped to the right column
 (a wrong table gets all of its required fields wrong); drafts must reach 90 %. The past failures
-of issue 11 point 5 are tested one by one below.
+of issue 11 point 5 are tested in test_suggest.py.
+
+The last seven entries (`holdout = true`) were written after the rules had been tuned on the
+others and scored as they came: 11 of 14 required fields. Two generic fixes followed (ad reports
+with one row per day are campaigns combined by `group_by`; a contacts file without an id is keyed
+by the hashed e-mail) and one answer was corrected on the vendor's model (a Close.com lead is a
+company); the score printed for them now is therefore no longer a clean hold-out figure.
 """
 
 from __future__ import annotations
@@ -17,10 +23,11 @@ from typing import Any
 import pytest
 
 from crmroi import Workspace
+from crmroi.ingest.draft_model import Draft
 from crmroi.ingest.draft_toml import draft_toml
 from crmroi.ingest.exports import import_any
 from crmroi.ingest.mapping import load_mapping
-from crmroi.ingest.suggest import Draft, draft_for_file
+from crmroi.ingest.suggest import draft_for_file
 from crmroi.schema import TABLES_BY_NAME
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "header_corpus.toml"
@@ -65,9 +72,13 @@ def drafts(files: dict[str, Path]) -> dict[str, Draft]:
     return {name: draft_for_file(path) for name, path in files.items()}
 
 
-def _score(drafts: dict[str, Draft], *, required: bool) -> tuple[int, int, list[str]]:
+def _score(
+    drafts: dict[str, Draft], *, required: bool, holdout: bool = False
+) -> tuple[int, int, list[str]]:
     right, total, misses = 0, 0, []
     for entry in ENTRIES:
+        if holdout and not entry.get("holdout"):
+            continue
         draft = drafts[entry["name"]]
         spec = TABLES_BY_NAME[entry["table"]]
         wrong: list[str] = []
@@ -117,6 +128,9 @@ def test_drafts_map_the_required_fields_of_the_corpus(
 ) -> None:
     right, total, misses = _score(drafts, required=True)
     _report(capsys, "required fields", right, total, misses)
+    _report(
+        capsys, "required fields (hold-out entries)", *_score(drafts, required=True, holdout=True)
+    )
     assert total >= 90
     assert right / total >= 0.9, "\n".join(misses)
 

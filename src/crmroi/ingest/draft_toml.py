@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from crmroi.schema import TABLES_BY_NAME
 
 if TYPE_CHECKING:
-    from crmroi.ingest.suggest import Draft, Guess
+    from crmroi.ingest.draft_model import Draft, Guess
 
 CHECK_BELOW = 0.6
 
@@ -50,7 +50,16 @@ def _field_lines(guess: Guess) -> list[str]:
         lines.append(f"values = {{ {pairs} }}")
     if guess.other is not None:
         lines.append(f"other = {_q(guess.other)}")
+    if guess.aggregate is not None:
+        lines.append(f"aggregate = {_q(guess.aggregate)}")
     return lines
+
+
+def _locale_lines(draft: Draft) -> list[str]:
+    if draft.locale is not None:
+        return [f"locale = {_q(draft.locale)}  # {draft.locale_note}"]
+    lines = ['# locale = "de"            # decides 1.234 / 01.02.2024 when the values cannot']
+    return lines + ([f"# {draft.locale_note}"] if draft.locale_note else [])
 
 
 def draft_toml(draft: Draft, *, name: str) -> str:
@@ -67,7 +76,8 @@ def draft_toml(draft: Draft, *, name: str) -> str:
         f"# table {draft.table}: confidence {draft.confidence:.2f}{_low(draft.confidence)}{runner}",
         f"name = {_q(name)}",
         f"table = {_q(draft.table)}",
-        '# locale = "de"            # decides 1.234 / 01.02.2024 when the values cannot',
+        *([f"group_by = {_q(draft.group_by)}"] if draft.group_by else []),
+        *_locale_lines(draft),
         '# timezone = "Europe/Berlin"',
         "",
     ]

@@ -218,6 +218,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "organization created",
         "open date",
         "opened",
+        "signup date",
+        "optin time",
     ),
     "closed_at": (
         "close date",
@@ -474,9 +476,16 @@ def name_score(field: str, header: str, table: str, key: bool = False) -> float:
     own = ENTITY_WORDS.get(table, frozenset())
     short = tuple(w for w in said if w not in own) or said
     phrases = [field.replace("_", " "), *SYNONYMS.get(field, ())]
-    foreign = {
-        w for t, ws in ENTITY_WORDS.items() if t != table and REFERENCE.get(t) != field for w in ws
-    } - own
+    foreign = (
+        {
+            w
+            for t, ws in ENTITY_WORDS.items()
+            if t != table and REFERENCE.get(t) != field
+            for w in ws
+        }
+        - own
+        - set(words(field.replace("_", " ")))
+    )
     best = 0.0
     if key:  # "Company type" in a companies file is no key; "Campaign" in campaigns may be
         entity = [p for p in phrases if set(words(p)) <= own]

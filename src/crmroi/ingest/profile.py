@@ -41,6 +41,7 @@ CONTROL = re.compile(r"\b(control|holdout|hold-out|no[ -]?e-?mail|no contact|kon
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.I)
 URL = re.compile(r"^(https?://)?(www\.)?[a-z0-9-]+(\.[a-z0-9-]+)+(/\S*)?$", re.I)
 CURRENCY_CODE = re.compile(r"^[A-Z]{3}$", re.I)
+MONEY_SIGN = re.compile(r"^\S*[€$£¥₹]|[€$£¥₹]\s*$|^[A-Z]{3}\s*[-+\d(]|[\d)]\s*[A-Z]{3}$")
 DIGIT = re.compile(r".*\d")
 SMALL_SAMPLE = 30
 """Below this many values, uniqueness and repetition say little."""
@@ -58,6 +59,10 @@ class ColumnProfile:
     distinct: int
     date_share: float
     epoch_only: bool
+    date_order: str
+    """For a date column: dotted (German), dayfirst, monthfirst, unclear (01/02/2024 only)."""
+    decimal_mark: str
+    """For a number column: comma, dot, or unclear (only 1.234-like values)."""
     """Dates only as epoch numbers: weak evidence (any 10-digit id looks like one)."""
     number_share: float
     integer_share: float
@@ -68,6 +73,8 @@ class ColumnProfile:
     low: float | None
     high: float | None
     mean_length: float
+    symbol_share: float
+    """Share of values carrying a currency (``€ 1.234,56``, ``1,234 USD``, ``$12``)."""
     digit_share: float
     """Share of values with a digit: codes and ids rather than labels."""
     spaced_share: float
@@ -154,29 +161,38 @@ def _share(mask: pa.Array, filled: int) -> float:
     return hits / filled if filled else 0.0
 
 
-def _date_share(values: pa.Array, filled: int) -> tuple[float, bool]:
+def _date_share(values: pa.Array, filled: int) -> tuple[float, bool, str]:
+    """Share of dates, whether only as epoch numbers, and the order (dotted, dayfirst …)."""
     evidence = Evidence()
     date_evidence(values, evidence)
+    order = ""
     try:
         layouts = decide_dates(evidence, locale=None, file="", column="")
     except AmbiguousValueError:
-        layouts = ("iso", "dayfirst")  # slash dates in an undecidable order are still dates
+        layouts, order = ("iso", "dayfirst"), "unclear"  # still dates, in an unknown order
     if not layouts:
-        return 0.0, False
+        return 0.0, False, ""
     _, bad = parse_timestamp(values, layouts)
     epoch_only = all(layout.startswith("epoch") for layout in layouts)
-    return 1.0 - _share(bad, filled), epoch_only
+    order = order or next((k for k in ("dotted", "dayfirst", "monthfirst") if k in layouts), "")
+    return 1.0 - _share(bad, filled), epoch_only, order
 
 
-def _numbers(values: pa.Array, filled: int) -> tuple[float, pa.Array]:
+def _numbers(values: pa.Array, filled: int) -> tuple[float, pa.Array, str]:
+    """Share of numbers, their values, and the decimal mark (comma, dot, or unclear)."""
     evidence = Evidence()
     number_evidence(values, evidence)
     try:
         decimal = decide_decimal(evidence, locale=None, file="", column="")
     except AmbiguousValueError:
-        decimal = "dot"
-    parsed, bad = parse_number(values, decimal)
-    return 1.0 - _share(bad, filled), parsed
+        decimal = "dot" if evidence.counts["dot"] else "unclear"
+    parsed, bad = parse_number(values, "dot" if decimal == "unclear" else decimal)
+    said = (
+        decimal
+        if evidence.counts["comma"] or evidence.counts["dot"] or decimal == "unclear"
+        else ""
+    )
+    return 1.0 - _share(bad, filled), parsed, said
 
 
 def profile_column(name: str, values: Sequence[str | None]) -> ColumnProfile:
@@ -184,8 +200,10 @@ def profile_column(name: str, values: Sequence[str | None]) -> ColumnProfile:
     texts = [v.strip() for v in values if v is not None and v.strip()]
     filled = len(texts)
     array = pa.array(texts, pa.string())
-    date_share, epoch_only = _date_share(array, filled) if filled else (0.0, False)
-    number_share, parsed = _numbers(array, filled) if filled else (0.0, pa.array([], pa.float64()))
+    date_share, epoch_only, order = _date_share(array, filled) if filled else (0.0, False, "")
+    number_share, parsed, mark = (
+        _numbers(array, filled) if filled else (0.0, pa.array([], pa.float64()), "")
+    )
     numbers = parsed.drop_null()
     whole = pc.equal(pc.floor(numbers), numbers) if len(numbers) else pa.array([], pa.bool_())
     low = pc.min(numbers).as_py() if len(numbers) else None
@@ -194,7 +212,7 @@ def profile_column(name: str, values: Sequence[str | None]) -> ColumnProfile:
     counts = Counter(texts)
 
     def regex_share(pattern: re.Pattern[str]) -> float:
-        return sum(1 for t in texts if pattern.match(t)) / filled if filled else 0.0
+        return sum(1 for t in texts if pattern.search(t)) / filled if filled else 0.0
 
     return ColumnProfile(
         name=name,
@@ -203,6 +221,8 @@ def profile_column(name: str, values: Sequence[str | None]) -> ColumnProfile:
         distinct=len(counts),
         date_share=date_share,
         epoch_only=epoch_only,
+        date_order=order if date_share >= 0.9 else "",
+        decimal_mark=mark if number_share >= 0.9 else "",
         number_share=number_share,
         integer_share=_share(whole, filled),
         boolean_share=1.0 - _share(not_boolean, filled) if filled else 0.0,
@@ -212,6 +232,7 @@ def profile_column(name: str, values: Sequence[str | None]) -> ColumnProfile:
         low=None if low is None else float(low),
         high=None if high is None else float(high),
         mean_length=sum(map(len, texts)) / filled if filled else 0.0,
+        symbol_share=regex_share(MONEY_SIGN),
         digit_share=regex_share(DIGIT),
         spaced_share=regex_share(SPACED),
         top=tuple(value for value, _ in counts.most_common(12)),

@@ -9,25 +9,34 @@ e-mail), so strong value evidence alone can carry a field. Columns are then assi
 to one, maximising the total confidence (required fields weigh more); a few fields may share a
 column (status and stage of one ``Deal Stage`` column). Every table is drafted this way and the
 one whose required fields are filled best and which explains most of the file's columns wins,
-unless ``--table`` names one. Fields nothing fits get a stated fallback (the row number as id, a
-default) or are left as a comment; low confidences are flagged.
+unless ``--table`` names one. What one-to-one matching cannot say (shared columns, fallbacks,
+value maps) is filled in by :mod:`crmroi.ingest.draft_fallbacks`; low confidences are flagged by
+:mod:`crmroi.ingest.draft_toml`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
+from crmroi.ingest.draft_fallbacks import complete
+from crmroi.ingest.draft_model import (
+    KEY_LINES,
+    ROW,
+    Draft,
+    Guess,
+    Pick,
+    fields_of,
+    header_score,
+)
 from crmroi.ingest.draft_toml import draft_toml
-from crmroi.ingest.draft_values import CHOICE_RULES, choice_values, value_map
-from crmroi.ingest.header_match import name_score, words
+from crmroi.ingest.draft_values import CHOICE_RULES, value_map
+from crmroi.ingest.header_match import words
 from crmroi.ingest.profile import (
-    CONTROL,
     SMALL_SAMPLE,
     ColumnProfile,
     profile_rows,
@@ -38,11 +47,8 @@ from crmroi.schema import TABLES_BY_NAME, USER_TABLES, Table
 MIN_CONFIDENCE = 0.3
 """Below this a column is not proposed for a field at all."""
 REQUIRED_WEIGHT = 1.25
-ROW = "@row"
 FLAG_WORDS = {("has",), ("is",), ("hat",), ("ist",)}
 MONEY = {"amount", "cost", "seat_cost", "revenue"}
-KEY_LINES = {"orders", "touchpoints", "activities", "survey_responses", "costs"}
-"""Tables whose key may be a repeating document number plus the row (invoice lines)."""
 TABLE_HINTS: dict[str, str] = {
     "deals": r"deal|opportunit|pipeline",
     "contacts": r"contact|lead|people|person|customer|subscriber|member",
@@ -52,64 +58,12 @@ TABLE_HINTS: dict[str, str] = {
     "survey_responses": r"nps|survey|csat|feedback|response|verbatim",
     "costs": r"cost|ledger|expense|kosten",
     "campaigns": r"campaign|\bads?\b|kampagne",
-    "campaign_members": r"member|recipient|audience|mailing",
+    "campaign_members": r"campaign ?member|recipient",
     "activities": r"activit|task|call",
     "deal_stage_history": r"history|stage ?change",
     "stages": r"stage",
     "web_traffic": r"traffic|kpi|analytics",
 }
-
-
-@dataclass(frozen=True)
-class Guess:
-    """How the draft fills one field, and how sure it is."""
-
-    field: str
-    confidence: float
-    reason: str
-    column: str | None = None
-    columns: tuple[str, ...] = ()
-    default: str | int | None = None
-    values: tuple[tuple[str, str], ...] = ()
-    other: str | None = None
-    transform: str | None = None
-    prefix: str = ""
-    multiply: str | None = None
-
-    @property
-    def source(self) -> str:
-        """The source column (first of a composite), ``@row``, or ``default:<value>``."""
-        if self.columns:
-            return self.columns[0]
-        if self.column is not None:
-            return self.column
-        return f"default:{self.default}"
-
-
-@dataclass(frozen=True)
-class Draft:
-    """A drafted mapping: the table, a guess per field it could fill, and what it could not."""
-
-    table: str
-    confidence: float
-    guesses: tuple[Guess, ...]
-    missing: tuple[str, ...]
-    unused: tuple[str, ...]
-    sampled: int
-    runner_up: tuple[str, float] | None = None
-
-    def guess(self, name: str) -> Guess | None:
-        """The guess for field ``name``, if the draft has one."""
-        return next((g for g in self.guesses if g.field == name), None)
-
-
-@dataclass
-class _Pick:
-    """The assignment under construction for one table."""
-
-    spec: Table
-    profiles: dict[str, ColumnProfile]
-    guesses: dict[str, Guess] = field(default_factory=dict)
 
 
 # -- how well values fit a field --------------------------------------------------------------
@@ -238,26 +192,20 @@ def _value_evidence(spec: Table, name: str, p: ColumnProfile) -> float:
     return max((score for hit, score in checks if hit), default=0.0)
 
 
-def _said(spec: Table, name: str, header: str) -> float:
-    return name_score(name, header, spec.name, name == spec.key and not spec.natural_key)
-
-
 def _confidence(spec: Table, name: str, p: ColumnProfile) -> float:
-    said = _said(spec, name, p.name)
+    said = header_score(spec, name, p.name)
     fit = _fit(spec, name, p)
     by_name = said * (0.35 + 0.65 * fit) if fit > 0.05 else 0.1 * said
     return round(max(by_name, _value_evidence(spec, name, p)), 2)
 
 
 # -- assignment ---------------------------------------------------------------------------------
-def _fields(spec: Table) -> list[str]:
-    derived = spec.key if spec.natural_key else None
-    return [c.name for c in spec.columns if c.name != derived]
+def _assign(spec: Table, profiles: Sequence[ColumnProfile]) -> Pick:
+    """Columns to fields one to one, maximising the total (required-weighted) confidence."""
+    from scipy.optimize import linear_sum_assignment  # heavy: only when drafting
 
-
-def _assign(spec: Table, profiles: Sequence[ColumnProfile]) -> _Pick:
-    pick = _Pick(spec, {p.name: p for p in profiles})
-    names = _fields(spec)
+    pick = Pick(spec, {p.name: p for p in profiles})
+    names = fields_of(spec)
     if not names or not profiles:
         return pick
     scores = np.array([[_confidence(spec, n, p) for p in profiles] for n in names])
@@ -275,243 +223,9 @@ def _assign(spec: Table, profiles: Sequence[ColumnProfile]) -> _Pick:
 
 
 def _reason(spec: Table, name: str, p: ColumnProfile) -> str:
-    said = _said(spec, name, p.name)
+    said = header_score(spec, name, p.name)
     header = "header matches" if said >= 0.9 else "header resembles" if said >= 0.5 else "values"
     return f"{header}; {_describe(p)}"
-
-
-# -- what the assignment cannot say: shared columns, fallbacks, value maps ----------------------
-def _complete(pick: _Pick, stem: str) -> None:
-    """Fill in what one-to-one matching cannot: see the module docstring."""
-    _share_stage_and_status(pick)
-    _contact_from_email(pick)
-    _price_times_quantity(pick)
-    _control_flag(pick)
-    _key_fallback(pick, stem)
-    _required_fallbacks(pick, stem)
-    _value_maps(pick)
-
-
-def _share_stage_and_status(pick: _Pick) -> None:
-    if pick.spec.name != "deals":
-        return
-    stage, status = pick.guesses.get("stage"), pick.guesses.get("status")
-    if status is None and stage is not None and stage.column in pick.profiles:
-        p = pick.profiles[stage.column]
-        if p.won_lost:
-            pick.guesses["status"] = Guess(
-                "status", 0.75, "the stage column holds Won/Lost-like labels", column=p.name
-            )
-    elif stage is None and status is not None and status.column in pick.profiles:
-        p = pick.profiles[status.column]
-        if p.is_enum and p.distinct > 3:
-            pick.guesses["stage"] = Guess(
-                "stage", 0.5, "the status column holds more than open/won/lost", column=p.name
-            )
-
-
-def _taken(pick: _Pick) -> set[str]:
-    return {c for g in pick.guesses.values() for c in (g.column, *g.columns) if c is not None}
-
-
-def _contact_from_email(pick: _Pick) -> None:
-    if "contact_id" not in pick.spec.column_names or pick.spec.key == "contact_id":
-        return
-    if "contact_id" in pick.guesses:
-        return
-    taken = _taken(pick)
-    for p in pick.profiles.values():
-        if p.email_share >= 0.9 and p.name not in taken:
-            pick.guesses["contact_id"] = Guess(
-                "contact_id",
-                0.6,
-                "e-mail addresses: hashed, then linked to the contact with that address",
-                column=p.name,
-                transform="email_hash",
-                prefix="email:",
-            )
-            return
-
-
-def _price_times_quantity(pick: _Pick) -> None:
-    amount = pick.guesses.get("amount")
-    if amount is None or amount.column is None:
-        return
-    if not {"price", "preis", "unit"} & set(words(amount.column)):
-        return
-    for p in pick.profiles.values():
-        if p.is_number and {"quantity", "qty", "menge", "anzahl"} & set(words(p.name)):
-            pick.guesses["amount"] = Guess(
-                "amount",
-                amount.confidence,
-                f"unit price × {p.name}",
-                column=amount.column,
-                multiply=p.name,
-            )
-            return
-
-
-def _control_flag(pick: _Pick) -> None:
-    flag = next((n for n in ("is_control", "holdout") if n in pick.spec.column_names), None)
-    if flag is None or flag in pick.guesses:
-        return
-    for p in pick.profiles.values():
-        if p.control_group:
-            labels = tuple((v, "true") for v in p.top if CONTROL.search(v))
-            pick.guesses[flag] = Guess(
-                flag,
-                0.7,
-                "labels naming a control group",
-                column=p.name,
-                values=labels,
-                other="false",
-            )
-            return
-
-
-def _prefix(stem: str) -> str:
-    """Row-number ids namespaced by the file (``hillstrom:17``), so files do not collide."""
-    return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") + ":" if stem else ""
-
-
-def _key_fallback(pick: _Pick, stem: str) -> None:
-    spec = pick.spec
-    if spec.natural_key:
-        return
-    key = pick.guesses.get(spec.key)
-    prefix = _prefix(stem)
-    named = pick.guesses.get("name")
-    label = pick.profiles.get(named.column or "") if named else None
-    if key is None and label is not None and label.fill >= 0.95:
-        how = "unique" if label.unique else "rows sharing it become one"
-        pick.guesses[spec.key] = Guess(
-            spec.key,
-            0.5 if label.unique else 0.4,
-            f"no id column: the {label.name} is the id ({how})",
-            column=label.name,
-        )
-        return
-    if key is None:
-        pick.guesses[spec.key] = Guess(
-            spec.key,
-            0.5 if spec.name in KEY_LINES else 0.35,
-            "no column holds a unique id: the row number is the id (a re-sorted file changes it)",
-            column=ROW,
-            prefix=prefix,
-        )
-        return
-    p = pick.profiles.get(key.column or "")
-    if p is None or p.unique or not p.rows:
-        return
-    if spec.name in KEY_LINES:
-        pick.guesses[spec.key] = Guess(
-            spec.key,
-            key.confidence,
-            f"{p.name} repeats (lines of one document): it and the row number form the id",
-            columns=(p.name, ROW),
-        )
-    else:
-        pick.guesses[spec.key] = Guess(
-            spec.key,
-            round(0.8 * key.confidence, 2),
-            f"{p.name} repeats in the sample: rows sharing an id become one record",
-            column=p.name,
-        )
-
-
-def _required_fallbacks(pick: _Pick, stem: str) -> None:
-    spec = pick.spec
-    for name in _fields(spec):
-        column = spec.column(name)
-        if not column.required or name in pick.guesses:
-            continue
-        if column.dtype == "timestamp":
-            dates = sorted(
-                (p for p in pick.profiles.values() if p.is_date),
-                key=lambda p: name_score(name, p.name, spec.name),
-                reverse=True,
-            )
-            if dates:
-                pick.guesses[name] = Guess(
-                    name,
-                    0.3,
-                    "no better date: the file's only dates stand in",
-                    column=dates[0].name,
-                )
-            continue
-        fallback = _default_for(pick, name, stem)
-        if fallback is not None:
-            pick.guesses[name] = fallback
-
-
-def _default_for(pick: _Pick, name: str, stem: str) -> Guess | None:
-    table = pick.spec.name
-    if name == "survey":
-        return _survey_kind(pick)
-    if name == "status" and table == "deals":
-        won = next(
-            (
-                p
-                for p in pick.profiles.values()
-                if p.is_date and p.fill >= 0.95 and "won" in words(p.name)
-            ),
-            None,
-        )
-        if won is not None:
-            return Guess(name, 0.55, f"every row has a {won.name}: all won", default="won")
-        return Guess(name, 0.1, "no status column: every deal taken as open", default="open")
-    defaults = {
-        ("costs", "category"): ("other", 0.2),
-        ("costs", "recurrence"): ("one-off", 0.3),
-        ("activities", "type"): ("task", 0.2),
-        ("campaign_members", "campaign_id"): (stem or "campaign", 0.35),
-    }
-    if (table, name) in defaults:
-        value, confidence = defaults[table, name]
-        return Guess(name, confidence, "no column: one value for every row", default=value)
-    if name == "position":
-        return Guess(name, 0.4, "the row order is the stage order", column=ROW)
-    if name == "contact_id":
-        return Guess(
-            name,
-            0.4,
-            "no contact column: each row is one contact",
-            column=ROW,
-            prefix=_prefix(stem),
-        )
-    return None
-
-
-def _survey_kind(pick: _Pick) -> Guess:
-    """NPS, CSAT or CES from the score's question, else from its scale (NPS alone starts at 0)."""
-    score = pick.guesses.get("score")
-    p = pick.profiles.get(score.column or "") if score else None
-    if p is None:
-        return Guess("survey", 0.3, "assumed: an NPS survey", default="nps")
-    asked = value_map("survey", p.name)
-    if asked is not None:
-        return Guess("survey", 0.75, f"the score's header says {asked}", default=asked)
-    if p.low is None or p.high is None:
-        return Guess("survey", 0.3, "assumed: an NPS survey", default="nps")
-    if p.low == 0 or p.high > 7:
-        return Guess("survey", 0.7, "the score runs 0–10: an NPS question", default="nps")
-    kind = "csat" if p.high <= 5 else "ces"
-    return Guess("survey", 0.45, f"scores of 1–{p.high:g}: {kind}?", default=kind)
-
-
-def _value_maps(pick: _Pick) -> None:
-    for name, guess in list(pick.guesses.items()):
-        p = pick.profiles.get(guess.column or "")
-        if name not in CHOICE_RULES or p is None or guess.columns or guess.multiply:
-            continue
-        if name == "status" and pick.spec.name != "deals":
-            continue
-        values, other = choice_values(name, p)
-        pick.guesses[name] = Guess(**{**guess.__dict__, "values": values, "other": other})
-    if pick.spec.name == "survey_responses" and "scale_max" not in pick.guesses:
-        survey = pick.guesses.get("survey")
-        if survey is not None and survey.default == "nps":
-            pick.guesses["scale_max"] = Guess("scale_max", 0.7, "NPS runs 0–10", default=10)
 
 
 def draft_mapping(
@@ -527,14 +241,30 @@ def draft_mapping(
     best = drafts[0]
     if len(drafts) > 1:
         runner = drafts[1]
-        best = Draft(**{**best.__dict__, "runner_up": (runner.table, runner.confidence)})
-    return best
+        best = replace(best, runner_up=(runner.table, runner.confidence))
+    return _with_locale(best, profiles)
+
+
+def _with_locale(draft: Draft, profiles: Sequence[ColumnProfile]) -> Draft:
+    """``de`` when the sample shows decimal commas or dotted dates; else name what is unclear."""
+    used = {c for g in draft.guesses for c in (g.column, *g.columns) if c is not None}
+    mine = [p for p in profiles if p.name in used]
+    german = [p.name for p in mine if p.decimal_mark == "comma" or p.date_order == "dotted"]
+    if german:
+        return replace(
+            draft, locale="de", locale_note=f"decimal commas or dd.mm.yyyy dates in {german[0]}"
+        )
+    unclear = [p.name for p in mine if "unclear" in (p.decimal_mark, p.date_order)]
+    if unclear:
+        note = f"CHECK: {', '.join(unclear)} cannot tell 1.234 / 01/02 apart: set the locale"
+        return replace(draft, locale_note=note)
+    return draft
 
 
 def _draft_for(spec: Table, profiles: Sequence[ColumnProfile], stem: str) -> Draft:
     pick = _assign(spec, profiles)
-    _complete(pick, stem)
-    fields = _fields(spec)
+    complete(pick, stem)
+    fields = fields_of(spec)
     required = [n for n in fields if spec.column(n).required]
     req = sum(pick.guesses[n].confidence if n in pick.guesses else 0.0 for n in required)
     req_share = req / len(required) if required else 0.5
@@ -556,10 +286,11 @@ def _draft_for(spec: Table, profiles: Sequence[ColumnProfile], stem: str) -> Dra
         missing=tuple(n for n in required if n not in pick.guesses),
         unused=tuple(p.name for p in profiles if p.name not in used),
         sampled=max((p.rows for p in profiles), default=0),
+        group_by=pick.group_by,
     )
 
 
-def _key_plausibility(pick: _Pick) -> float:
+def _key_plausibility(pick: Pick) -> float:
     """How plausible the table's key looks (0.75–1).
 
     Rows of a table like deals are one per key: a repeating key speaks against the table, a
@@ -572,7 +303,7 @@ def _key_plausibility(pick: _Pick) -> float:
         return 0.8 if p is not None and p.rows and p.unique else 1.0
     key = pick.guesses.get(spec.key)
     p = pick.profiles.get(key.column or "") if key and not key.columns else None
-    if spec.natural_key or spec.name in KEY_LINES or p is None or not p.rows:
+    if spec.natural_key or spec.name in KEY_LINES or p is None or not p.rows or pick.group_by:
         return 1.0
     return 1.0 if p.unique else 0.75
 
