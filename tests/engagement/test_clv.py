@@ -98,3 +98,47 @@ def test_historical_clv_nets_out_cancellations(workspace: Workspace) -> None:
     assert frame.loc["A", "gross_revenue"] == pytest.approx(150)
     assert frame.loc["A", "occasions"] == 2
     assert frame.loc["A", "tenure_days"] == 31
+
+
+def test_repeat_buyers_without_spend_are_left_out_of_gamma_gamma_and_still_valued(
+    summary: pd.DataFrame,
+) -> None:
+    """Three repeat buyers whose repeat purchases average $0 (x = 2 and 1) or −$5 (returns, x = 4)
+    are added to the 2,357 CDNOW customers. Gamma-Gamma is fitted on the others, so its
+    parameters stay FHL (2005)'s p = 6.2488, q = 3.7446, v = 15.4477 (README), and each added
+    customer is worth E(M | x, m̄ = 0) = p v / (p x + q − 1); for x = 2:
+    6.2488 · 15.4477 / (12.4976 + 2.7446) = 96.5296 / 15.2422 = 6.3331.
+    """
+    extra = pd.DataFrame(
+        {
+            "customer": ["z2", "z1", "z4"],
+            "frequency": [2.0, 1.0, 4.0],
+            "recency": [20.0, 10.0, 30.0],
+            "T": [38.0, 38.0, 38.0],
+            "monetary_value": [0.0, 0.0, -5.0],
+        }
+    )
+    both = pd.concat([summary, extra], ignore_index=True)
+    report = analyse_clv(both, time_unit=TimeUnit.week, horizon=39)
+    fit = report.fit
+    assert fit.gamma_gamma is not None
+    for name, value in {"p": 6.2488, "q": 3.7446, "v": 15.4477}.items():
+        assert getattr(fit.gamma_gamma, name) == pytest.approx(value, rel=1e-3), name
+    assert fit.n_repeat_without_spend == 3
+    (note,) = fit.notes
+    assert "3 whose repeat purchases average 0 or less" in note
+    assert f"{fit.n_repeat - 3:,} of {fit.n_repeat:,}" in note
+    spend = report.predictions.set_index("customer")["expected_spend"]
+    assert spend["z2"] == pytest.approx(6.3331, rel=1e-3)
+    p, q, v = 6.2488, 3.7446, 15.4477
+    assert spend["z1"] == pytest.approx(p * v / (p + q - 1), rel=1e-3)
+    assert spend["z4"] == pytest.approx(p * v / (4 * p + q - 1), rel=1e-3)
+    assert (report.predictions["clv"] >= 0).all()
+    payload = report.as_dict(top=1)
+    assert payload["repeat_customers_without_spend"] == 3
+    assert payload["notes"] == [note]
+
+
+def test_no_note_when_every_repeat_buyer_spends(summary: pd.DataFrame) -> None:
+    fit = fit_clv(summary)
+    assert (fit.n_repeat_without_spend, fit.notes) == (0, ())

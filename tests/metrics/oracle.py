@@ -476,3 +476,67 @@ class Oracle:
 
     def pipeline_coverage(self, own: str | None) -> pd.Series:
         return pd.Series(dtype=float)
+
+    # -- web analytics -------------------------------------------------------------------
+    def _web(self) -> pd.DataFrame:
+        """Per month: sessions, users, conversions, revenue; traffic rows only for days
+        without sessions (totals where a period has one)."""
+        s = inrange(self.t["web_sessions"], "started_at")
+        rows = pd.DataFrame(
+            {
+                "at": s["started_at"],
+                "sessions": 1,
+                "conversions": s["conversions"].fillna(0).astype(float),
+                "revenue": s["revenue"].fillna(0.0),
+                "user": s["user_pseudo_id"],
+                "row_users": 0,
+            }
+        )
+        t = self.t["web_traffic"].copy()
+        t["last"] = t["period_end"].fillna(t["period_start"])
+        days = s["started_at"].dt.floor("D").drop_duplicates().sort_values().to_numpy()
+        first_at_or_after = days.searchsorted(t["period_start"].to_numpy())
+        covered = [
+            i < len(days) and days[i] <= last
+            for i, last in zip(first_at_or_after, t["last"].to_numpy(), strict=True)
+        ]
+        t = inrange(t[~pd.Series(covered, index=t.index)], "period_start")
+        total = t[["channel", "source", "medium", "campaign"]].isna().all(axis=1)
+        has_total = total.groupby([t["period_start"], t["last"]]).transform("any")
+        t = t[total | ~has_total]
+        traffic = pd.DataFrame(
+            {
+                "at": t["period_start"],
+                "sessions": t["sessions"].fillna(0),
+                "conversions": t["key_events"].fillna(0.0),
+                "revenue": t["revenue"].fillna(0.0),
+                "user": None,
+                "row_users": t["users"].fillna(0),
+            }
+        )
+        both = pd.concat([f for f in (rows, traffic) if len(f)], ignore_index=True)
+        g = both.groupby(by(both, "at", None))
+        return pd.DataFrame(
+            {
+                "sessions": g["sessions"].sum().astype(float),
+                "users": g["user"].nunique() + g["row_users"].sum(),
+                "conversions": g["conversions"].sum(),
+                "revenue": g["revenue"].sum(),
+            }
+        )
+
+    def web_sessions(self, own: str | None) -> pd.Series:
+        return self._web()["sessions"]
+
+    def web_users(self, own: str | None) -> pd.Series:
+        return self._web()["users"].astype(float)
+
+    def web_conversions(self, own: str | None) -> pd.Series:
+        return self._web()["conversions"]
+
+    def web_conversion_rate(self, own: str | None) -> pd.Series:
+        w = self._web()
+        return div(w["conversions"], w["sessions"])
+
+    def web_revenue(self, own: str | None) -> pd.Series:
+        return self._web()["revenue"]

@@ -75,10 +75,31 @@ class ClvFit:
     """corr(monetary_value, frequency) over repeat buyers; Gamma-Gamma assumes about 0."""
     n_customers: int
     n_repeat: int
+    n_repeat_without_spend: int = 0
+    """Repeat buyers left out of the Gamma-Gamma fit: their repeat purchases average ≤ 0."""
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the fit left out, and why (empty when it used every repeat buyer)."""
+        n = self.n_repeat_without_spend
+        if not n or self.gamma_gamma is None:
+            return ()
+        return (
+            f"Gamma-Gamma was fitted on {self.n_repeat - n:,} of {self.n_repeat:,} repeat "
+            f"customers: {n:,} whose repeat purchases average 0 or less (free or fully "
+            "returned) are left out, as the model needs a positive spend; they are valued at "
+            "the spend the model expects of a mean of 0 (the population mean shrunk by their "
+            "purchase count)",
+        )
 
 
 def fit_clv(summary: pd.DataFrame) -> ClvFit:
-    """Fit BG/NBD on every customer, Gamma-Gamma on the repeat buyers (if monetary_value given)."""
+    """Fit BG/NBD on every customer, Gamma-Gamma on the repeat buyers (if monetary_value given).
+
+    Gamma-Gamma models a positive spend, so repeat buyers whose repeat purchases average 0 or
+    less are left out of its fit (lifetimes' and Fader & Hardie's practice) and counted in
+    ``n_repeat_without_spend``; :func:`predict_clv` still values them.
+    """
     # customers sharing (x, t_x, T) contribute the same likelihood: fit once per distinct row
     distinct = summary.groupby(["frequency", "recency", "T"]).size().reset_index(name="n")
     params = bgnbd.fit(
@@ -87,10 +108,14 @@ def fit_clv(summary: pd.DataFrame) -> ClvFit:
     repeat = summary[summary["frequency"] > 0]
     gg = None
     corr = float("nan")
-    if "monetary_value" in summary.columns and len(repeat) >= 3:
-        gg = gamma_gamma.fit(repeat["frequency"], repeat["monetary_value"])
-        corr = float(np.corrcoef(repeat["monetary_value"], repeat["frequency"])[0, 1])
-    return ClvFit(params, gg, corr, len(summary), len(repeat))
+    without_spend = 0
+    if "monetary_value" in summary.columns:
+        spending = repeat[repeat["monetary_value"] > 0]
+        without_spend = len(repeat) - len(spending)
+        if len(spending) >= 3:
+            gg = gamma_gamma.fit(spending["frequency"], spending["monetary_value"])
+            corr = float(np.corrcoef(spending["monetary_value"], spending["frequency"])[0, 1])
+    return ClvFit(params, gg, corr, len(summary), len(repeat), without_spend)
 
 
 def discounted_value(
@@ -125,7 +150,9 @@ def predict_clv(
 
     ``horizon`` is in the summary's time unit; CLV discounts ``round(horizon / period_length)``
     periods of ``period_length`` units at ``discount_rate`` per period. Without a Gamma-Gamma
-    fit (no monetary values) the value columns are NaN.
+    fit (no monetary values) the value columns are NaN. A repeat buyer left out of the fit for
+    a mean spend ≤ 0 gets E(M | x, m̄ = 0) = p v / (p x + q − 1): the model's own expectation as
+    the mean tends to 0, the population mean shrunk by the weight of x purchases at 0.
     """
     x, t_x, big_t = summary["frequency"], summary["recency"], summary["T"]
     out = pd.DataFrame({"customer": summary["customer"].to_numpy()})
@@ -137,7 +164,8 @@ def predict_clv(
         out["expected_spend"] = np.nan
         out["clv"] = np.nan
         return out
-    spend = gamma_gamma.conditional_expected_value(fit.gamma_gamma, x, summary["monetary_value"])
+    observed = summary["monetary_value"].clip(lower=0.0)
+    spend = gamma_gamma.conditional_expected_value(fit.gamma_gamma, x, observed)
     out["expected_spend"] = spend
     n_periods = max(1, round(horizon / period_length))
     out["clv"] = discounted_value(
@@ -208,6 +236,8 @@ class ClvReport:
             "discount_rate_per_unit": self.discount_rate,
             "customers": self.fit.n_customers,
             "repeat_customers": self.fit.n_repeat,
+            "repeat_customers_without_spend": self.fit.n_repeat_without_spend,
+            "notes": list(self.fit.notes),
             "spend_frequency_correlation": self.fit.spend_frequency_correlation,
             "summary": self.totals(),
             "top_customers": self.top_customers(top),

@@ -4,7 +4,7 @@
 >>> query(ws, MetricQuery(kpis=("won_revenue", "win_rate"), grain="month", dimensions=("owner",)))
 
 Importing this package registers the built-in KPIs (modules ``sales``, ``marketing``,
-``funnel``, ``adoption``, ``retention``, ``feedback``) in :data:`REGISTRY`.
+``funnel``, ``adoption``, ``retention``, ``feedback``, ``web``) in :data:`REGISTRY`.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "adoption",
     "retention",
     "feedback",
+    "web",
 )
 """Modules whose KPIs ship with crmroi, registered in this order (the order of the reference)."""
 

@@ -100,6 +100,8 @@ def data_range(ws: Workspace) -> tuple[date, date]:
         "campaigns": ("started_at",),
         "survey_responses": ("answered_at",),
         "deal_stage_history": ("entered_at",),
+        "web_sessions": ("started_at",),
+        "web_traffic": ("period_start", "period_end"),
     }
     parts: list[ir.Table] = []
     for table, columns in dated.items():

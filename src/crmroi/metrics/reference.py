@@ -19,6 +19,7 @@ from crmroi.metrics import (
     funnel,
     retention,
     targets,
+    web,
 )
 
 
@@ -51,7 +52,7 @@ def render(registry: Registry = REGISTRY) -> str:
     )
     lines += ["", "## Settings", "", *_settings_table(), ""]
     lines += ["## Conventions", ""]
-    for module in (context, funnel, forecast, retention, targets):
+    for module in (context, funnel, forecast, retention, targets, web):
         title = module.__name__.rsplit(".", 1)[-1]
         lines += [f"### {title}", "", inspect.getdoc(module) or "", ""]
     for m in registry:
