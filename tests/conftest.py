@@ -38,7 +38,7 @@ def shared_data() -> Path:
     for path in candidates:
         if path is not None and path.is_dir():
             return path
-    pytest.skip("../shared/data is missing: the real-data tests need it (set CRMROI_SHARED_DATA)")
+    pytest.fail("../shared/data is missing: the real-data tests need it (set CRMROI_SHARED_DATA)")
 
 
 @pytest.fixture

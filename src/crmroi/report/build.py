@@ -63,13 +63,6 @@ class ReportContext:
             return roi.analyse(self.ws, self.config.roi_settings()), None
         except CrmroiError as exc:
             return None, exc
-        except TypeError:
-            # Issue 16.9: without won deals roi.analyse fails inside the incremental estimate
-            # (an empty series compared with a date). Until its fix lands, that one case is
-            # "no won deals"; any other TypeError is a bug and propagates.
-            if self.won_deals():
-                raise
-            return None, AnalysisError("no won deals in the workspace")
 
     @property
     def roi(self) -> Any:
