@@ -51,9 +51,8 @@ def _traffic(start: str, end: str, channel: str | None, *counts: float) -> dict[
     }
 
 
-@pytest.fixture
-def ws(workspace: Workspace) -> Workspace:
-    w = workspace
+def fill(w: Workspace) -> Workspace:
+    """Put the sessions and traffic rows of the table above into ``w``."""
     put(
         w,
         "web_sessions",
@@ -79,6 +78,11 @@ def ws(workspace: Workspace) -> Workspace:
         _traffic("2024-01-25", "2024-02-02", None, 50, 50, 5, 500),
     )
     return w
+
+
+@pytest.fixture
+def ws(workspace: Workspace) -> Workspace:
+    return fill(workspace)
 
 
 def _values(ws: Workspace, **kw: object) -> dict[tuple[object, ...], float]:
