@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from crmroi.cli.context import workspace
-from crmroi.cli.output import OutputFormat, console, print_json
+from crmroi.cli.output import OutputFormat, console, literal, print_json, say
 from crmroi.cli.progress import progress_bar
 from crmroi.errors import CrmroiError, InputError
 from crmroi.ingest import LoadResult
@@ -38,7 +38,7 @@ def reconciliation_table(results: list[LoadResult]) -> Table:
     The note column flags files that loaded nothing (unchanged) or loaded again (re-loaded); the
     sentences under the table (:func:`_print_notes`) say why, and what else to know.
     """
-    table = Table(title="import reconciliation")
+    table = Table(title="import reconciliation")  # file names are data: literal cells only
     notes = any(r.unchanged or r.reloaded for r in results)
     for name in ("file", "table", "read", "loaded", "quarantined", "note")[: 5 + notes]:
         table.add_column(
@@ -46,14 +46,14 @@ def reconciliation_table(results: list[LoadResult]) -> Table:
         )
     for r in results:
         cells = [
-            Path(r.file).name,
-            r.table,
-            f"{r.rows_read:,}",
-            f"{r.rows_loaded:,}",
-            f"[yellow]{r.rows_quarantined:,}[/]" if r.rows_quarantined else "0",
+            literal(Path(r.file).name),
+            literal(r.table),
+            literal(f"{r.rows_read:,}"),
+            literal(f"{r.rows_loaded:,}"),
+            literal(f"{r.rows_quarantined:,}", style="yellow" if r.rows_quarantined else None),
         ]
         if notes:
-            cells.append("unchanged" if r.unchanged else "re-loaded" if r.reloaded else "")
+            cells.append(literal("unchanged" if r.unchanged else "re-loaded" if r.reloaded else ""))
         table.add_row(*cells)
     return table
 
@@ -133,7 +133,7 @@ def import_command(
         _print_problems(results)
     if failures:
         for failure in failures:
-            console.print(f"[bold red]error:[/] {failure}", highlight=False)
+            say(f"error: {failure}", style="bold red", err=True)
         raise typer.Exit(2)
 
 
@@ -149,7 +149,7 @@ def _print_notes(results: list[LoadResult]) -> None:
     """Why a file loaded nothing or loaded again, what it replaced, fallbacks and lookups."""
     for r in results:
         for note in r.notes():
-            console.print(f"  {Path(r.file).name} → {r.table}: {note}", highlight=False)
+            say(f"  {Path(r.file).name} → {r.table}: {note}")
 
 
 def _print_problems(results: list[LoadResult]) -> None:
@@ -158,9 +158,9 @@ def _print_problems(results: list[LoadResult]) -> None:
             where = f"row {problem.row_number:,}" + (
                 f", column `{problem.column}`" if problem.column else ""
             )
-            console.print(f"  [yellow]{Path(r.file).name}, {where}:[/] {problem.reason}")
+            say(f"  {Path(r.file).name}, {where}: {problem.reason}")
         if r.rows_quarantined > len(r.problems):
-            console.print(f"  … see `crmroi quarantine` for all {r.rows_quarantined:,} rows")
+            say(f"  … see `crmroi quarantine` for all {r.rows_quarantined:,} rows")
 
 
 def _print_sources(exports: list[ExportResult], dangling: list[Dangling]) -> None:
@@ -173,10 +173,10 @@ def _print_sources(exports: list[ExportResult], dangling: list[Dangling]) -> Non
             if e.rows_combined is not None
             else ""
         )
-        console.print(f"  {Path(e.result.file).name} → {e.result.table}: {how}{combined}")
+        say(f"  {Path(e.result.file).name} → {e.result.table}: {how}{combined}")
     for d in dangling:
-        console.print(
-            f"  [yellow]unresolved:[/] {d.relation}: {d.rows:,} rows ({d.values:,} values) "
+        say(
+            f"  unresolved: {d.relation}: {d.rows:,} rows ({d.values:,} values) "
             "point at nothing yet"
         )
 

@@ -52,17 +52,20 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def literal(value: object) -> Text:
+err_console = Console(stderr=True, highlight=False)
+
+
+def literal(value: object, *, style: str | None = None) -> Text:
     """``value`` as Rich text that is never read as markup, control characters visible."""
-    return Text(visible(str(value)))
+    return Text(visible(str(value)), style=style or "")
 
 
-def say(message: str, *, style: str | None = None) -> None:
-    """Print one line that may quote data (a note, a name): literal, never markup."""
-    text = literal(message)
-    if style:
-        text.stylize(style)
-    console.print(text, soft_wrap=True)
+def say(message: str, *, style: str | None = None, err: bool = False) -> None:
+    """Print one line that may quote data (a note, a name): literal, never markup.
+
+    ``err`` sends it to stderr, where errors go so that stdout stays the command's output.
+    """
+    (err_console if err else console).print(literal(message, style=style), soft_wrap=True)
 
 
 def json_text(payload: Any) -> str:
