@@ -46,12 +46,6 @@ OLIST_SECTIONS = {
     "customers": absent("customers"),
     "costs": no_adoption_date("11.2"),
 }
-NEEDS_LOOKUP = (
-    "issue 11.6: a mapping cannot look up the lead's origin / first contact date for a deal; "
-    "observed: every won deal under channel '(none)' and sales_cycle_days_median 0.0"
-)
-
-
 @pytest.fixture(scope="module")
 def funnel(shared_data: Path) -> pd.DataFrame:
     """Every lead with its deal, if any (left join on mql_id); origin NaN → '(none)'."""
@@ -108,7 +102,6 @@ def test_won_deals_by_sales_rep_equal_pandas(ws: Path, funnel: pd.DataFrame) -> 
     assert got == want.to_dict()
 
 
-@pytest.mark.xfail(strict=True, reason=NEEDS_LOOKUP)
 def test_won_deals_get_their_leads_channel(ws: Path, funnel: pd.DataFrame) -> None:
     """Issue 11 point 6: won deals get their lead's channel (`kpis --by channel` on deals)."""
     values = kpi_values(ws, "-k", "won_deals", "--by", "channel")
@@ -117,7 +110,6 @@ def test_won_deals_get_their_leads_channel(ws: Path, funnel: pd.DataFrame) -> No
     assert got == want.to_dict()
 
 
-@pytest.mark.xfail(strict=True, reason=NEEDS_LOOKUP)
 def test_median_days_first_contact_to_won(ws: Path, funnel: pd.DataFrame) -> None:
     """README: median 14 whole days from the lead's first contact to the won date."""
     won = funnel[funnel["won"]]
