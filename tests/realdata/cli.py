@@ -109,13 +109,6 @@ def kpi_values(workspace: Path, *args: str) -> dict[tuple[str, ...], float | Non
     return out
 
 
-ROI_WITHOUT_COSTS = (
-    "issue 11.4: crmroi roi on a workspace without cost lines exits 2 with 'error: no adoption "
-    "date: set roi adoption_date, or import users with active_from' (it should say that the "
-    "costs are missing and how to import them)"
-)
-
-
 def roi_error(workspace: Path) -> str:
     """`crmroi roi` on a workspace that holds no cost line: a clear error (exit 2), no crash."""
     run = crmroi(workspace, "roi", "--format", "json")

@@ -13,9 +13,6 @@ import zipfile
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from .cli import Run, crmroi
 
@@ -37,6 +34,8 @@ class SectionView:
     cells: list[str] = field(default_factory=list)
     charts: int = 0
     text: list[str] = field(default_factory=list)
+    code: list[str] = field(default_factory=list)
+    """Literal commands and settings lines (``<code>``): the same in every language."""
 
     @property
     def shows_figures(self) -> bool:
@@ -48,15 +47,15 @@ class SectionView:
 
     @property
     def names_what_is_missing(self) -> bool:
-        return bool(HOW_TO_ADD.search(" ".join(self.text)))
+        return bool(HOW_TO_ADD.search(" ".join([*self.text, *self.code])))
 
     @property
     def all_text(self) -> str:
-        return " ".join([self.title, *self.values, *self.cells, *self.text])
+        return " ".join([self.title, *self.values, *self.cells, *self.text, *self.code])
 
 
 class _ReportParser(HTMLParser):
-    """Collect per section: metric values, table cells, charts and the remaining text."""
+    """Collect per section: metric values, table cells, charts, code and the remaining text."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -78,15 +77,17 @@ class _ReportParser(HTMLParser):
             self._stack.append("value")
         elif tag == "td":
             self._stack.append("cell")
+        elif tag == "code":
+            self._stack.append("code")
         elif tag == "div" and "chart" in classes:
             self.sections[-1].charts += 1
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "section":
             self._inside = False
-        if self._stack and tag in {"h2", "div", "td"}:
+        if self._stack and tag in {"h2", "div", "td", "code"}:
             kind = self._stack[-1]
-            if (tag, kind) in {("h2", "title"), ("div", "value"), ("td", "cell")}:
+            if (tag, kind) in {("h2", "title"), ("div", "value"), ("td", "cell"), ("code", "code")}:
                 self._stack.pop()
 
     def handle_data(self, data: str) -> None:
@@ -101,6 +102,8 @@ class _ReportParser(HTMLParser):
             s.values.append(text)
         elif kind == "cell":
             s.cells.append(text)
+        elif kind == "code":
+            s.code.append(text)
         else:
             s.text.append(text)
 
@@ -145,41 +148,6 @@ def assert_report_written(reports: dict[str, tuple[Run, dict[str, Path]]], lang:
     check_written(*reports[lang])
 
 
-NO_ADOPTION_DATE = (
-    "Not computed: no adoption date: set roi adoption_date, or import users with active_from"
-)
-
-
-def absent(section_id: str) -> str:
-    """The xfail reason of a section the report leaves out instead of naming what is missing."""
-    return (
-        f"issue 11.2: no section {section_id!r} in the report "
-        "(the data lacks its tables; it should say which and how to add them)"
-    )
-
-
-def no_adoption_date(point: str) -> str:
-    """The xfail reason of a section blocked by the missing adoption date."""
-    return f"issue {point}: the section reads only {NO_ADOPTION_DATE!r}"
-
-
-def blocked(*, no_adoption_date_in: tuple[str, ...], absent_ids: tuple[str, ...]) -> dict[str, str]:
-    """Xfail reasons of sections that read only "no adoption date" or are left out."""
-    owner = {"overview": "11.3/11.4", "sales": "11.2", "costs": "11.2"}
-    reasons = {s: no_adoption_date(owner[s]) for s in no_adoption_date_in}
-    return reasons | {s: absent(s) for s in absent_ids}
-
-
-def section_params(xfails: dict[str, str]) -> list[Any]:
-    """The built-in section ids as parameters, those in ``xfails`` marked strict xfail."""
-    return [
-        pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=xfails[s]))
-        if s in xfails
-        else s
-        for s in SECTIONS
-    ]
-
-
 def assert_section_explained(
     reports: dict[str, tuple[Run, dict[str, Path]]], lang: str, section_id: str
 ) -> None:
@@ -205,12 +173,6 @@ def section(
     return found[0]
 
 
-GERMAN_KEEPS_ENGLISH = (
-    "issue 11.10: the German report keeps English: 'Nicht berechnet: no adoption date: set roi "
-    "adoption_date, or import users with active_from'"
-)
-
-
 def count_text(n: int, lang: str) -> str:
     """A count as the report writes it: 4,640 in English, 4.640 in German."""
     text = f"{n:,}"
@@ -218,7 +180,8 @@ def count_text(n: int, lang: str) -> str:
 
 
 def _phrases(views: list[SectionView]) -> set[str]:
-    """Word runs of three or more words between punctuation, from notes, titles and captions."""
+    """Word runs of three or more words between punctuation, from the sections' notes and
+    captions (commands and settings lines in ``<code>`` are literal, the same in every language)."""
     out = set()
     for view in views:
         for chunk in view.text:

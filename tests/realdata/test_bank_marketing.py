@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 
 from .cli import (
-    ROI_WITHOUT_COSTS,
     Loaded,
     assert_roi_names_missing_costs,
     kpi_values,
@@ -20,16 +19,13 @@ from .cli import (
     roi_error,
 )
 from .reports import (
-    GERMAN_KEEPS_ENGLISH,
     LANGS,
+    SECTIONS,
     assert_report_written,
     assert_section_explained,
-    blocked,
     count_text,
     english_left_in_german,
-    no_adoption_date,
     section,
-    section_params,
 )
 
 FOLDER = Path("uci_bank_marketing")
@@ -38,12 +34,6 @@ FULL, ADDITIONAL = "bank-full.csv", "bank-additional-full.csv"
 
 def _calls(shared_data: Path, name: str) -> pd.DataFrame:
     return pd.read_csv(shared_data / FOLDER / name, sep=";")
-
-
-SECTIONS_NOW = blocked(
-    no_adoption_date_in=("overview", "sales", "costs"), absent_ids=("impact", "customers")
-)
-"""What each section lacks today (xfail strict: they flag when fixed)."""
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +93,6 @@ def test_roi_stops_with_a_clear_error(ws: Path) -> None:
     roi_error(ws)
 
 
-@pytest.mark.xfail(strict=True, reason=ROI_WITHOUT_COSTS)
 def test_roi_names_the_missing_costs(ws: Path) -> None:
     assert_roi_names_missing_costs(ws)
 
@@ -114,20 +103,18 @@ def test_report_renders(reports: dict, lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("section_id", section_params(SECTIONS_NOW))
+@pytest.mark.parametrize("section_id", SECTIONS)
 def test_report_section_shows_figures_or_names_what_is_missing(
     reports: dict, lang: str, section_id: str
 ) -> None:
     assert_section_explained(reports, lang, section_id)
 
 
-@pytest.mark.xfail(strict=True, reason=GERMAN_KEEPS_ENGLISH)
 def test_german_report_has_no_english_text(reports: dict) -> None:
     """Issue 11 point 10: no phrase of the English report's notes and titles is left in German."""
     assert english_left_in_german(reports) == []
 
 
-@pytest.mark.xfail(strict=True, reason=no_adoption_date("11.2"))
 @pytest.mark.parametrize("lang", LANGS)
 def test_report_sales_section_shows_won_deals(reports: dict, lang: str, shared_data: Path) -> None:
     """The sales section shows the won deals pandas counts (4,640), as the language writes it."""

@@ -21,7 +21,6 @@ import pandas as pd
 import pytest
 
 from .cli import (
-    ROI_WITHOUT_COSTS,
     Loaded,
     assert_roi_names_missing_costs,
     kpi_values,
@@ -29,23 +28,17 @@ from .cli import (
     roi_error,
 )
 from .reports import (
-    GERMAN_KEEPS_ENGLISH,
     LANGS,
+    SECTIONS,
     assert_report_written,
     assert_section_explained,
-    blocked,
     english_left_in_german,
-    section_params,
 )
 
 FOLDER = Path("google_analytics_sample")
 GA360 = FOLDER / "ga360_merchstore_bq_results_2017-07.csv"
 GA4 = FOLDER / "ga4_merchstore_daily_kpis_2020-11_2021-01.csv"
 
-SECTIONS_NOW = blocked(
-    no_adoption_date_in=("overview", "costs"), absent_ids=("sales", "impact", "customers")
-)
-"""What each section lacks today (xfail strict: they flag when fixed)."""
 WEB_KPIS = ("web_sessions", "web_users", "web_conversions", "web_conversion_rate", "web_revenue")
 
 
@@ -187,7 +180,6 @@ def test_roi_stops_with_a_clear_error(ws: Path) -> None:
     roi_error(ws)
 
 
-@pytest.mark.xfail(strict=True, reason=ROI_WITHOUT_COSTS)
 def test_roi_names_the_missing_costs(ws: Path) -> None:
     assert_roi_names_missing_costs(ws)
 
@@ -198,14 +190,13 @@ def test_report_renders(reports: dict, lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("section_id", section_params(SECTIONS_NOW))
+@pytest.mark.parametrize("section_id", SECTIONS)
 def test_report_section_shows_figures_or_names_what_is_missing(
     reports: dict, lang: str, section_id: str
 ) -> None:
     assert_section_explained(reports, lang, section_id)
 
 
-@pytest.mark.xfail(strict=True, reason=GERMAN_KEEPS_ENGLISH)
 def test_german_report_has_no_english_text(reports: dict) -> None:
     """Issue 11 point 10: no phrase of the English report's notes and titles is left in German."""
     assert english_left_in_german(reports) == []

@@ -14,7 +14,6 @@ import pandas as pd
 import pytest
 
 from .cli import (
-    ROI_WITHOUT_COSTS,
     Loaded,
     assert_roi_names_missing_costs,
     kpi_values,
@@ -22,16 +21,13 @@ from .cli import (
     roi_error,
 )
 from .reports import (
-    GERMAN_KEEPS_ENGLISH,
     LANGS,
+    SECTIONS,
     assert_report_written,
     assert_section_explained,
-    blocked,
     count_text,
     english_left_in_german,
-    no_adoption_date,
     section,
-    section_params,
 )
 
 FILE = Path("hillstrom_email_campaign") / "hillstrom.csv"
@@ -41,14 +37,13 @@ README = {
     "No E-Mail": (21_306, 0.00573, 13_908.33),
 }
 
-SECTIONS_NOW = blocked(
-    no_adoption_date_in=("overview", "sales", "costs"), absent_ids=("impact", "customers")
-)
-"""What each section lacks today (xfail strict: they flag when fixed)."""
 
 NO_CONTROL_GROUP_IN_REPORT = (
-    "issue 11.3: no section 'impact': it is built only from touchpoints and workflow "
-    "enrollments, so the campaign's control group (campaign_members.is_control) is not shown"
+    "issue 11.3: the impact section reads only 'Missing: marketing touchpoints, table touchpoints "
+    "— add it with crmroi import touchpoints.csv --table touchpoints': it shows no campaign "
+    "against its control group (campaign_members.is_control), and the comparison itself "
+    "(crmroi.impact.campaign_controls) leaves out all 64,000 members: 'their 180-day conversion "
+    "window ends after the data (2008-03-01)', the file's only date"
 )
 
 
@@ -115,7 +110,6 @@ def test_roi_stops_with_a_clear_error(ws: Path) -> None:
     roi_error(ws)
 
 
-@pytest.mark.xfail(strict=True, reason=ROI_WITHOUT_COSTS)
 def test_roi_names_the_missing_costs(ws: Path) -> None:
     assert_roi_names_missing_costs(ws)
 
@@ -126,20 +120,18 @@ def test_report_renders(reports: dict, lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("section_id", section_params(SECTIONS_NOW))
+@pytest.mark.parametrize("section_id", SECTIONS)
 def test_report_section_shows_figures_or_names_what_is_missing(
     reports: dict, lang: str, section_id: str
 ) -> None:
     assert_section_explained(reports, lang, section_id)
 
 
-@pytest.mark.xfail(strict=True, reason=GERMAN_KEEPS_ENGLISH)
 def test_german_report_has_no_english_text(reports: dict) -> None:
     """Issue 11 point 10: no phrase of the English report's notes and titles is left in German."""
     assert english_left_in_german(reports) == []
 
 
-@pytest.mark.xfail(strict=True, reason=no_adoption_date("11.2"))
 @pytest.mark.parametrize("lang", LANGS)
 def test_report_sales_section_shows_won_deals(
     reports: dict, lang: str, groups: pd.DataFrame
