@@ -141,7 +141,7 @@ def test_report_customers_section_shows_the_nps(
 ) -> None:
     """Pandas' NPS (−24.6919…) shown to two decimals, as the language writes them (−24.69 in
     English, −24,69 in German), with either minus sign."""
-    nps = oracle.loc["", "nps"]
+    nps = float(oracle["nps"].loc[""])
     assert round(nps, 2) == -24.69
     shown = f"{abs(nps):.2f}".replace(".", "," if lang == "de" else ".")
     text = section(reports, lang, "customers").all_text
