@@ -120,9 +120,6 @@ def _formula_cells(path: Path) -> list[str]:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="issue 16.1 XLSX, owned by report-robust"
-)
 def test_xlsx_names_are_never_formulas(hostile: Hostile) -> None:
     assert _formula_cells(hostile.xlsx) == []
 
@@ -146,16 +143,12 @@ def test_json_output_escapes_control_characters(hostile: Hostile) -> None:
     assert "\\u001b[31mRED" in out
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="issue 16.2, owned by cli-defaults")
 def test_terminal_table_shows_markup_and_escapes_as_text(hostile: Hostile) -> None:
     out = _attribution(hostile, "table")
     assert "\x1b" not in out  # no raw ESC/OSC-8 reaches the terminal
     assert "[bold red]X[/bold red]" in out  # markup shown, not rendered
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="issue 16.1 CSV, owned by cli-defaults"
-)
 def test_csv_output_neutralises_formulas(hostile: Hostile) -> None:
     cells = [cell for row in csv.reader(io.StringIO(_attribution(hostile, "csv"))) for cell in row]
     assert FORMULA in {c.lstrip("'") for c in cells}  # the name is there …
