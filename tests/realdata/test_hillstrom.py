@@ -39,7 +39,8 @@ README = {
 
 
 NO_CONTROL_GROUP_IN_REPORT = (
-    "issue 13.3 (experiments of every shape; builds on 11.3): the impact section reads only 'Missing: marketing touchpoints, table touchpoints "
+    "issue 13.3 (experiments of every shape; builds on 11.3): the impact section reads only "
+    "'Missing: marketing touchpoints, table touchpoints "
     "— add it with crmroi import touchpoints.csv --table touchpoints': it shows no campaign "
     "against its control group (campaign_members.is_control), and the comparison itself "
     "(crmroi.impact.campaign_controls) leaves out all 64,000 members: 'their 180-day conversion "
