@@ -77,3 +77,20 @@ def test_a_utf16_file_with_a_lone_surrogate_is_refused(tmp_path: Path) -> None:
         "the file is UTF-16 (it starts with a byte-order mark) but line 3 holds bytes that are "
         "not UTF-16 (b'\\x00\\xd8'): save it again as UTF-16"
     )
+
+
+def test_ga4_export_with_doubled_line_breaks_loads_every_row(tmp_path: Path) -> None:
+    """The GA4 traffic-acquisition fixture with a BOM and every line break doubled: its two
+    tables (2 days; 2 channels and a Grand total) are separated by three blank lines, and each
+    single blank line is a line break. Taking each blank line for the end of a table read 0 rows
+    of each without a word (earlier an `ArrowNotImplementedError` in the date parser)."""
+    text = _fixture("ga4_ui_traffic_acquisition.csv")
+    doubled = "".join(line + "\n\n" for line in text.splitlines())
+    path = tmp_path / "ga4_ui_traffic_acquisition.csv"
+    path.write_bytes(("\ufeff" + doubled).encode())
+    done = crmroi_import(tmp_path, path)
+    assert done.exit_code == 0, done.output
+    counts = [(f["rows_read"], f["rows_loaded"], f["rows_quarantined"]) for f in done.files]
+    assert counts == [(2, 2, 0), (2, 2, 0)]  # the Grand total row is not data
+    rows = done.rows("web_traffic", "count(*)", "sum(sessions)")
+    assert rows == [(4, 120 + 98 + 150 + 68)]
