@@ -94,3 +94,24 @@ def test_ga4_export_with_doubled_line_breaks_loads_every_row(tmp_path: Path) -> 
     assert counts == [(2, 2, 0), (2, 2, 0)]  # the Grand total row is not data
     rows = done.rows("web_traffic", "count(*)", "sum(sessions)")
     assert rows == [(4, 120 + 98 + 150 + 68)]
+
+
+def test_ga4_export_of_empty_tables_keeps_its_tables_apart(tmp_path: Path) -> None:
+    """The fixture with its four data rows removed: two headers with a blank line between them,
+    like the doubled file, but its preamble lines are not double-spaced, so the blank line ends
+    the first table and the second header is not read as a data row of the first."""
+    lines = _fixture("ga4_ui_traffic_acquisition.csv").splitlines()
+    kept = [line for line in lines if not line[:1].isdigit() and not line.startswith("Organic")]
+    kept = [line for line in kept if not line.startswith(("Direct", "Grand total"))]
+    path = tmp_path / "ga4_ui_traffic_acquisition.csv"
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    assert kept[-3:] == [
+        "Date,Sessions,Engaged sessions,Engagement rate",
+        "",
+        "Session primary channel group (Default Channel Group),Sessions,Engaged sessions,"
+        "Engagement rate",
+    ]
+    done = crmroi_import(tmp_path, path)
+    assert done.exit_code == 0, done.output
+    counts = [(f["rows_read"], f["rows_loaded"], f["rows_quarantined"]) for f in done.files]
+    assert counts == [(0, 0, 0), (0, 0, 0)]

@@ -150,22 +150,22 @@ def scan_sections(path: Path, layout: Layout) -> list[Section]:
 def _table_gap(path: Path, layout: Layout) -> int:
     """How many blank records in a row end a table of a commented file.
 
-    One, unless every line of the table is followed by a blank one: a file whose line breaks
-    were all doubled (as a careless conversion writes them). There a single blank record is
-    the line break and the blank line between tables became three; reading each blank as the
-    end of a table would take every data row for the header of a table of its own, and the
-    rows would be lost without a word.
+    One, unless every line of the file, ``#`` preamble included, is followed by a blank one: a
+    file whose line breaks were all doubled (as a careless conversion writes them). There a
+    single blank record is the line break and the blank line between tables became three;
+    reading each blank as the end of a table would take every data row for the header of a
+    table of its own, and the rows would be lost without a word. (A report whose tables are
+    all empty has blank lines between headers too, but not between its preamble lines.)
     """
     filled = 0
     previous_filled = False
-    for index, record in enumerate(records(path, layout)):
-        if index < layout.skip_records or is_comment(record):
-            continue
-        if not is_blank(record):
-            if previous_filled:
+    with path.open(encoding=layout.encoding, errors="replace") as handle:
+        for line in handle:
+            blank = not line.strip()
+            if not blank and previous_filled:
                 return 1
-            filled += 1
-        previous_filled = not is_blank(record)
+            filled += not blank
+            previous_filled = not blank
     return 2 if filled >= 2 else 1
 
 
