@@ -46,6 +46,8 @@ class Section:
     header: tuple[str, ...]
     start: int = 0
     """For commented files: index of the header among the file's records."""
+    gap: int = 1
+    """Blank records in a row that end the table: 2 in a file whose line breaks all doubled."""
 
 
 class _MalformedError(Exception):
@@ -127,20 +129,44 @@ def is_blank(record: list[str]) -> bool:
 
 def scan_sections(path: Path, layout: Layout) -> list[Section]:
     """Find every table of a commented file: a header after each run of blank lines."""
-    sections = [Section(0, layout.header, 0)]
+    gap = _table_gap(path, layout)
+    sections = [Section(0, layout.header, 0, gap)]
     start = layout.skip_records
-    after_blank = False
+    blanks = 0
     for index, record in enumerate(records(path, layout)):
         if index < start + layout.header_rows:
             continue
         if is_comment(record):
             continue
         if is_blank(record):
-            after_blank = True
-        elif after_blank:
-            sections.append(Section(len(sections), clean_header(record), index))
-            after_blank = False
+            blanks += 1
+            continue
+        if blanks >= gap:
+            sections.append(Section(len(sections), clean_header(record), index, gap))
+        blanks = 0
     return sections
+
+
+def _table_gap(path: Path, layout: Layout) -> int:
+    """How many blank records in a row end a table of a commented file.
+
+    One, unless every line of the file, ``#`` preamble included, is followed by a blank one: a
+    file whose line breaks were all doubled (as a careless conversion writes them). There a
+    single blank record is the line break and the blank line between tables became three;
+    reading each blank as the end of a table would take every data row for the header of a
+    table of its own, and the rows would be lost without a word. (A report whose tables are
+    all empty has blank lines between headers too, but not between its preamble lines.)
+    """
+    filled = 0
+    previous_filled = False
+    with path.open(encoding=layout.encoding, errors="replace") as handle:
+        for line in handle:
+            blank = not line.strip()
+            if not blank and previous_filled:
+                return 1
+            filled += not blank
+            previous_filled = not blank
+    return 2 if filled >= 2 else 1
 
 
 def exact_batches(
@@ -160,6 +186,7 @@ def exact_batches(
     width = len(section.header)
     batcher = RowBatcher(section.header)
     number = 0
+    blanks = 0
     rows_in = records(path, layout)
     skip = (
         section.start + layout.skip_records + layout.header_rows
@@ -171,10 +198,12 @@ def exact_batches(
             if index < skip or (layout.commented and is_comment(record)):
                 continue
             if is_blank(record) and (data_only or not record):
-                if layout.commented:
+                blanks += 1
+                if layout.commented and blanks >= section.gap:
                     break  # end of this table
-                number += bool(record)  # Arrow counts `;;;` rows but not empty lines
+                number += bool(record) and not layout.commented  # Arrow counts `;;;` rows
                 continue
+            blanks = 0
             number += 1
             if number <= skip_data or (data_only and is_trailer(record, width)):
                 continue

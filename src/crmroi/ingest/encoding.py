@@ -84,16 +84,19 @@ def detect_encoding(path: Path) -> str:
 
     Files no encoding reads right are refused, naming what is wrong: binary content, UTF-16 cut
     in the middle of a character, lines in UTF-8 mixed with lines in a single-byte encoding
-    (decoding them all one way would load ``MÃ¼ller`` or ``M�ller`` without a word).
+    (decoding them all one way would load ``MÃ¼ller`` or ``M�ller`` without a word), bytes
+    the encoding a byte-order mark declares cannot decode.
     """
     with path.open("rb") as handle:
         head = handle.read(SAMPLE)
     for bom, name in _BOMS:
         if head.startswith(bom):
-            return _whole_units(path, name, len(bom))
+            return _decodes(
+                path, _whole_units(path, name, len(bom)), "it starts with a byte-order mark"
+            )
     utf16 = _utf16_without_bom(head[:4096])
     if utf16 is not None:
-        return _whole_units(path, utf16, 0)
+        return _decodes(path, _whole_units(path, utf16, 0), "every other byte is NUL")
     nul = head.find(b"\x00")
     if nul >= 0:
         raise InputError(
@@ -119,6 +122,35 @@ def _whole_units(path: Path, name: str, bom: int) -> str:
             "off (copy or export it again)",
             file=str(path),
         )
+    return name
+
+
+def _decodes(path: Path, name: str, evidence: str) -> str:
+    """``name`` when the whole file decodes with it; else refuse, naming the first bad line.
+
+    A byte-order mark (or UTF-16's NUL pattern) makes the encoding certain, so a byte that does
+    not decode is damage or a line pasted from elsewhere: read on, it would load as ``�`` (or
+    stop Arrow's reader half-way), so the file is refused instead.
+    """
+    decoder = codecs.getincrementaldecoder(name)()
+    lines = 0
+    with path.open("rb") as handle:
+        try:
+            for block in iter(lambda: handle.read(BLOCK), b""):
+                lines += decoder.decode(block).count("\n")
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            before = exc.object[: exc.start].decode(name, errors="replace")
+            line = lines + before.count("\n") + 1
+            # UTF-8 context reads as text; in UTF-16/32 only the bad unit itself is legible
+            around = 12 if name.startswith("utf-8") else 0
+            shown = exc.object[max(exc.start - around, 0) : exc.end + around]
+            label = name.upper().removesuffix("-SIG")
+            raise InputError(
+                f"the file is {label} ({evidence}) but line {line:,} holds bytes that are not "
+                f"{label} ({shown!r}): save it again as {label}",
+                file=str(path),
+            ) from None
     return name
 
 
