@@ -1,0 +1,37 @@
+"""Thresholds of the findings detectors (``[findings]`` in ``crmroi.toml``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crmroi.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class FindingsSettings:
+    """When a detector speaks up; every default is explained in ``docs/findings.md``."""
+
+    neglect_gap_quantile: float = 0.9
+    """An open deal is neglected when its idle time exceeds this quantile of the gaps between
+    activities on the deals of its owner's team (the team's usual gap)."""
+
+    neglect_min_days: float = 14.0
+    """…and at least this many days (the KPI ``neglected_deals`` default), so a team that logs
+    something daily does not flag a deal after two quiet days."""
+
+    neglect_min_gaps: int = 20
+    """Gaps a team needs before its own quantile is used; fewer: the company's gaps."""
+
+    quality_min_share: float = 0.02
+    """A missing field is reported when it is empty on more than this share of the deals it
+    applies to; duplicates when more than this share of contacts with an e-mail duplicate one."""
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.neglect_gap_quantile < 1.0:
+            raise ConfigError("neglect_gap_quantile must lie between 0 and 1")
+        if self.neglect_min_days < 0:
+            raise ConfigError("neglect_min_days must not be negative")
+        if self.neglect_min_gaps < 1:
+            raise ConfigError("neglect_min_gaps must be at least 1")
+        if not 0.0 <= self.quality_min_share < 1.0:
+            raise ConfigError("quality_min_share must lie in [0, 1)")

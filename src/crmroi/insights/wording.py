@@ -1,0 +1,48 @@
+"""Titles and actions of the findings in English and German.
+
+Kept beside the detectors rather than in ``crmroi.report.i18n``: ``crmroi findings`` must not
+load the report package (Jinja, Babel, the charts) to print a list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TEXT: dict[str, dict[str, str]] = {
+    "neglected_title": {
+        "en": "{deals} open deals of {subject} untouched for longer than {days:.0f} days",
+        "de": "{deals} offene Deals von {subject} seit über {days:.0f} Tagen unberührt",
+    },
+    "neglected_action": {
+        "en": "Review these deals with {subject} this week: schedule the next step or close "
+        "them as lost, so the pipeline and the forecast are honest.",
+        "de": "Diese Deals diese Woche mit {subject} durchgehen: nächsten Schritt planen oder "
+        "als verloren schließen, damit Pipeline und Prognose stimmen.",
+    },
+    "missing_title": {
+        "en": "{share:.0%} of deals lack {field} ({count} deals)",
+        "de": "{share:.0%} der Deals fehlt {field} ({count} Deals)",
+    },
+    "missing_action": {
+        "en": "Make {field} a required field in the CRM and fill it on the listed deals; "
+        "metrics that need it leave these deals out.",
+        "de": "{field} im CRM zum Pflichtfeld machen und bei den betroffenen Deals nachtragen; "
+        "Kennzahlen, die es brauchen, lassen diese Deals aus.",
+    },
+    "duplicates_title": {
+        "en": "{count} duplicate contacts (same e-mail) in {groups} groups",
+        "de": "{count} doppelte Kontakte (gleiche E-Mail) in {groups} Gruppen",
+    },
+    "duplicates_action": {
+        "en": "Merge the duplicates and switch on the CRM's duplicate check on import; "
+        "attribution and engagement split a customer's history across the copies.",
+        "de": "Dubletten zusammenführen und die Dublettenprüfung beim Import einschalten; "
+        "Attribution und Engagement verteilen sonst die Historie auf die Kopien.",
+    },
+}
+
+
+def say(key: str, lang: str, **values: Any) -> str:
+    """The text ``key`` in ``lang`` (English when the language has none), filled in."""
+    texts = TEXT[key]
+    return texts.get(lang, texts["en"]).format(**values)
