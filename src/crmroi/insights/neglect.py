@@ -92,7 +92,7 @@ def _open_deals(ctx: DetectorContext) -> pd.DataFrame:
     since = ibis.coalesce(j.last_at, j.created_at)
     now = ibis.literal(ctx.as_of, type="timestamp")
     probability = ibis.coalesce(j.deal_probability, j.stage_probability, 1.0)
-    return j.select(
+    frame: pd.DataFrame = j.select(
         "deal_id",
         "owner_id",
         "owner_name",
@@ -100,6 +100,7 @@ def _open_deals(ctx: DetectorContext) -> pd.DataFrame:
         idle=(now.epoch_seconds() - since.epoch_seconds()) / _DAY,
         value=j.amount.fill_null(0.0) * probability,
     ).execute()
+    return frame
 
 
 def detect(ctx: DetectorContext) -> list[Finding]:

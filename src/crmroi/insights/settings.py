@@ -24,7 +24,11 @@ class FindingsSettings:
 
     quality_min_share: float = 0.02
     """A missing field is reported when it is empty on more than this share of the deals it
-    applies to; duplicates when more than this share of contacts with an e-mail duplicate one."""
+    applies to."""
+
+    duplicate_min_share: float = 0.0
+    """Duplicate contacts are reported when more than this share of the contacts with an
+    e-mail repeat an earlier one (0: any duplicate; every one splits a customer's history)."""
 
     def __post_init__(self) -> None:
         if not 0.0 < self.neglect_gap_quantile < 1.0:
@@ -35,3 +39,5 @@ class FindingsSettings:
             raise ConfigError("neglect_min_gaps must be at least 1")
         if not 0.0 <= self.quality_min_share < 1.0:
             raise ConfigError("quality_min_share must lie in [0, 1)")
+        if not 0.0 <= self.duplicate_min_share < 1.0:
+            raise ConfigError("duplicate_min_share must lie in [0, 1)")

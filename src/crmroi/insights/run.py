@@ -1,0 +1,45 @@
+"""Run every detector and rank what they find."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from crmroi.insights import neglect, quality
+from crmroi.insights.context import DetectorContext, data_end
+from crmroi.insights.finding import Finding, rank
+from crmroi.insights.settings import FindingsSettings
+from crmroi.roi.fx import reporting_currency
+from crmroi.workspace import Workspace
+
+Detector = Callable[[DetectorContext], list[Finding]]
+
+DETECTORS: dict[str, Detector] = {
+    "neglected_deals": neglect.detect,
+    "data_quality": quality.detect,
+}
+"""Detector name → detector, in the order they run."""
+
+
+def find(
+    ws: Workspace,
+    settings: FindingsSettings | None = None,
+    *,
+    currency: str | None = None,
+    lang: str = "en",
+) -> list[Finding]:
+    """Every finding of every detector, largest money at stake × confidence first.
+
+    ``currency`` is the reporting currency (else the deals' one currency); an empty workspace
+    has nothing to find.
+    """
+    moment = data_end(ws)
+    if moment is None:
+        return []
+    ctx = DetectorContext(
+        ws=ws,
+        settings=settings or FindingsSettings(),
+        currency=reporting_currency(currency, ws.table("deals")),
+        as_of=moment,
+        lang=lang,
+    )
+    return rank(f for detector in DETECTORS.values() for f in detector(ctx))
