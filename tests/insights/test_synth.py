@@ -1,0 +1,120 @@
+"""The detectors on the simulated company (``crmroi.synth``, small, seed 0) against its truth.
+
+The synth plants two problems these detectors look for: low-adoption reps, who log a fraction
+of the adopters' activities on their deals (so their open deals go quiet), and duplicate
+contacts (``truth["duplicates"]``). It leaves no deal field empty. Each check also removes the
+planted problem and expects silence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmroi import Workspace, open_workspace
+from crmroi.insights import find
+from tests.metrics.kit import load
+
+synth = pytest.importorskip("crmroi.synth")
+
+Company = tuple[Workspace, dict[str, pd.DataFrame], dict[str, Any]]
+
+
+def _open(tables: dict[str, pd.DataFrame], path: Path) -> Workspace:
+    ws = open_workspace(path)
+    load(ws, tables)
+    return ws
+
+
+@pytest.fixture(scope="module")
+def company(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Company]:
+    made = synth.generate("small", 0)
+    ws = _open(made.tables, tmp_path_factory.mktemp("synth") / "small.duckdb")
+    yield ws, made.tables, made.truth
+    ws.close()
+
+
+def _neglect_oracle(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
+    """pandas: per owner name, Σ amount × probability of the open deals idle longer than
+    max(90th percentile of the gaps between activities on the deals of the owner's team, 14)
+    days, as of the data's last timestamp."""
+    deals, acts = tables["deals"], tables["activities"]
+    users = tables["users"][["user_id", "team", "name"]].rename(columns={"name": "owner"})
+    acts = acts[(acts["type"] != "login") & acts["deal_id"].notna()].copy()
+    as_of = max(
+        pd.to_datetime(acts["occurred_at"]).max(),
+        pd.to_datetime(deals["created_at"]).max(),
+        pd.to_datetime(deals["closed_at"]).max(),
+    )
+    acts["t"] = pd.to_datetime(acts["occurred_at"])
+    acts = acts.sort_values(["deal_id", "t"])
+    acts["gap"] = acts.groupby("deal_id")["t"].diff().dt.total_seconds() / 86_400
+    team = deals.merge(users, left_on="owner_id", right_on="user_id")[["deal_id", "team"]]
+    gaps = acts.dropna(subset=["gap"]).merge(team, on="deal_id")
+    p90 = gaps.groupby("team")["gap"].quantile(0.9)
+    last = acts.groupby("deal_id")["t"].max()
+    open_ = deals[deals["status"] == "open"].merge(users, left_on="owner_id", right_on="user_id")
+    open_ = open_.reset_index(drop=True)
+    since = open_["deal_id"].map(last).fillna(pd.to_datetime(open_["created_at"]))
+    idle = (as_of - since).dt.total_seconds() / 86_400
+    limit = np.maximum(open_["team"].map(p90), 14.0)
+    late = open_[idle.to_numpy() > limit.to_numpy()]
+    value = late["amount"] * late["probability"]
+    return {str(k): float(v) for k, v in value.groupby(late["owner"]).sum().items()}
+
+
+def test_neglected_deals_belong_to_the_low_adoption_reps(company: Company) -> None:
+    """Seed 0: the two open deals of Jonas Huber (USR-010, a planted low-adoption rep), idle 52
+    and 59 days against his team's usual gap of ~20, weighted 264,623 EUR; no adopter is
+    flagged. The money matches the pandas computation of the same rule."""
+    ws, tables, truth = company
+    names = tables["users"].set_index("user_id")["name"]
+    low = {names[u] for u in truth["low_adoption_user_ids"]}
+    found = {f.subject: f for f in find(ws) if f.kind == "neglected_deals"}
+    assert found and set(found) <= low
+    want = _neglect_oracle(tables)
+    assert {k: round(f.money_at_stake, 2) for k, f in found.items()} == pytest.approx(want)
+    assert found["Jonas Huber"].money_at_stake == pytest.approx(264_623.0)
+    assert all(f.confidence > 0.9 for f in found.values())
+
+
+def test_duplicates_match_the_planted_ones(company: Company) -> None:
+    """truth["duplicates"] lists 30 copies; the finding counts them and prices the won revenue
+    on the copies and their originals; no deal field is empty, so nothing else is reported."""
+    ws, tables, truth = company
+    quality = [f for f in find(ws) if f.kind == "data_quality"]
+    assert [f.subject for f in quality] == ["contacts.email_hash"]
+    [dup] = quality
+    planted = truth["duplicates"]
+    assert dup.evidence["duplicate_contacts"] == planted["count"]
+    involved = set(planted["duplicate_contact_ids"]) | set(planted["original_contact_ids"])
+    deals = tables["deals"]
+    won = deals[(deals["status"] == "won") & deals["contact_id"].isin(involved)]
+    assert dup.money_at_stake == pytest.approx(float(won["amount"].sum()))
+
+
+def test_silent_once_the_planted_problems_are_fixed(company: Company, tmp_path: Path) -> None:
+    """Drop the duplicate contacts and log a call on every open deal on the last day: neither
+    detector has anything left to say."""
+    _, tables, truth = company
+    fixed = dict(tables)
+    copies = set(truth["duplicates"]["duplicate_contact_ids"])
+    fixed["contacts"] = tables["contacts"][~tables["contacts"]["contact_id"].isin(copies)]
+    deals = tables["deals"]
+    open_ids = deals.loc[deals["status"] == "open", "deal_id"].tolist()
+    last = pd.to_datetime(tables["activities"]["occurred_at"]).max()
+    calls = pd.DataFrame({
+        "activity_id": [f"fix-{d}" for d in open_ids], "type": "call", "deal_id": open_ids,
+        "occurred_at": last, "automated": False,
+    })  # fmt: skip
+    fixed["activities"] = pd.concat([tables["activities"], calls], ignore_index=True)
+    ws = _open(fixed, tmp_path / "fixed.duckdb")
+    try:
+        assert find(ws) == []
+    finally:
+        ws.close()
