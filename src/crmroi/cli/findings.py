@@ -43,7 +43,13 @@ def findings(
     if language not in LANGUAGES:
         raise InputError(f"--lang {language!r}: choose one of {', '.join(LANGUAGES)}")
     with workspace(ctx) as ws:
-        found = find(ws, config.findings, currency=config.roi.currency, lang=language)
+        found = find(
+            ws,
+            config.findings,
+            currency=config.roi.currency,
+            lang=language,
+            fx_rates=config.roi.fx_rates,
+        )
     rows = [f.as_dict() for f in found[:top]]
     if fmt is FindingsFormat.json:
         print_json(rows)

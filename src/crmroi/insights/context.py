@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import ibis
@@ -23,6 +24,8 @@ class DetectorContext:
     """The moment "now" means: the data's last timestamp, so an old export is judged as of
     its own end, not as of today (every deal of a year-old export would look neglected)."""
     lang: str = "en"
+    fx_rates: Mapping[str, float] = field(default_factory=dict)
+    """Units of ``currency`` per unit of another currency (the roi settings' ``fx_rates``)."""
 
 
 def data_end(ws: Workspace) -> datetime | None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
-from crmroi.insights import neglect, quality
+from crmroi.insights import neglect, quality, seats
 from crmroi.insights.context import DetectorContext, data_end
 from crmroi.insights.finding import Finding, rank
 from crmroi.insights.settings import FindingsSettings
@@ -16,6 +16,7 @@ Detector = Callable[[DetectorContext], list[Finding]]
 DETECTORS: dict[str, Detector] = {
     "neglected_deals": neglect.detect,
     "data_quality": quality.detect,
+    "unused_seats": seats.detect,
 }
 """Detector name → detector, in the order they run."""
 
@@ -26,11 +27,12 @@ def find(
     *,
     currency: str | None = None,
     lang: str = "en",
+    fx_rates: Mapping[str, float] | None = None,
 ) -> list[Finding]:
     """Every finding of every detector, largest money at stake × confidence first.
 
-    ``currency`` is the reporting currency (else the deals' one currency); an empty workspace
-    has nothing to find.
+    ``currency`` is the reporting currency (else the deals' one currency), ``fx_rates`` convert
+    the licence costs into it; an empty workspace has nothing to find.
     """
     moment = data_end(ws)
     if moment is None:
@@ -41,5 +43,6 @@ def find(
         currency=reporting_currency(currency, ws.table("deals")),
         as_of=moment,
         lang=lang,
+        fx_rates=dict(fx_rates or {}),
     )
     return rank(f for detector in DETECTORS.values() for f in detector(ctx))

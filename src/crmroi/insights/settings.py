@@ -30,6 +30,10 @@ class FindingsSettings:
     """Duplicate contacts are reported when more than this share of the contacts with an
     e-mail repeat an earlier one (0: any duplicate; every one splits a customer's history)."""
 
+    unused_seat_days: float = 60.0
+    """A licensed seat whose user has logged nothing (not even a login) for this many days is
+    unused; the confidence reaches 1 at twice as many days."""
+
     def __post_init__(self) -> None:
         if not 0.0 < self.neglect_gap_quantile < 1.0:
             raise ConfigError("neglect_gap_quantile must lie between 0 and 1")
@@ -39,5 +43,7 @@ class FindingsSettings:
             raise ConfigError("neglect_min_gaps must be at least 1")
         if not 0.0 <= self.quality_min_share < 1.0:
             raise ConfigError("quality_min_share must lie in [0, 1)")
+        if self.unused_seat_days <= 0:
+            raise ConfigError("unused_seat_days must be positive")
         if not 0.0 <= self.duplicate_min_share < 1.0:
             raise ConfigError("duplicate_min_share must lie in [0, 1)")

@@ -39,6 +39,16 @@ TEXT: dict[str, dict[str, str]] = {
         "de": "Dubletten zusammenführen und die Dublettenprüfung beim Import einschalten; "
         "Attribution und Engagement verteilen sonst die Historie auf die Kopien.",
     },
+    "unused_seat_title": {
+        "en": "{subject}'s seat unused for {days:.0f} days",
+        "de": "Lizenz von {subject} seit {days:.0f} Tagen ungenutzt",
+    },
+    "unused_seat_action": {
+        "en": "Ask {subject} why the CRM is not used (training, access, fit); if the seat is "
+        "not needed, cancel or reassign the licence.",
+        "de": "Mit {subject} klären, warum das CRM nicht genutzt wird (Schulung, Zugang, "
+        "Passung); wird die Lizenz nicht gebraucht, kündigen oder neu vergeben.",
+    },
 }
 
 
