@@ -42,12 +42,15 @@ def _json(*args: str) -> list[dict[str, object]]:
 
 
 def test_json_is_a_ranked_list_of_findings(ws_path: Path) -> None:
-    """Seed 0 has two findings (see test_synth): Jonas Huber's neglected deals (264,623 EUR at
-    0.993) before the duplicate contacts (6,610 EUR at 1.0)."""
+    """Seed 0 (see test_synth), by money × confidence: Jonas Huber's neglected deals (264,623
+    EUR × 0.993), his adoption gap (108,239 × 0.916), the duplicate contacts (6,610 × 1.0),
+    David Brandt's adoption gap (1,678 × 0.940)."""
     rows = _json("-w", str(ws_path), "findings")
     assert [r["id"] for r in rows] == [
         "neglected_deals:Jonas Huber",
+        "adoption:Jonas Huber",
         "data_quality:contacts.email_hash",
+        "adoption:David Brandt",
     ]
     for row in rows:
         assert set(row) == FIELDS
@@ -66,9 +69,12 @@ def test_top_and_lang(ws_path: Path) -> None:
 def test_thresholds_come_from_crmroi_toml(
     ws_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A floor of 60 days is above both of Jonas Huber's idle times (52 and 59 days): only the
-    duplicates remain."""
-    (tmp_path / "crmroi.toml").write_text("[findings]\nneglect_min_days = 60\n")
+    """A floor of 60 days is above both of Jonas Huber's idle times (52 and 59 days), and a
+    ratio of 0.1 puts the low adopters' ~4 activities per deal above 0.1 × the median ~19.5:
+    only the duplicates remain."""
+    (tmp_path / "crmroi.toml").write_text(
+        "[findings]\nneglect_min_days = 60\nadoption_low_ratio = 0.1\n"
+    )
     monkeypatch.chdir(tmp_path)
     rows = _json("-w", str(ws_path), "findings")
     assert [r["kind"] for r in rows] == ["data_quality"]

@@ -99,22 +99,78 @@ def test_duplicates_match_the_planted_ones(company: Company) -> None:
 
 
 def test_silent_once_the_planted_problems_are_fixed(company: Company, tmp_path: Path) -> None:
-    """Drop the duplicate contacts and log a call on every open deal on the last day: neither
-    detector has anything left to say."""
+    """Drop the duplicate contacts and the low-adoption reps (their seats, deals and
+    activities), and log a call on every open deal on the last day: no detector has anything
+    left to say (the synth has no unused seat and no empty deal field to begin with)."""
     _, tables, truth = company
-    fixed = dict(tables)
+    low = set(truth["low_adoption_user_ids"])
+    fixed = {
+        "users": tables["users"][~tables["users"]["user_id"].isin(low)],
+        "deals": tables["deals"][~tables["deals"]["owner_id"].isin(low)],
+        "activities": tables["activities"][~tables["activities"]["user_id"].isin(low)],
+    }
+    fixed = tables | fixed
     copies = set(truth["duplicates"]["duplicate_contact_ids"])
     fixed["contacts"] = tables["contacts"][~tables["contacts"]["contact_id"].isin(copies)]
-    deals = tables["deals"]
+    deals = fixed["deals"]
     open_ids = deals.loc[deals["status"] == "open", "deal_id"].tolist()
     last = pd.to_datetime(tables["activities"]["occurred_at"]).max()
     calls = pd.DataFrame({
         "activity_id": [f"fix-{d}" for d in open_ids], "type": "call", "deal_id": open_ids,
         "occurred_at": last, "automated": False,
     })  # fmt: skip
-    fixed["activities"] = pd.concat([tables["activities"], calls], ignore_index=True)
+    fixed["activities"] = pd.concat([fixed["activities"], calls], ignore_index=True)
     ws = _open(fixed, tmp_path / "fixed.duckdb")
     try:
         assert find(ws) == []
     finally:
         ws.close()
+
+
+def _adoption_oracle(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
+    """pandas, 2025 (the last 365 days): per rep, human activities ÷ (deals closed in 2025 +
+    deals open at its end); low adopters below half the median; money = (win rate of the
+    team's other reps − the rep's) × the rep's open pipeline, where positive."""
+    deals, acts = tables["deals"], tables["activities"]
+    users = tables["users"].set_index("user_id")
+    closed_at = pd.to_datetime(deals["closed_at"])
+    in_year = closed_at.dt.year == 2025
+    won = deals[in_year & (deals["status"] == "won")].groupby("owner_id").size()
+    closed = deals[in_year].groupby("owner_id").size()
+    still_open = deals[deals["status"] == "open"]
+    open_n = still_open.groupby("owner_id").size()
+    pipeline = still_open.groupby("owner_id")["amount"].sum()
+    human = acts[(acts["type"] != "login") & ~acts["automated"].fillna(False).astype(bool)]
+    human = human[pd.to_datetime(human["occurred_at"]).dt.year == 2025]
+    n_acts = human.groupby("user_id").size()
+    reps = pd.DataFrame({"won": won, "closed": closed, "open": open_n, "acts": n_acts})
+    reps = reps.fillna(0.0)
+    reps = reps[(reps["closed"] + reps["open"]) > 0]
+    reps["intensity"] = reps["acts"] / (reps["closed"] + reps["open"])
+    reps["team"] = users["team"].reindex(reps.index)
+    low = reps["intensity"] < 0.5 * reps["intensity"].median()
+    out = {}
+    for rep in reps.index[low]:
+        peers = reps[~low & (reps["team"] == reps.loc[rep, "team"])]
+        gap = (
+            peers["won"].sum() / peers["closed"].sum()
+            - reps.loc[rep, "won"] / reps.loc[rep, "closed"]
+        )
+        money = gap * float(pipeline.get(rep, 0.0))
+        if money > 0:
+            out[str(users.loc[rep, "name"])] = float(money)
+    return out
+
+
+def test_adoption_finds_the_planted_low_adoption_reps(company: Company) -> None:
+    """Seed 0 plants USR-004 (David Brandt, SMB) and USR-010 (Jonas Huber, Enterprise): both
+    log ~4 activities per deal against a median of ~19.5, win 1 of 7 and 2 of 12 against their
+    teams' 0.46 and 0.40, and are found, and no one else; the money matches pandas."""
+    ws, tables, truth = company
+    names = tables["users"].set_index("user_id")["name"]
+    low = {names[u] for u in truth["low_adoption_user_ids"]}
+    found = {f.subject: f for f in find(ws) if f.kind == "adoption"}
+    assert set(found) == low
+    want = _adoption_oracle(tables)
+    assert {k: f.money_at_stake for k, f in found.items()} == pytest.approx(want)
+    assert found["Jonas Huber"].money_at_stake == pytest.approx(108_238.67, abs=0.01)

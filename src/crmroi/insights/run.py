@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from crmroi.insights import neglect, quality, seats
+from crmroi.insights import adoption, neglect, quality, seats
 from crmroi.insights.context import DetectorContext, data_end
 from crmroi.insights.finding import Finding, rank
 from crmroi.insights.settings import FindingsSettings
@@ -16,6 +16,7 @@ Detector = Callable[[DetectorContext], list[Finding]]
 DETECTORS: dict[str, Detector] = {
     "neglected_deals": neglect.detect,
     "data_quality": quality.detect,
+    "adoption": adoption.detect,
     "unused_seats": seats.detect,
 }
 """Detector name → detector, in the order they run."""

@@ -34,6 +34,13 @@ class FindingsSettings:
     """A licensed seat whose user has logged nothing (not even a login) for this many days is
     unused; the confidence reaches 1 at twice as many days."""
 
+    adoption_window_days: int = 365
+    """Days before the data's end over which activities and win rates of reps are compared."""
+
+    adoption_low_ratio: float = 0.5
+    """A rep is a low adopter when their activities per deal handled are below this share of
+    the median rep's."""
+
     def __post_init__(self) -> None:
         if not 0.0 < self.neglect_gap_quantile < 1.0:
             raise ConfigError("neglect_gap_quantile must lie between 0 and 1")
@@ -43,6 +50,10 @@ class FindingsSettings:
             raise ConfigError("neglect_min_gaps must be at least 1")
         if not 0.0 <= self.quality_min_share < 1.0:
             raise ConfigError("quality_min_share must lie in [0, 1)")
+        if self.adoption_window_days < 1:
+            raise ConfigError("adoption_window_days must be at least 1")
+        if not 0.0 < self.adoption_low_ratio < 1.0:
+            raise ConfigError("adoption_low_ratio must lie between 0 and 1")
         if self.unused_seat_days <= 0:
             raise ConfigError("unused_seat_days must be positive")
         if not 0.0 <= self.duplicate_min_share < 1.0:

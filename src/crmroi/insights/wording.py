@@ -49,6 +49,18 @@ TEXT: dict[str, dict[str, str]] = {
         "de": "Mit {subject} klären, warum das CRM nicht genutzt wird (Schulung, Zugang, "
         "Passung); wird die Lizenz nicht gebraucht, kündigen oder neu vergeben.",
     },
+    "adoption_title": {
+        "en": "{subject} logs {mine:.1f} activities per deal (median rep {median:.1f}) and wins "
+        "less often",
+        "de": "{subject} erfasst {mine:.1f} Aktivitäten pro Deal (Median {median:.1f}) und "
+        "gewinnt seltener",
+    },
+    "adoption_action": {
+        "en": "Train {subject} on working deals in the CRM (log calls and meetings, next steps); "
+        "pair with an adopting teammate.",
+        "de": "{subject} in der Deal-Arbeit im CRM schulen (Anrufe, Termine, nächste Schritte "
+        "erfassen); mit einem CRM-affinen Teamkollegen zusammenbringen.",
+    },
 }
 
 
