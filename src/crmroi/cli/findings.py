@@ -49,6 +49,7 @@ def findings(
             currency=config.roi.currency,
             lang=language,
             fx_rates=config.roi.fx_rates,
+            roi=config.roi_settings(),
         )
     rows = [f.as_dict() for f in found[:top]]
     if fmt is FindingsFormat.json:

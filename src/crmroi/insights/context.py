@@ -10,6 +10,7 @@ import ibis
 import pandas as pd
 
 from crmroi.insights.settings import FindingsSettings
+from crmroi.roi.settings import RoiSettings
 from crmroi.workspace import Workspace
 
 
@@ -26,6 +27,8 @@ class DetectorContext:
     lang: str = "en"
     fx_rates: Mapping[str, float] = field(default_factory=dict)
     """Units of ``currency`` per unit of another currency (the roi settings' ``fx_rates``)."""
+    roi: RoiSettings | None = None
+    """Settings of the ROI analysis the campaign detector reads (None: its defaults)."""
 
 
 def data_end(ws: Workspace) -> datetime | None:

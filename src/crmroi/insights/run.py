@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from crmroi.insights import adoption, neglect, quality, seats
+from crmroi.insights import adoption, campaigns, neglect, quality, seats
 from crmroi.insights.context import DetectorContext, data_end
 from crmroi.insights.finding import Finding, rank
 from crmroi.insights.settings import FindingsSettings
 from crmroi.roi.fx import reporting_currency
+from crmroi.roi.settings import RoiSettings
 from crmroi.workspace import Workspace
 
 Detector = Callable[[DetectorContext], list[Finding]]
@@ -18,6 +19,7 @@ DETECTORS: dict[str, Detector] = {
     "data_quality": quality.detect,
     "adoption": adoption.detect,
     "unused_seats": seats.detect,
+    "campaign_roi": campaigns.detect,
 }
 """Detector name → detector, in the order they run."""
 
@@ -29,11 +31,13 @@ def find(
     currency: str | None = None,
     lang: str = "en",
     fx_rates: Mapping[str, float] | None = None,
+    roi: RoiSettings | None = None,
 ) -> list[Finding]:
     """Every finding of every detector, largest money at stake × confidence first.
 
     ``currency`` is the reporting currency (else the deals' one currency), ``fx_rates`` convert
-    the licence costs into it; an empty workspace has nothing to find.
+    the licence costs into it, ``roi`` are the settings of the ROI analysis the campaign
+    detector reads; an empty workspace has nothing to find.
     """
     moment = data_end(ws)
     if moment is None:
@@ -45,5 +49,6 @@ def find(
         as_of=moment,
         lang=lang,
         fx_rates=dict(fx_rates or {}),
+        roi=roi,
     )
     return rank(f for detector in DETECTORS.values() for f in detector(ctx))

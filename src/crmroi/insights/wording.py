@@ -61,6 +61,16 @@ TEXT: dict[str, dict[str, str]] = {
         "de": "{subject} in der Deal-Arbeit im CRM schulen (Anrufe, Termine, nächste Schritte "
         "erfassen); mit einem CRM-affinen Teamkollegen zusammenbringen.",
     },
+    "campaign_title": {
+        "en": "Campaign {subject} returns {roi:.0f} % on its cost against its control group",
+        "de": "Kampagne {subject} bringt {roi:.0f} % auf ihre Kosten gegenüber der Kontrollgruppe",
+    },
+    "campaign_action": {
+        "en": "Stop or rework {subject} and move its budget to campaigns whose control groups "
+        "show a return.",
+        "de": "{subject} stoppen oder überarbeiten und das Budget in Kampagnen verlagern, deren "
+        "Kontrollgruppen einen Ertrag zeigen.",
+    },
 }
 
 
