@@ -62,11 +62,14 @@ def test_a_campaign_no_better_than_its_control_is_a_loss(workspace: Workspace) -
     read back from it is 8,408.7 / 1.95996 = 4,290.3, and P(incremental < 10,000) =
     Φ(10,000 / 4,290.3) = Φ(2.3308) = 0.99012.
 
-    c2 costs 1,000 and wins 20 against the control's 10: incremental 10,000 > 1,000, silent.
+    The interval's top, 8,408.7, is below the cost 10,000: reported. c3 is c1 at a cost of
+    5,000: its point ROI is −100 % too, but 8,408.7 > 5,000, so a profit is within the interval:
+    silent. c2 costs 1,000 and wins 20 against the control's 10: incremental 10,000, silent.
     """
     _ledger(workspace)
     _campaign(workspace, "c1", 10_000.0, 10, 10)
     _campaign(workspace, "c2", 1_000.0, 20, 10)
+    _campaign(workspace, "c3", 5_000.0, 10, 10)
     [loss] = detect(_ctx(workspace))
     assert (loss.kind, loss.subject) == ("campaign_roi", "C1")
     assert loss.money_at_stake == 10_000.0 and loss.currency == "EUR"

@@ -1,4 +1,8 @@
-"""Campaigns that lose money: incremental return below their cost, from `crmroi roi`.
+"""Campaigns that lose money: incremental return surely below their cost, from `crmroi roi`.
+
+A campaign is reported when even the top of the 95 % interval of its incremental revenue,
+times the margin, stays below its cost (its ROI and the whole interval below zero, as issue 12
+asks): a control group of ten contacts makes point estimates swing by millions.
 
 Only campaigns with a no-contact control group are judged: their incremental revenue (treated
 vs control, :mod:`crmroi.impact.holdout`) is causal. A campaign without a control has only
@@ -26,7 +30,7 @@ from crmroi.roi.settings import RoiSettings
 
 
 def detect(ctx: DetectorContext) -> list[Finding]:
-    """One finding per controlled campaign whose incremental gross profit is below its cost.
+    """One finding per controlled campaign whose whole interval of return lies below its cost.
 
     No finding when the ROI analysis cannot run on this workspace (``crmroi roi`` says why).
     """
@@ -59,8 +63,9 @@ def _losing(ctx: DetectorContext, result: RoiResult) -> Iterator[Finding]:
             continue
         cost = float(row["cost"])
         inc = float(comparison.incremental_revenue)
-        if cost <= 0 or inc * margin >= cost:
-            continue
+        high = comparison.incremental_high
+        if cost <= 0 or high is None or high * margin >= cost:
+            continue  # free, or a return above the cost is still within the interval
         name = row["name"] if isinstance(row["name"], str) and row["name"] else comparison.key
         roi_pct = (inc * margin - cost) / cost * 100
         yield Finding(
