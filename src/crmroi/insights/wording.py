@@ -6,6 +6,8 @@ load the report package (Jinja, Babel, the charts) to print a list.
 
 from __future__ import annotations
 
+import re
+import string
 from typing import Any
 
 TEXT: dict[str, dict[str, str]] = {
@@ -62,7 +64,7 @@ TEXT: dict[str, dict[str, str]] = {
         "erfassen); mit einem CRM-affinen Teamkollegen zusammenbringen.",
     },
     "campaign_title": {
-        "en": "Campaign {subject} returns {roi:.0f} % on its cost against its control group",
+        "en": "Campaign {subject} returns {roi:,.0f} % on its cost against its control group",
         "de": "Kampagne {subject} bringt {roi:.0f} % auf ihre Kosten gegenüber der Kontrollgruppe",
     },
     "campaign_action": {
@@ -74,7 +76,27 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
+class _GermanNumbers(string.Formatter):
+    """Numbers the German way: ``2,6``, ``1.234``, ``25 %`` (Babel's de_DE patterns)."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return str(super().format_field(value, format_spec))
+        from babel.numbers import format_decimal, format_percent
+
+        decimals = re.fullmatch(r"\.(\d+)([f%])", format_spec)
+        if decimals is None:
+            return format_decimal(value, locale="de_DE")
+        digits = "0" * int(decimals.group(1))
+        pattern = "#,##0" + ("." + digits if digits else "")
+        if decimals.group(2) == "%":
+            return format_percent(value, format=pattern + " %", locale="de_DE")
+        return format_decimal(value, format=pattern, locale="de_DE")
+
+
 def say(key: str, lang: str, **values: Any) -> str:
     """The text ``key`` in ``lang`` (English when the language has none), filled in."""
     texts = TEXT[key]
-    return texts.get(lang, texts["en"]).format(**values)
+    if lang == "de" and "de" in texts:
+        return _GermanNumbers().format(texts["de"], **values)
+    return texts["en"].format(**values)
