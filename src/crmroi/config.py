@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 import pydantic
 
 from crmroi.errors import ConfigError, did_you_mean
+from crmroi.insights.settings import FindingsSettings
 from crmroi.metrics.settings import KpiSettings
 from crmroi.roi.settings import RoiSettings
 from crmroi.workspace import DEFAULT_MEMORY_LIMIT, LOCK_WAIT_SECONDS
@@ -45,7 +46,7 @@ DuckDB's "Out of Memory Error" at 8MB and 32MB and ran at 64MB."""
 EARLIEST_ADOPTION = date(1980, 1, 1)
 """No CRM went live before contact-management software existed; an earlier date is a typo."""
 LANGUAGES = ("en", "de")
-SECTIONS = ("company", "workspace", "kpis", "roi")
+SECTIONS = ("company", "workspace", "kpis", "roi", "findings")
 
 T = TypeVar("T")
 
@@ -143,6 +144,7 @@ class Config:
     workspace: WorkspaceSettings = field(default_factory=WorkspaceSettings)
     kpis: KpiSettings = field(default_factory=KpiSettings)
     roi: RoiSettings = field(default_factory=RoiSettings)
+    findings: FindingsSettings = field(default_factory=FindingsSettings)
     path: Path | None = None
 
     def roi_settings(self) -> RoiSettings:
@@ -269,5 +271,6 @@ def load_config(path: str | Path | None = None) -> Config:
         workspace=_section(WorkspaceSettings, data.get("workspace"), path, "workspace"),
         kpis=_section(KpiSettings, data.get("kpis"), path, "kpis"),
         roi=roi,
+        findings=_section(FindingsSettings, data.get("findings"), path, "findings"),
         path=path,
     )

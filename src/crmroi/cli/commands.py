@@ -33,6 +33,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "crmroi.cli.roi",
         "ROI of the CRM on touched, attributed and incremental revenue, side by side.",
     ),
+    "findings": (
+        "crmroi.cli.findings",
+        "What to fix first: findings ranked by money at stake × confidence.",
+    ),
     "kpis": ("crmroi.cli.kpis", "Compute KPIs by period and dimension."),
     "funnel": (
         "crmroi.cli.kpis",

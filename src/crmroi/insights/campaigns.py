@@ -1,0 +1,95 @@
+"""Campaigns that lose money: incremental return surely below their cost, from `crmroi roi`.
+
+A campaign is reported when even the top of the 95 % interval of its incremental revenue,
+times the margin, stays below its cost (its ROI and the whole interval below zero, as issue 12
+asks): a control group of ten contacts makes point estimates swing by millions.
+
+Only campaigns with a no-contact control group are judged: their incremental revenue (treated
+vs control, :mod:`crmroi.impact.holdout`) is causal. A campaign without a control has only
+attributed revenue, which credits touches, not effects (on the simulated company it shows
+−100 % for campaigns that truly pay and +1,500 % for one that has no effect at all), so it is
+never called a loss here. Cost and incremental revenue are the ROI analysis's own per-campaign
+figures (``RoiResult.campaigns`` and ``RoiResult.impact.campaigns``), never recomputed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from scipy.stats import norm
+
+from crmroi.errors import CrmroiError
+from crmroi.impact.estimate import Z95
+from crmroi.impact.holdout import Comparison
+from crmroi.insights.context import DetectorContext
+from crmroi.insights.finding import Finding
+from crmroi.insights.wording import say
+from crmroi.roi.analysis import RoiResult, analyse
+from crmroi.roi.settings import RoiSettings
+
+
+def detect(ctx: DetectorContext) -> list[Finding]:
+    """One finding per controlled campaign whose whole interval of return lies below its cost.
+
+    No finding when the ROI analysis cannot run on this workspace (``crmroi roi`` says why).
+    """
+    settings = ctx.roi if ctx.roi is not None else RoiSettings(currency=ctx.currency)
+    try:
+        result = analyse(ctx.ws, settings)
+    except CrmroiError:
+        return []
+    return list(_losing(ctx, result))
+
+
+def _loss_confidence(comparison: Comparison, cost: float, margin: float) -> float:
+    """P(incremental revenue × margin < cost), normal with the SE of the 95 % interval."""
+    inc = float(comparison.incremental_revenue or 0.0)
+    low, high = comparison.incremental_low, comparison.incremental_high
+    if low is None or high is None or high <= low:
+        return 1.0
+    se = (high - low) / (2 * Z95)
+    return float(norm.cdf((cost / margin - inc) / se)) if margin > 0 else 1.0
+
+
+def _losing(ctx: DetectorContext, result: RoiResult) -> Iterator[Finding]:
+    margin = result.settings.margin
+    rows: dict[str, dict[str, Any]] = {}
+    for line in result.campaigns:
+        rows.setdefault(str(line["campaign_id"]), line)
+    for comparison in result.impact.campaigns:
+        row = rows.get(comparison.key)
+        if row is None or comparison.incremental_revenue is None:
+            continue
+        cost = float(row["cost"])
+        inc = float(comparison.incremental_revenue)
+        high = comparison.incremental_high
+        if cost <= 0 or high is None or high * margin >= cost:
+            continue  # free, or a return above the cost is still within the interval
+        name = row["name"] if isinstance(row["name"], str) and row["name"] else comparison.key
+        roi_pct = (inc * margin - cost) / cost * 100
+        yield Finding(
+            kind="campaign_roi",
+            subject=name,
+            money_at_stake=cost,
+            currency=result.currency,
+            confidence=_loss_confidence(comparison, cost, margin),
+            evidence={
+                "campaign_id": comparison.key,
+                "cost": round(cost, 2),
+                "incremental_revenue": round(inc, 2),
+                "incremental_low": _rounded(comparison.incremental_low),
+                "incremental_high": _rounded(comparison.incremental_high),
+                "margin": margin,
+                "incremental_roi_pct": round(roi_pct, 1),
+                "treated": comparison.treated.n,
+                "control": comparison.control.n,
+                "lift_p_value": _rounded(comparison.p_value, 4),
+            },
+            action=say("campaign_action", ctx.lang, subject=name),
+            title=say("campaign_title", ctx.lang, subject=name, roi=roi_pct),
+        )
+
+
+def _rounded(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(float(value), digits)

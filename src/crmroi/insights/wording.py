@@ -1,0 +1,102 @@
+"""Titles and actions of the findings in English and German.
+
+Kept beside the detectors rather than in ``crmroi.report.i18n``: ``crmroi findings`` must not
+load the report package (Jinja, Babel, the charts) to print a list.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from typing import Any
+
+TEXT: dict[str, dict[str, str]] = {
+    "neglected_title": {
+        "en": "{deals} open deals of {subject} untouched for longer than {days:.0f} days",
+        "de": "{deals} offene Deals von {subject} seit über {days:.0f} Tagen unberührt",
+    },
+    "neglected_action": {
+        "en": "Review these deals with {subject} this week: schedule the next step or close "
+        "them as lost, so the pipeline and the forecast are honest.",
+        "de": "Diese Deals diese Woche mit {subject} durchgehen: nächsten Schritt planen oder "
+        "als verloren schließen, damit Pipeline und Prognose stimmen.",
+    },
+    "missing_title": {
+        "en": "{share:.0%} of deals lack {field} ({count} deals)",
+        "de": "{share:.0%} der Deals fehlt {field} ({count} Deals)",
+    },
+    "missing_action": {
+        "en": "Make {field} a required field in the CRM and fill it on the listed deals; "
+        "metrics that need it leave these deals out.",
+        "de": "{field} im CRM zum Pflichtfeld machen und bei den betroffenen Deals nachtragen; "
+        "Kennzahlen, die es brauchen, lassen diese Deals aus.",
+    },
+    "duplicates_title": {
+        "en": "{count} duplicate contacts (same e-mail) in {groups} groups",
+        "de": "{count} doppelte Kontakte (gleiche E-Mail) in {groups} Gruppen",
+    },
+    "duplicates_action": {
+        "en": "Merge the duplicates and switch on the CRM's duplicate check on import; "
+        "attribution and engagement split a customer's history across the copies.",
+        "de": "Dubletten zusammenführen und die Dublettenprüfung beim Import einschalten; "
+        "Attribution und Engagement verteilen sonst die Historie auf die Kopien.",
+    },
+    "unused_seat_title": {
+        "en": "{subject}'s seat unused for {days:.0f} days",
+        "de": "Lizenz von {subject} seit {days:.0f} Tagen ungenutzt",
+    },
+    "unused_seat_action": {
+        "en": "Ask {subject} why the CRM is not used (training, access, fit); if the seat is "
+        "not needed, cancel or reassign the licence.",
+        "de": "Mit {subject} klären, warum das CRM nicht genutzt wird (Schulung, Zugang, "
+        "Passung); wird die Lizenz nicht gebraucht, kündigen oder neu vergeben.",
+    },
+    "adoption_title": {
+        "en": "{subject} logs {mine:.1f} activities per deal (median rep {median:.1f}) and wins "
+        "less often",
+        "de": "{subject} erfasst {mine:.1f} Aktivitäten pro Deal (Median {median:.1f}) und "
+        "gewinnt seltener",
+    },
+    "adoption_action": {
+        "en": "Train {subject} on working deals in the CRM (log calls and meetings, next steps); "
+        "pair with an adopting teammate.",
+        "de": "{subject} in der Deal-Arbeit im CRM schulen (Anrufe, Termine, nächste Schritte "
+        "erfassen); mit einem CRM-affinen Teamkollegen zusammenbringen.",
+    },
+    "campaign_title": {
+        "en": "Campaign {subject} returns {roi:,.0f} % on its cost against its control group",
+        "de": "Kampagne {subject} bringt {roi:.0f} % auf ihre Kosten gegenüber der Kontrollgruppe",
+    },
+    "campaign_action": {
+        "en": "Stop or rework {subject} and move its budget to campaigns whose control groups "
+        "show a return.",
+        "de": "{subject} stoppen oder überarbeiten und das Budget in Kampagnen verlagern, deren "
+        "Kontrollgruppen einen Ertrag zeigen.",
+    },
+}
+
+
+class _GermanNumbers(string.Formatter):
+    """Numbers the German way: ``2,6``, ``1.234``, ``25 %`` (Babel's de_DE patterns)."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return str(super().format_field(value, format_spec))
+        from babel.numbers import format_decimal, format_percent
+
+        decimals = re.fullmatch(r"\.(\d+)([f%])", format_spec)
+        if decimals is None:
+            return format_decimal(value, locale="de_DE")
+        digits = "0" * int(decimals.group(1))
+        pattern = "#,##0" + ("." + digits if digits else "")
+        if decimals.group(2) == "%":
+            return format_percent(value, format=pattern + " %", locale="de_DE")
+        return format_decimal(value, format=pattern, locale="de_DE")
+
+
+def say(key: str, lang: str, **values: Any) -> str:
+    """The text ``key`` in ``lang`` (English when the language has none), filled in."""
+    texts = TEXT[key]
+    if lang == "de" and "de" in texts:
+        return _GermanNumbers().format(texts["de"], **values)
+    return texts["en"].format(**values)
