@@ -48,7 +48,10 @@ def test_mistyped_key_names_file_key_and_closest_name(
 
 def test_key_with_no_close_name_lists_the_known_ones(tmp_path: Path) -> None:
     path = write(tmp_path, '[workspace]\nzzz = "1"\n')
-    with pytest.raises(ConfigError, match=r"unknown key 'zzz' \(known: memory_limit, temp_dir"):
+    with pytest.raises(
+        ConfigError,
+        match=r"unknown key 'zzz' \(known: lock_wait_seconds, memory_limit, temp_directory\)",
+    ):
         load_config(path)
 
 

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import numpy_financial as npf
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from crmroi.roi.finance import (
@@ -175,6 +175,7 @@ def test_npv_matches_numpy_financial(rate: float, flows: list[float]) -> None:
 
 
 @settings(max_examples=200)
+@example(initial=1.0, later=[0.0, 36682.0, 3764.0, 0.0, 41759.0, 1e-05])
 @given(
     initial=st.floats(min_value=1, max_value=1e6),
     later=st.lists(
@@ -194,5 +195,8 @@ def test_irr_matches_numpy_financial_on_conventional_flows(
     assert fig.value is not None
     assert npv(fig.value, flows) == pytest.approx(0.0, abs=1e-6 * sum(abs(f) for f in flows))
     expected = npf.irr(flows)
-    if np.isfinite(expected):
-        assert fig.value == pytest.approx(expected, rel=1e-6, abs=1e-9)
+    if np.isfinite(expected) and fig.value != pytest.approx(expected, rel=1e-6, abs=1e-9):
+        # The root is unique, so where the two differ the one nearer NPV = 0 is the better one:
+        # numpy-financial's own root is then the less exact (−1, 0, 36682, 3764, 0, 41759, 1e−5:
+        # NPV 4e−15 at ours, −5e−6 at its 190.57721).
+        assert abs(npv(fig.value, flows)) < abs(npv(expected, flows))
