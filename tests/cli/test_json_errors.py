@@ -34,7 +34,9 @@ def crmroi(path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_lock_error_is_a_json_error_object(ws_path: Path) -> None:
-    """Another process holds the workspace: stdout is the error object, stderr the line."""
+    """Another process holds the workspace past the wait: stdout is the error object, stderr
+    the waiting notice and the error line."""
+    (ws_path.parent / "crmroi.toml").write_text("[workspace]\nlock_wait_seconds = 0.5\n")
     holder = duckdb.connect(str(ws_path))  # DuckDB locks the file against other processes
     try:
         run = crmroi(ws_path, "kpis", "--format", "json")
@@ -43,9 +45,12 @@ def test_a_lock_error_is_a_json_error_object(ws_path: Path) -> None:
     assert run.returncode == 2
     error = json.loads(run.stdout)["error"]
     assert error["type"] == "WorkspaceError"
-    assert "lock" in error["message"].lower()
+    assert "in use by another process" in error["message"]
+    assert "gave up after 0.5 s" in error["message"]
     assert error["exit_code"] == 2
-    assert run.stderr.startswith("error: cannot open workspace")
+    waiting, failed = run.stderr.strip().splitlines()[-2:]
+    assert "waiting up to 0.5 s" in waiting
+    assert failed.startswith("error: ") and "gave up after 0.5 s" in failed
 
 
 @pytest.mark.parametrize("spelling", [["--format", "json"], ["--format=json"], ["-f", "json"]])
