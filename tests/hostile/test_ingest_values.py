@@ -44,6 +44,12 @@ FILES = {
     "hubspot-eur.csv": HUBSPOT
     + '201,A,Closed Won,"1.234,56 €",o,p,2024-02-01,2024-01-01\n'
     + '202,B,Closed Won,"2.000,00 €",o,p,2024-02-01,2024-01-02\n',
+    "deals-zoned.csv": DEALS
+    + "z1,A,won,1,2024-01-01 09:30:00+01:00\n"  # Berlin winter time: 08:30 UTC
+    + "z2,B,won,1,2024-01-01T09:30:00-05:30\n"  # 15:00 UTC
+    + "z3,C,won,1,2024-01-01T00:15:00+0100\n"  # across midnight: 23:15 the day before
+    + "z4,D,won,1,2024-01-01T09:30:00Z\n"  # already UTC
+    + "z5,E,won,1,2024-01-01 09:30\n",  # no offset: taken as UTC
     "deals-usd.csv": "deal_id,name,status,amount,currency,created_at,closed_at\n"
     + "u1,X,won,1000,USD,2024-01-01,2024-02-01\n",
 }
@@ -109,6 +115,20 @@ def test_canonical_dates_in_other_layouts_name_the_value(imported: Imported) -> 
     assert imported.rows("deals", "deal_id", "created_at", where="deal_id LIKE 't%'") == [
         ("t5", datetime(2024, 3, 1)),
         ("t6", datetime(2024, 3, 1, 9, 30)),
+    ]
+
+
+def test_utc_offsets_are_applied_not_dropped(imported: Imported) -> None:
+    """Canonical times with a UTC offset are stored in UTC (the offset subtracted by hand:
+    09:30+01:00 → 08:30, 09:30−05:30 → 15:00, 00:15+01:00 → 23:15 on 31 Dec); the engine's
+    own cast would keep 09:30 and lose the hour without a word."""
+    reconciled(imported, "deals-zoned.csv", read=5, loaded=5)
+    assert imported.rows("deals", "deal_id", "created_at", where="deal_id LIKE 'z%'") == [
+        ("z1", datetime(2024, 1, 1, 8, 30)),
+        ("z2", datetime(2024, 1, 1, 15, 0)),
+        ("z3", datetime(2023, 12, 31, 23, 15)),
+        ("z4", datetime(2024, 1, 1, 9, 30)),
+        ("z5", datetime(2024, 1, 1, 9, 30)),
     ]
 
 

@@ -36,8 +36,30 @@ def _typed(raw: ir.Table, column: Column) -> ir.Value:
         text = _strip(value).nullif("")
         if column.dtype == "boolean":
             text = text.lower()
+        if column.dtype == "timestamp":
+            return _utc_timestamp(text)
         return text.try_cast(column.dtype)
     return value.cast(column.dtype)
+
+
+UTC_OFFSET = r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*([+-])(\d{2}):?(\d{2})$"
+"""A time, then a UTC offset (``09:30:00+01:00``, ``09:30 +0100``): groups time, sign, hh, mm."""
+
+
+def _utc_timestamp(text: ir.StringValue) -> ir.TimestampValue:
+    """Text as a UTC timestamp; a UTC offset is applied, never dropped.
+
+    The engine's cast keeps the wall time of ``2024-01-01 09:30:00+01:00`` (09:30) and ignores the
+    offset, which silently shifts the event by an hour; here the offset is taken off first and
+    subtracted after (08:30 UTC). Without an offset (or with ``Z``) the cast is used as is.
+    """
+    zoned = text.re_search(UTC_OFFSET)
+    hours, mins = (text.re_extract(UTC_OFFSET, group).try_cast("int64") for group in (3, 4))
+    minutes = hours * 60 + mins
+    signed = (text.re_extract(UTC_OFFSET, 2) == "-").ifelse(-minutes, minutes)
+    local = text.re_replace(UTC_OFFSET, "\\1").try_cast("timestamp")
+    shifted = local - signed.as_interval("m")
+    return zoned.ifelse(shifted, text.try_cast("timestamp"))
 
 
 def typed_rows(raw: ir.Table, spec: Table, columns: list[str]) -> ir.Table:
