@@ -10,6 +10,7 @@ import pandas as pd
 from crmroi.report.build import ReportContext, register_section
 from crmroi.report.charts import BENEFIT, COST, cumulative_lines
 from crmroi.report.model import Chart, DataTable, Metric, Section, Unit
+from crmroi.report.reasons import german_reason
 
 BASIS_NAMES = {
     "touched": (
@@ -29,8 +30,15 @@ BASIS_NAMES = {
 BASIS_SHORT_DE = {"touched": "berührt", "attributed": "zugeordnet", "incremental": "inkrementell"}
 
 
+def _reason(ctx: ReportContext, reason: str) -> str:
+    """The analysis's English reason, in German for the German report."""
+    return german_reason(reason) if ctx.lang == "de" else reason
+
+
 def _not_computed(ctx: ReportContext, reason: str | None) -> str:
-    return ctx.text(f"not computed: {reason}", f"nicht berechnet: {reason}") if reason else ""
+    if not reason:
+        return ""
+    return ctx.text(f"not computed: {reason}", f"nicht berechnet: {_reason(ctx, reason)}")
 
 
 def _bases_table(ctx: ReportContext, data: dict[str, Any]) -> DataTable:
@@ -107,7 +115,7 @@ def _cumulative_chart(ctx: ReportContext) -> Chart | None:
     if head.benefit.value is None:
         caption = ctx.text(
             f"No benefit line: {head.benefit.reason}.",
-            f"Keine Nutzenlinie: {head.benefit.reason}.",
+            f"Keine Nutzenlinie: {_reason(ctx, head.benefit.reason or '')}.",
         )
     else:
         benefit = np.cumsum(np.asarray(head.benefit.monthly, dtype=float) * result.settings.margin)
@@ -152,7 +160,7 @@ def _basis_summary(ctx: ReportContext, data: dict[str, Any]) -> str:
     en, de = BASIS_NAMES.get(data["basis"], (data["basis"], data["basis"]))
     if data.get("revenue") is None:
         reason = data.get("revenue_reason") or ""
-        return ctx.text(f"Not computed: {reason}.", f"Nicht berechnet: {reason}.")
+        return ctx.text(f"Not computed: {reason}.", f"Nicht berechnet: {_reason(ctx, reason)}.")
     why = {
         "the strongest basis the data supports": "die stärkste Basis, die die Daten tragen",
         "requested in the settings": "so eingestellt",
@@ -164,7 +172,7 @@ def _basis_summary(ctx: ReportContext, data: dict[str, Any]) -> str:
     if data.get("basis_upgrade"):
         text += " " + ctx.text(
             f"A stronger basis: {data['basis_upgrade']}.",
-            f"Für eine stärkere Basis: {data['basis_upgrade']}.",
+            f"Für eine stärkere Basis: {_reason(ctx, data['basis_upgrade'])}.",
         )
     return text
 
@@ -215,7 +223,7 @@ def overview(ctx: ReportContext) -> Section:
             data.get("payback_months"),
             Unit.months,
             better="lower",
-            note=missing or data.get("payback_reason") or "",
+            note=missing or _reason(ctx, data.get("payback_reason") or ""),
         ),
         Metric(
             "npv",
