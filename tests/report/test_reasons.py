@@ -6,12 +6,31 @@ small), so a changed English wording shows up here as an untranslated piece.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
+from crmroi import Workspace
 from crmroi.impact.its import interrupted_time_series
 from crmroi.report.reasons import german_reason
+from crmroi.roi import RoiSettings, analyse
 from crmroi.roi.finance import payback_months, simple_roi
+from tests.support import insert_rows
+
+WON = {"deal_id": "D1", "status": "won", "amount": 1000.0, "currency": "EUR"}
+SETUP = {"cost_id": "C2", "category": "implementation", "amount": 5000.0, "currency": "EUR"}
+LICENCE = {"cost_id": "C1", "category": "licence", "amount": 100.0, "currency": "EUR"}
+
+
+def _german_notes(
+    ws: Workspace, tables: dict[str, list[dict[str, Any]]], **settings: Any
+) -> list[str]:
+    """The notes ``roi.analyse`` gives the overview (all but the headline's), in German."""
+    for name, rows in tables.items():
+        insert_rows(ws, name, rows)
+    result = analyse(ws, RoiSettings(attribution_bootstrap=0, **settings))
+    return [german_reason(note) for note in result.notes[1:]]
 
 
 def test_the_headline_upgrade_is_german_piece_by_piece() -> None:
@@ -59,3 +78,86 @@ def test_unknown_pieces_and_data_names_are_left_as_they_are() -> None:
     """A workflow key and an unknown message stay; the known piece beside them is German."""
     reason = "welcome-flow: the server said no; found 7 and 0"
     assert german_reason(reason) == "welcome-flow: the server said no; gefunden: 7 und 0"
+
+
+def test_notes_of_a_ledger_with_a_licence_line_are_german(workspace: Workspace) -> None:
+    """No users: the adoption date is the first licence line's (2024-01-01), licences come from
+    the ledger, and the productivity line is on (1 hour saved a user and month)."""
+    notes = _german_notes(
+        workspace,
+        {
+            "costs": [
+                {**LICENCE, "incurred_at": "2024-01-01", "recurrence": "monthly"},
+                {**SETUP, "incurred_at": "2023-12-01"},
+            ],
+            "deals": [{**WON, "created_at": "2024-01-01", "closed_at": "2024-02-01"}],
+        },
+        hours_saved_per_user_month=1.0,
+    )
+    assert notes == [
+        "Einführungsdatum 2024-01-01 aus der ersten Lizenzkostenzeile abgeleitet (kein "
+        "users.active_from); ändern mit [company] adoption_date in crmroi.toml oder "
+        "--adoption-date",
+        "Lizenzkosten aus dem Kostenbuch (Lizenzzeilen im Kostenbuch gehen den Lizenzplätzen vor)",
+        "Nutzen enthält die optionale Produktivitätszeile (eingesparte Stunden × Kosten)",
+    ]
+
+
+def test_notes_of_a_set_up_cost_only_and_no_won_deal_are_german(workspace: Workspace) -> None:
+    """Only a set-up cost (2023-12-01) and a lost deal: the date comes from the first cost line,
+    licences from the seats, the touched basis has no won deal, and one user's call (no login)
+    in the one-month window counts as activity."""
+    notes = _german_notes(
+        workspace,
+        {
+            "costs": [{**SETUP, "incurred_at": "2023-12-01"}],
+            "deals": [
+                {**WON, "status": "lost", "created_at": "2024-01-01", "closed_at": "2024-02-01"}
+            ],
+            "users": [{"user_id": "U1"}],
+            "activities": [
+                {"activity_id": "A1", "user_id": "U1", "type": "call", "occurred_at": "2023-12-05"}
+            ],
+        },
+    )
+    assert notes == [
+        "Einführungsdatum 2023-12-01 aus der ersten Kostenzeile abgeleitet (kein "
+        "users.active_from und keine Lizenzzeile; Einrichtungskosten fallen oft vor dem Start "
+        "an, das Datum kann also zu früh sein); ändern mit [company] adoption_date in "
+        "crmroi.toml oder --adoption-date",
+        "Lizenzkosten aus den Lizenzplätzen",
+        "aktive Nutzer: Nutzer mit irgendeiner Aktivität im Zeitraum (keine Login-Aktivitäten "
+        "erfasst)",
+        "berührte Basis: nicht berechnet — keine gewonnenen Deals: Deals mit Status „won“ "
+        "importieren",
+    ]
+
+
+def test_the_benefit_coverage_note_is_german() -> None:
+    """The note of ``roi.analysis.benefit_coverage`` when cohorts from 2025-08 are maturing and
+    costs run to 2025-12 (as in the small simulated company's report)."""
+    note = (
+        "the incremental benefit is measured through 2025-07: deals created from 2025-08 on are "
+        "still within one typical sales cycle (90 % of deals close within it) of the last close "
+        "date, so their won revenue is not final. The benefit line stops there while costs run "
+        "to 2025-12; ROI on this basis counts no benefit for those months (conservative)"
+    )
+    assert german_reason(note) == (
+        "der inkrementelle Nutzen ist bis 2025-07 gemessen: Deals, die ab 2025-08 angelegt "
+        "wurden, liegen noch innerhalb eines typischen Verkaufszyklus (90\xa0% der Deals "
+        "schließen darin) vor dem letzten Abschlussdatum, ihr gewonnener Umsatz steht also noch "
+        "nicht fest. Die Nutzenlinie endet dort, die Kosten laufen bis 2025-12; der ROI auf "
+        "dieser Basis zählt für diese Monate keinen Nutzen (konservativ)"
+    )
+
+
+def test_counts_get_german_thousands_separators() -> None:
+    """1,234 of 12,000 late contacts (impact/holdout.py's wording) read 1.234 von 12.000."""
+    note = (
+        "1,234 of 12,000 contacts were left out because their conversion window ends after "
+        "the data (2025-12-31)"
+    )
+    assert german_reason(note) == (
+        "1.234 von 12.000 Kontakten fehlen, weil ihr Konversionsfenster nach dem Datenende "
+        "(2025-12-31) endet"
+    )

@@ -115,17 +115,10 @@ ENGLISH = (
 def test_the_german_report_has_no_english_words(company: Workspace) -> None:
     """Every listed word occurs in the English report (the list is real) and none in the German
     one, outside commands and data values (charts included, as drawn for the PDF).
-
-    The overview's notes are left out: they are the ROI analysis's own English reasons
-    (``roi.analyse`` notes, translated where the overview section formats them).
     """
 
     def text(lang: str) -> str:
-        page = render_html(_report(company, lang), static=True)
-        overview = re.search(r'<section id="overview">.*?</section>', page, re.S)
-        assert overview is not None
-        kept = re.sub(r'<p class="notes">.*?</p>', "", overview.group(0), flags=re.S)
-        return _visible_text(page.replace(overview.group(0), kept))
+        return _visible_text(render_html(_report(company, lang), static=True))
 
     english, german = text("en"), text("de")
 

@@ -99,6 +99,84 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"never pays back within the (\d+)-month window",
             r"amortisiert sich nicht innerhalb des Zeitraums von \1 Monaten",
         ),
+        # roi/analysis.py: the overview's notes
+        ("touched: not computed", "berührte Basis: nicht berechnet"),
+        ("attributed: not computed", "zugeordnete Basis: nicht berechnet"),
+        ("incremental: not computed", "inkrementelle Basis: nicht berechnet"),
+        ("licences from the seats", "Lizenzkosten aus den Lizenzplätzen"),
+        (
+            r"licences from the ledger \(ledger licence lines take precedence over seats\)",
+            "Lizenzkosten aus dem Kostenbuch (Lizenzzeilen im Kostenbuch gehen den "
+            "Lizenzplätzen vor)",
+        ),
+        (
+            "incremental revenue by difference_in_differences",
+            "inkrementeller Umsatz per Differenz-von-Differenzen",
+        ),
+        (
+            "incremental revenue by interrupted_time_series",
+            "inkrementeller Umsatz per unterbrochener Zeitreihe",
+        ),
+        ("incremental revenue by holdouts", "inkrementeller Umsatz per Holdout-Gruppen"),
+        (
+            "incremental revenue exceeds touched revenue",
+            "inkrementeller Umsatz übersteigt berührten Umsatz",
+        ),
+        (
+            r"benefit includes the optional productivity line \(hours saved × cost\)",
+            "Nutzen enthält die optionale Produktivitätszeile (eingesparte Stunden × Kosten)",
+        ),
+        (
+            r"the incremental benefit is measured through (\S+)",
+            r"der inkrementelle Nutzen ist bis \1 gemessen",
+        ),
+        (
+            r"deals created from (\S+) on are still within one typical sales cycle \(90\s% of "
+            r"deals close within it\) of the last close date, so their won revenue is not final\. "
+            r"The benefit line stops there while costs run to (\S+)",
+            r"Deals, die ab \1 angelegt wurden, liegen noch innerhalb eines typischen "
+            "Verkaufszyklus (90\xa0% der Deals schließen darin) vor dem letzten Abschlussdatum, "
+            r"ihr gewonnener Umsatz steht also noch nicht fest. Die Nutzenlinie endet dort, die "
+            r"Kosten laufen bis \2",
+        ),
+        (
+            r"later months are outside the estimate\. The benefit line stops there while costs "
+            r"run to (\S+)",
+            r"spätere Monate liegen außerhalb der Schätzung. Die Nutzenlinie endet dort, die "
+            r"Kosten laufen bis \1",
+        ),
+        (
+            r"ROI on this basis counts no benefit for those months \(conservative\)",
+            "der ROI auf dieser Basis zählt für diese Monate keinen Nutzen (konservativ)",
+        ),
+        # roi/tco.py
+        (
+            r"active users: users with any activity in the window \(no login activities "
+            r"recorded\)",
+            "aktive Nutzer: Nutzer mit irgendeiner Aktivität im Zeitraum (keine Login-Aktivitäten "
+            "erfasst)",
+        ),
+        # impact/adoption.py
+        (
+            r"adoption date (\S+) inferred from the first licence cost line \(no "
+            r"users\.active_from\)",
+            r"Einführungsdatum \1 aus der ersten Lizenzkostenzeile abgeleitet (kein "
+            r"users.active_from)",
+        ),
+        (
+            r"adoption date (\S+) inferred from the first cost line \(no users\.active_from and "
+            r"no licence line",
+            r"Einführungsdatum \1 aus der ersten Kostenzeile abgeleitet (kein users.active_from "
+            r"und keine Lizenzzeile",
+        ),
+        (
+            r"set-up costs often come before go-live, so this date may be early\)",
+            "Einrichtungskosten fallen oft vor dem Start an, das Datum kann also zu früh sein)",
+        ),
+        (
+            r"set \[company\] adoption_date in crmroi\.toml or pass --adoption-date to change it",
+            "ändern mit [company] adoption_date in crmroi.toml oder --adoption-date",
+        ),
     )
 )
 """(English phrase as a regex matched whole, German template with the phrase's groups)."""
@@ -115,8 +193,13 @@ def _phrase(text: str) -> str:
     for english, german in PHRASES:
         match = english.fullmatch(text)
         if match:
-            return match.expand(german)
+            return _german_thousands(match.expand(german))
     head, colon, tail = text.partition(": ")
     if colon:
         return f"{_phrase(head)}: {_phrase(tail)}"
     return text
+
+
+def _german_thousands(text: str) -> str:
+    """Counts such as ``1,234`` written the German way, ``1.234``."""
+    return re.sub(r"\b\d{1,3}(?:,\d{3})+\b", lambda m: m.group(0).replace(",", "."), text)

@@ -253,5 +253,5 @@ def overview(ctx: ReportContext) -> Section:
         charts=(chart,) if chart else (),
         tables=(_bases_table(ctx, data),),
         # the first note (headline basis and its upgrade) is already the summary's last sentence
-        notes=tuple(data.get("notes", ())[1:]),
+        notes=tuple(_reason(ctx, note) for note in data.get("notes", ())[1:]),
     )
