@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from crmroi import open_workspace
@@ -60,6 +60,14 @@ rows_strategy = st.lists(
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example(  # a note holding a line of another delimiter's marks is no swallowed row
+    rows=[(0, 0, "", False, "ok"), (0, 0, "", False, "ok"), (0, 0, "0\n;;;", False, "ok")],
+    encoding="utf-8",
+    delimiter=",",
+    locale="de",
+    dotted=False,
+    newline="\n",
+)
 @given(
     rows=rows_strategy,
     encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]),

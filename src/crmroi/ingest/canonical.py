@@ -189,6 +189,7 @@ def import_file(
             source=source,
             sha256=checksum,
             force=force,
+            delimiter=",",
         )
         # A one-column file is left to Arrow: DuckDB reads its blank lines as empty rows.
         if ws.backend_name == "duckdb" and len(names) > 1:

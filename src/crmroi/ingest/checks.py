@@ -6,6 +6,8 @@ row gets the first rule it fails; see :mod:`crmroi.ingest.load` for the rules an
 
 from __future__ import annotations
 
+import re
+
 import ibis
 import ibis.expr.types as ir
 
@@ -123,8 +125,14 @@ Rule = tuple[ir.BooleanValue, str, ir.StringValue]
 """When a row fails, the column to blame and the reason."""
 
 
-def _rules(table: ir.Table, spec: Table, columns: list[str]) -> list[Rule]:
-    """The checks in the order they are tried; the first that fails names the row's reason."""
+def _rules(
+    table: ir.Table, spec: Table, columns: list[str], delimiter: str | None = None
+) -> list[Rule]:
+    """The checks in the order they are tried; the first that fails names the row's reason.
+
+    ``delimiter`` is the text file's field delimiter (None for other formats), which the
+    stray-quote check needs.
+    """
     rules: list[Rule] = [
         (
             _empty(table, column, columns),
@@ -147,7 +155,8 @@ def _rules(table: ir.Table, spec: Table, columns: list[str]) -> list[Rule]:
             why = "'" + _shown(raw_value) + "' is not a finite number (infinite or NaN)"
             rules.append((infinite, column.name, why))
     rules.extend(range_rules(table, spec, columns))
-    rules.extend(swallowed_rows(table, spec, columns))
+    if delimiter is not None:
+        rules.extend(swallowed_rows(table, spec, columns, delimiter))
     for column in spec.columns:
         if column.choices and column.name in columns:
             value = table[column.name]
@@ -164,17 +173,19 @@ def _rules(table: ir.Table, spec: Table, columns: list[str]) -> list[Rule]:
     return rules
 
 
-def swallowed_rows(table: ir.Table, spec: Table, columns: list[str]) -> list[Rule]:
+def swallowed_rows(table: ir.Table, spec: Table, columns: list[str], delimiter: str) -> list[Rule]:
     """A text value holding a line break and then a whole row: a stray quote merged rows.
 
     ``d1,"A,won,…`` opens a quote that the next stray quote closes lines later, and every
     reader (RFC 4180) folds the rows between into one field. A legitimate multi-line note seldom
-    holds a line with as many delimiters as the file has columns, so such a value is
-    quarantined with the line it swallowed, never loaded as a silent merge.
+    holds a line with as many of the file's own delimiters as the file has columns, so such a
+    value is quarantined with the line it swallowed, never loaded as a silent merge. (Other
+    delimiters count for nothing: a note "0", line break, ";;;" is fine in a comma file.)
     """
-    if len(columns) < 3:
+    if len(columns) < 3 or len(delimiter) != 1:
         return []
-    pattern = r"\n[^\n]*(?:[,;\t|][^\n]*){" + str(len(columns) - 1) + "}"
+    mark = re.escape(delimiter)
+    pattern = r"\n[^\n]*(?:" + mark + r"[^\n]*){" + str(len(columns) - 1) + "}"
     rules: list[Rule] = []
     for column in spec.columns:
         if column.dtype != "string" or column.name not in columns:
@@ -233,6 +244,7 @@ def rejected_rows(
     repeats: ir.Table | None,
     import_id: str,
     file: str,
+    delimiter: str | None = None,
 ) -> ir.Table:
     """The rows that fail a check, as quarantine rows.
 
@@ -244,11 +256,11 @@ def rejected_rows(
     else:
         table = table.left_join(repeats, ROW).drop(f"{ROW}_right")
     number = ibis.cases(
-        *((cond, i) for i, (cond, _, _) in enumerate(_rules(table, spec, columns))),
+        *((cond, i) for i, (cond, _, _) in enumerate(_rules(table, spec, columns, delimiter))),
         else_=ibis.null("int64"),
     )
     bad = table.mutate(_rule=number).filter(ibis._._rule.notnull())
-    rules = _rules(bad, spec, columns)
+    rules = _rules(bad, spec, columns, delimiter)
     return bad.select(
         quarantine_id=ibis.literal(f"{import_id}:") + bad[ROW].cast("string"),
         import_id=ibis.literal(import_id),

@@ -242,6 +242,7 @@ def _run(
         force=force,
         optional=plan.optional,
         notes=plan.notes,
+        delimiter=src.layout.delimiter if src.layout is not None else None,
     )
     label = m.path if m.path and not m.path.startswith("presets/") else m.name
     return ExportResult(result, label, match_score, section.index, combined, m.language)

@@ -68,6 +68,7 @@ def load_batches(
     force: bool = False,
     optional: frozenset[str] = frozenset(),
     notes: MappingNotes | None = None,
+    delimiter: str | None = None,
 ) -> LoadResult:
     """Stage, validate and load ``batches`` into ``table_name``; see the module docstring."""
     spec = canonical_table(table_name)
@@ -83,6 +84,7 @@ def load_batches(
         force=force,
         optional=optional,
         notes=notes,
+        delimiter=delimiter,
     )
 
 
@@ -105,6 +107,7 @@ def load_staged(
     force: bool = False,
     optional: frozenset[str] = frozenset(),
     notes: MappingNotes | None = None,
+    delimiter: str | None = None,
 ) -> LoadResult:
     """Stage with ``stage``, validate and load into ``table_name``; see the module docstring.
 
@@ -112,6 +115,7 @@ def load_staged(
     converting (fallbacks taken, lookups missed); both are read after staging, so a reader may
     still be filling them while ``stage`` runs. ``optional`` names required fields whose mapping
     keeps a row with the value unknown (a ``fallback = "unknown"`` date): empty is no reason there.
+    ``delimiter`` is a text file's field delimiter (None otherwise), for the stray-quote check.
     ``force`` loads even when the same identity was loaded before.
     """
     spec = _relaxed(canonical_table(table_name), optional)
@@ -143,7 +147,7 @@ def load_staged(
         # Rejected rows are materialised once, already in the quarantine's shape: counting them,
         # writing them and leaving them out of the good rows then need no second check pass.
         quarantined = rejected_rows(
-            table, spec, columns, repeats if has_repeats else None, import_id, file
+            table, spec, columns, repeats if has_repeats else None, import_id, file, delimiter
         )
         ws.con.create_table(rejects, quarantined, temp=True)
         bad = ws.con.table(rejects)
