@@ -13,19 +13,11 @@ import pytest
 
 from .cli import (
     Loaded,
-    assert_roi_names_missing_costs,
     crmroi,
     kpi_values,
     load,
-    roi_error,
 )
-from .reports import (
-    LANGS,
-    SECTIONS,
-    assert_report_written,
-    assert_section_explained,
-    english_left_in_german,
-)
+from .contract import WorkspaceContract
 
 FOLDER = Path("cdnow_lifetimes")
 BGNBD = {"r": 0.2426, "alpha": 4.4135, "a": 0.7929, "b": 2.4258}
@@ -113,33 +105,5 @@ def test_kpis_average_revenue_per_account_equals_pandas(ws: Path, shared_data: P
     assert values[("avg_revenue_per_account",)] == pytest.approx(want)
 
 
-def test_every_kpi_computes(ws: Path) -> None:
-    """`crmroi kpis` without arguments: every KPI on this data, none crashing."""
-    values = kpi_values(ws)
-    assert values and all(key[0] for key in values)
-
-
-def test_roi_stops_with_a_clear_error(ws: Path) -> None:
-    roi_error(ws)
-
-
-def test_roi_names_the_missing_costs(ws: Path) -> None:
-    assert_roi_names_missing_costs(ws)
-
-
-@pytest.mark.parametrize("lang", LANGS)
-def test_report_renders(reports: dict, lang: str) -> None:
-    assert_report_written(reports, lang)
-
-
-@pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("section_id", SECTIONS)
-def test_report_section_shows_figures_or_names_what_is_missing(
-    reports: dict, lang: str, section_id: str
-) -> None:
-    assert_section_explained(reports, lang, section_id)
-
-
-def test_german_report_has_no_english_text(reports: dict) -> None:
-    """Issue 11 point 10: no phrase of the English report's notes and titles is left in German."""
-    assert english_left_in_german(reports) == []
+class TestWorkspaceContract(WorkspaceContract):
+    """The checks every dataset's workspace passes (contract.py)."""

@@ -22,18 +22,10 @@ import pytest
 
 from .cli import (
     Loaded,
-    assert_roi_names_missing_costs,
     kpi_values,
     load,
-    roi_error,
 )
-from .reports import (
-    LANGS,
-    SECTIONS,
-    assert_report_written,
-    assert_section_explained,
-    english_left_in_german,
-)
+from .contract import WorkspaceContract
 
 FOLDER = Path("google_analytics_sample")
 GA360 = FOLDER / "ga360_merchstore_bq_results_2017-07.csv"
@@ -112,13 +104,6 @@ def test_ga4_daily_totals_equal_pandas(loaded: Loaded, shared_data: Path) -> Non
     assert (str(got.lo.date()), str(got.hi.date())) == ("2020-11-01", "2021-01-31")
 
 
-def test_every_kpi_computes(ws: Path) -> None:
-    """`crmroi kpis` without arguments: every KPI on this data, none crashing."""
-    values = kpi_values(ws)
-    assert values and all(key[0] for key in values)
-    assert {key[0] for key in values} >= set(WEB_KPIS)
-
-
 def test_kpis_show_the_sessions(ws: Path, sessions: pd.DataFrame) -> None:
     """Some KPI of `crmroi kpis` reports the 74,247 imported sessions."""
     values = kpi_values(ws, "--from", "2017-07-01", "--to", "2017-08-02")
@@ -176,27 +161,11 @@ def test_web_kpis_of_ga4_daily_totals_equal_pandas(ws: Path, shared_data: Path) 
     assert got["web_revenue"] == 0  # the extract has no revenue column
 
 
-def test_roi_stops_with_a_clear_error(ws: Path) -> None:
-    roi_error(ws)
+class TestWorkspaceContract(WorkspaceContract):
+    """The checks every workspace passes; here every web KPI is among the KPIs too."""
 
-
-def test_roi_names_the_missing_costs(ws: Path) -> None:
-    assert_roi_names_missing_costs(ws)
-
-
-@pytest.mark.parametrize("lang", LANGS)
-def test_report_renders(reports: dict, lang: str) -> None:
-    assert_report_written(reports, lang)
-
-
-@pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("section_id", SECTIONS)
-def test_report_section_shows_figures_or_names_what_is_missing(
-    reports: dict, lang: str, section_id: str
-) -> None:
-    assert_section_explained(reports, lang, section_id)
-
-
-def test_german_report_has_no_english_text(reports: dict) -> None:
-    """Issue 11 point 10: no phrase of the English report's notes and titles is left in German."""
-    assert english_left_in_german(reports) == []
+    def test_every_kpi_computes(self, ws: Path) -> None:
+        """`crmroi kpis` without arguments: every KPI on this data, none crashing."""
+        values = kpi_values(ws)
+        assert values and all(key[0] for key in values)
+        assert {key[0] for key in values} >= set(WEB_KPIS)

@@ -15,18 +15,13 @@ import pytest
 
 from .cli import (
     Loaded,
-    assert_roi_names_missing_costs,
     kpi_values,
     load,
-    roi_error,
 )
+from .contract import WorkspaceContract
 from .reports import (
     LANGS,
-    SECTIONS,
-    assert_report_written,
-    assert_section_explained,
     count_text,
-    english_left_in_german,
     section,
 )
 
@@ -100,39 +95,6 @@ def test_group_sizes_conversions_and_spend_equal_pandas(ws: Path, groups: pd.Dat
         assert values[("won_revenue", segment)] == pytest.approx(g.won_spend, abs=0.005), segment
 
 
-def test_every_kpi_computes(ws: Path) -> None:
-    """`crmroi kpis` without arguments: every KPI on this data, none crashing."""
-    values = kpi_values(ws)
-    assert values and all(key[0] for key in values)
-
-
-def test_roi_stops_with_a_clear_error(ws: Path) -> None:
-    """No cost of the campaign is in the file: no ROI, and a clear reason instead of a crash."""
-    roi_error(ws)
-
-
-def test_roi_names_the_missing_costs(ws: Path) -> None:
-    assert_roi_names_missing_costs(ws)
-
-
-@pytest.mark.parametrize("lang", LANGS)
-def test_report_renders(reports: dict, lang: str) -> None:
-    assert_report_written(reports, lang)
-
-
-@pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("section_id", SECTIONS)
-def test_report_section_shows_figures_or_names_what_is_missing(
-    reports: dict, lang: str, section_id: str
-) -> None:
-    assert_section_explained(reports, lang, section_id)
-
-
-def test_german_report_has_no_english_text(reports: dict) -> None:
-    """Issue 11 point 10: no phrase of the English report's notes and titles is left in German."""
-    assert english_left_in_german(reports) == []
-
-
 @pytest.mark.parametrize("lang", LANGS)
 def test_report_sales_section_shows_won_deals(
     reports: dict, lang: str, groups: pd.DataFrame
@@ -149,3 +111,7 @@ def test_report_impact_section_compares_campaign_with_control(reports: dict, lan
     data holds (issue 11 point 3: incremental where its design holds): the impact section
     names the campaign."""
     assert "hillstrom:email" in section(reports, lang, "impact").all_text
+
+
+class TestWorkspaceContract(WorkspaceContract):
+    """The checks every dataset's workspace passes (contract.py)."""
