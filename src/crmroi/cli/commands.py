@@ -38,6 +38,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "What to fix first: findings ranked by money at stake × confidence.",
     ),
     "kpis": ("crmroi.cli.kpis", "Compute KPIs by period and dimension."),
+    "targets": (
+        "crmroi.cli.targets",
+        "Set, import or list KPI targets; attainment then shows wherever the KPI shows.",
+    ),
     "funnel": (
         "crmroi.cli.kpis",
         "Stage funnel: reached, conversion (adjacent, cumulative), drop-off, time in stage.",
