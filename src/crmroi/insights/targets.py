@@ -48,8 +48,7 @@ MIN_HISTORY = 3
 
 TEXT: dict[str, dict[str, str]] = {
     "title": {
-        "en": "{kpi} {period}{who}: on track for {projected:,.0f} against a target of "
-        "{target:,.0f}",
+        "en": "{kpi} {period}{who}: projected {projected:,.0f} against a target of {target:,.0f}",
         "de": "{kpi} {period}{who}: Hochrechnung {projected:.0f} bei einem Ziel von {target:.0f}",
     },
     "action": {
