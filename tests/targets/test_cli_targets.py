@@ -1,7 +1,7 @@
 """`crmroi targets set | import | list` and `[targets]` in crmroi.toml, through the real CLI.
 
-The company is world.py's; `targets list` paces July as of the end of the deals (midnight
-after July 8: 8 of 31 days gone).
+The company is world.py's; `targets list` paces July as of its last record (July 11 00:00:
+10 of 31 days gone), the moment the findings use.
 """
 
 from __future__ import annotations
@@ -51,9 +51,10 @@ def listed(ws: Path) -> list[dict[str, object]]:
 
 
 def test_set_then_list_with_attainment(ws_path: Path) -> None:
-    """Anna (u1) has won 10,000 of her 33,000 July target: attainment 0.303; paced over 8 of
-    31 days, 1.17 → on track. The company's 2025-Q2 target of 150,000 against April–June's
-    30,000+31,000+29,000 (u1) + 21,000+19,000+20,000 (u2) = 150,000: attainment 1."""
+    """Anna (u1) has won 10,000 of her 33,000 July target: attainment 0.303; paced over 10 of
+    31 days (to the last record, July 11), 0.939 → at risk (0.9 – 1). The company's 2025-Q2
+    target of 150,000 against April–June's 30,000+31,000+29,000 (u1) + 21,000+19,000+20,000
+    (u2) = 150,000: attainment 1."""
     crm(ws_path, "targets", "set", "won_revenue", "33000", "--period", "2025-07",
         "--owner", "Anna Berg")  # fmt: skip
     crm(ws_path, "targets", "set", "won_revenue", "150_000", "--period", "2025-Q2")
@@ -68,7 +69,7 @@ def test_set_then_list_with_attainment(ws_path: Path) -> None:
     )  # fmt: skip
     assert july["value"] == 10_000.0
     assert july["attainment"] == pytest.approx(10 / 33)
-    assert july["status"] == "on track"
+    assert july["status"] == "at risk"
     assert {r["source"] for r in rows} == {"workspace"}
 
 

@@ -37,6 +37,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "crmroi.cli.findings",
         "What to fix first: findings ranked by money at stake × confidence.",
     ),
+    "alerts": (
+        "crmroi.cli.alerts",
+        "New findings and KPIs gone off target since the last run, printed or mailed (for cron).",
+    ),
     "kpis": ("crmroi.cli.kpis", "Compute KPIs by period and dimension."),
     "targets": (
         "crmroi.cli.targets",

@@ -121,7 +121,9 @@ def _set(
             f"the {kpi} target for {period} is set in [targets] of crmroi.toml; change it there"
         )
     write(ws, [row], file="crmroi targets set", source="command")
-    who = f" for {dim} {member}" if dim else ""
+    who = ""
+    if slice_ is not None:  # the name as given, and the user id it stands for
+        who = f" for {dim} {slice_[1]}" + ("" if slice_[1] == member else f" ({member})")
     say(f"target {kpi} {period}{who}: {number:,.10g}")
 
 
@@ -135,12 +137,14 @@ def _import(ctx: typer.Context, rest: list[str]) -> None:
 
 def _list(ws: Workspace, fmt: OutputFormat) -> None:
     from crmroi.config import load_config
-    from crmroi.metrics.forecast import default_as_of
+    from crmroi.insights.context import data_end
+    from crmroi.metrics.periods import utc_now
     from crmroi.targets.status import target_status
     from crmroi.targets.sync import configured_keys
 
     config = load_config()
-    moment, source = default_as_of(ws)
+    last = data_end(ws)  # the moment findings and alerts judge by, so all three agree
+    moment, source = (last, "the data's last record") if last else (utc_now(), "now")
     rows = target_status(ws, now=moment, settings=config.kpis)
     from_config = configured_keys(ws)
     names = _user_names(ws)
