@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -13,6 +14,13 @@ from crmroi.errors import InputError
 
 if TYPE_CHECKING:
     from crmroi.targets.alerts import Alerts
+
+
+class AlertsFormat(StrEnum):
+    """A list to read, or JSON for other tools."""
+
+    table = "table"
+    json = "json"
 
 
 def alerts(
@@ -30,9 +38,11 @@ def alerts(
         str | None, typer.Option(help="SMTP login; password from $CRMROI_SMTP_PASSWORD.")
     ] = None,
     fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="table or json.")
-    ] = OutputFormat.table,
-    lang: Annotated[str | None, typer.Option(help="en or de (default: [company] lang).")] = None,
+        AlertsFormat, typer.Option("--format", "-f", help="table or json.")
+    ] = AlertsFormat.table,
+    lang: Annotated[
+        str | None, typer.Option(help="en or de (default: lang of the company settings).")
+    ] = None,
 ) -> None:
     """New findings and KPIs gone off target since the last run, printed or mailed (for cron).
 
@@ -105,10 +115,10 @@ def _mail(result: Alerts, names: dict[str, str], mail: Any, company: str, lang: 
     send(msg, smtp)
 
 
-def _show(result: Alerts, names: dict[str, str], fmt: OutputFormat, mailed: bool) -> None:
+def _show(result: Alerts, names: dict[str, str], fmt: AlertsFormat, mailed: bool) -> None:
     from crmroi.targets.alerts import target_line
 
-    if fmt is OutputFormat.json:
+    if fmt is AlertsFormat.json:
         print_json(
             {
                 "since": result.previous.at,

@@ -53,10 +53,11 @@ def targets(
 ) -> None:
     """Set, import or list KPI targets; attainment then shows wherever the KPI shows.
 
-    `crmroi targets set won_revenue 300000 --period 2025-Q1 [--owner NAME | --team NAME |
-    --dimension D --value V]`; `crmroi targets import FILE` (columns kpi, grain,
-    period_start, dimension, dimension_value, value); `crmroi targets list`. Targets in
-    [targets] of ./crmroi.toml win over set or imported ones (docs/targets.md).
+    set KPI VALUE --period 2025-Q1 (or 2025-03, 2025, 2025-W05) for the company, or with
+    --owner NAME, --team NAME or --dimension D --value V for one slice. import FILE: a CSV or
+    XLSX with columns kpi, grain, period_start, dimension, dimension_value, value. list: every
+    target with its value, attainment and status. Targets written in the targets table of
+    ./crmroi.toml win over set or imported ones (docs/targets.md).
     """
     rest = list(args or ())
     if action is Action.import_:
