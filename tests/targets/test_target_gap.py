@@ -95,3 +95,11 @@ def test_silent_when_on_track_or_over(workspace: Workspace) -> None:
 def test_silent_without_targets(workspace: Workspace) -> None:
     build(workspace)
     assert _detect(workspace) == []
+
+
+def test_german_wording(workspace: Workspace) -> None:
+    build(workspace)
+    _set(workspace, TargetRow("won_revenue", "month", date(2025, 7, 1), 60_000))
+    (f,) = detect(DetectorContext(workspace, FindingsSettings(), "EUR", AS_OF, lang="de"))
+    assert f.title == "won_revenue 2025-07: Hochrechnung 35.935 bei einem Ziel von 60.000"
+    assert "solange noch 68 % der Periode bleiben" in f.action

@@ -93,6 +93,26 @@ def _names(ctx: DetectorContext) -> dict[str, str]:
     return dict(zip(users["user_id"].astype(str), users["name"].astype(str), strict=True))
 
 
+def _project(
+    ctx: DetectorContext, row: Row, grain: Grain, elapsed: float, settings: KpiSettings
+) -> tuple[float, str] | None:
+    """The period's projected end value and its basis (None: the period has not begun)."""
+    if row["kpi"] == "won_revenue" and not row["dimension"]:
+        predicted = forecast(ctx.ws, grain=grain, as_of=ctx.as_of, settings=settings)
+        return cast("float", predicted["forecast"]), "pipeline forecast"
+    if elapsed > 0:
+        return float(row["value"]) / elapsed, "run rate"
+    return None
+
+
+def _confidence(history: list[float], gap: float, left: float) -> float:
+    """P(miss): Φ(gap ÷ (σ of past periods × √share left)); 0.5 without enough history."""
+    if len(history) < MIN_HISTORY:
+        return 0.5
+    spread = float(np.std(history, ddof=1)) * math.sqrt(left)
+    return 1.0 if spread == 0 else float(norm.cdf(gap / spread))
+
+
 def _judge(
     ctx: DetectorContext, row: Row, settings: KpiSettings, names: dict[str, str]
 ) -> Finding | None:
@@ -101,63 +121,45 @@ def _judge(
     start = pd.Timestamp(row["period_start"]).date()
     lo, hi = to_datetime(start), to_datetime(shift(start, grain, 1))
     elapsed = (ctx.as_of - lo) / (hi - lo)
-    value, target = float(row["value"]), float(row["target"])
-    if metric.id == "won_revenue" and not row["dimension"]:
-        predicted = forecast(ctx.ws, grain=grain, as_of=ctx.as_of, settings=settings)
-        projected, basis = cast("float", predicted["forecast"]), "pipeline forecast"
-    elif elapsed > 0:
-        projected, basis = value / elapsed, "run rate"
-    else:
+    projection = _project(ctx, row, grain, elapsed, settings)
+    if projection is None:
         return None
-    lower = metric.direction is Direction.lower
-    gap = projected - target if lower else target - projected
+    projected, basis = projection
+    target = float(row["target"])
+    gap = projected - target if metric.direction is Direction.lower else target - projected
     if gap <= 0:
         return None
     history = _history(ctx, row, grain, settings)
-    left = 1.0 - elapsed
-    spread = (
-        float(np.std(history, ddof=1)) * math.sqrt(left) if len(history) >= MIN_HISTORY else None
-    )
-    confidence = 0.5 if spread is None else 1.0 if spread == 0 else float(norm.cdf(gap / spread))
     money, per_unit = _money(ctx, row, metric.unit, gap, grain, settings)
     member = str(row["member"])
     who = ""
     if row["dimension"]:
         who = f" · {names.get(member, member) if row['dimension'] == 'owner' else member}"
     period = str(row["period"])
+    words = {"kpi": metric.id, "period": period, "who": who}
     return Finding(
         kind="target_gap",
         subject=f"{metric.id} {period}{who}",
         money_at_stake=money,
         currency=ctx.currency,
-        confidence=confidence,
+        confidence=_confidence(history, gap, 1.0 - elapsed),
         evidence={
             "kpi": metric.id,
             "period": period,
             "dimension": row["dimension"] or None,
             "member": member or None,
             "target": round(target, 2),
-            "value_to_date": round(value, 2),
+            "value_to_date": round(float(row["value"]), 2),
             "share_elapsed": round(elapsed, 4),
             "projected": round(projected, 2),
             "projection": basis,
             "gap": round(gap, 2),
             "value_per_unit": per_unit,
             "history_periods": len(history),
-            "history_sd": None
-            if not len(history) > 1
-            else round(float(np.std(history, ddof=1)), 2),
+            "history_sd": round(float(np.std(history, ddof=1)), 2) if len(history) > 1 else None,
         },
-        action=_say("action", ctx.lang, kpi=metric.id, period=period, who=who, left=left),
-        title=_say(
-            "title",
-            ctx.lang,
-            kpi=metric.id,
-            period=period,
-            who=who,
-            projected=projected,
-            target=target,
-        ),
+        action=_say("action", ctx.lang, **words, left=1.0 - elapsed),
+        title=_say("title", ctx.lang, **words, projected=projected, target=target),
     )
 
 
@@ -170,7 +172,7 @@ def _history(ctx: DetectorContext, row: Row, grain: Grain, settings: KpiSettings
     if lo >= start:
         return []
     frame = _query(ctx, row, grain, lo, start - timedelta(days=1), settings)
-    return [float(v) for v in frame["value"].fillna(0.0)]
+    return [float(v) for v in frame["value"]]
 
 
 def _query(
