@@ -52,6 +52,7 @@ def alerts(
     from crmroi.config import LANGUAGES, load_config
     from crmroi.insights import find
     from crmroi.insights.context import data_end
+    from crmroi.metrics.periods import utc_now
     from crmroi.report.delivery import mail_plan
     from crmroi.targets.alerts import news, read_state, write_state
     from crmroi.targets.status import target_status
@@ -72,8 +73,8 @@ def alerts(
             fx_rates=config.roi.fx_rates,
             roi=config.roi_settings(),
         )
-        moment = data_end(ws)
-        targets = target_status(ws, now=moment, settings=config.kpis) if moment else None
+        moment = data_end(ws) or utc_now()  # as `crmroi targets list` judges them
+        targets = target_status(ws, now=moment, settings=config.kpis)
         names = _names(ws)
     result = news(found, targets, previous)
     if mail and not result.empty:

@@ -80,12 +80,12 @@ def write_state(path: Path, state: State) -> None:
     tmp.replace(path)
 
 
-def news(findings: Sequence[Finding], targets: pd.DataFrame | None, previous: State) -> Alerts:
+def news(findings: Sequence[Finding], targets: pd.DataFrame, previous: State) -> Alerts:
     """Findings and off-track targets not in ``previous``, and the state of this run.
 
-    ``targets`` is :func:`crmroi.targets.status.target_status` (None: an empty workspace).
+    ``targets`` is :func:`crmroi.targets.status.target_status`.
     """
-    rows = [] if targets is None else targets[targets["status"] == OFF].to_dict("records")
+    rows = targets[targets["status"] == OFF].to_dict("records")
     state = State(
         frozenset(f.id for f in findings),
         frozenset(str(r["target_key"]) for r in rows),
