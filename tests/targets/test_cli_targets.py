@@ -213,3 +213,17 @@ def test_config_mistakes_name_the_file_and_place(
     got = fails(ws_path, "targets", "list")
     assert "crmroi.toml" in got
     assert message in got
+
+
+def test_set_in_json_says_what_was_stored(ws_path: Path) -> None:
+    """Anna Berg is stored by her user id; the period by its first day."""
+    out = crm(ws_path, "targets", "set", "won_deals", "4", "--period", "2025-Q3",
+              "--owner", "Anna Berg", "--format", "json")  # fmt: skip
+    assert json.loads(out) == {
+        "kpi": "won_deals",
+        "grain": "quarter",
+        "period_start": "2025-07-01",
+        "dimension": "owner",
+        "dimension_value": "u1",
+        "value": 4.0,
+    }

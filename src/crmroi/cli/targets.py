@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from crmroi.cli.context import workspace
-from crmroi.cli.output import OutputFormat, emit, say
+from crmroi.cli.output import OutputFormat, emit, print_json, say
 from crmroi.errors import InputError
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def targets(
     ] = None,
     value: Annotated[str | None, typer.Option(help="set: the --dimension value.")] = None,
     fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="list: table, json or csv.")
+        OutputFormat, typer.Option("--format", "-f", help="table, json (and csv for list).")
     ] = OutputFormat.table,
 ) -> None:
     """Set, import or list KPI targets; attainment then shows wherever the KPI shows.
@@ -61,12 +61,12 @@ def targets(
     """
     rest = list(args or ())
     if action is Action.import_:
-        _import(ctx, rest)
+        _import(ctx, rest, fmt)
         return
     with workspace(ctx) as ws:
         if action is Action.set:
             slice_ = _slice(owner, team, dimension, value)
-            _set(ws, rest, period, grain, slice_)
+            _set(ws, rest, period, grain, slice_, fmt)
         else:
             if rest:
                 raise InputError(f"targets list takes no arguments, not {' '.join(rest)!r}")
@@ -96,6 +96,7 @@ def _set(
     period: str | None,
     grain: str | None,
     slice_: tuple[str, str] | None,
+    fmt: OutputFormat,
 ) -> None:
     from crmroi.config import load_config
     from crmroi.targets.periods import parse_period
@@ -122,18 +123,23 @@ def _set(
             f"the {kpi} target for {period} is set in [targets] of crmroi.toml; change it there"
         )
     write(ws, [row], file="crmroi targets set", source="command")
+    if fmt is OutputFormat.json:
+        print_json({"kpi": kpi, "grain": g.value, "period_start": start, "dimension": dim,
+                    "dimension_value": member, "value": number})  # fmt: skip
+        return
     who = ""
     if slice_ is not None:  # the name as given, and the user id it stands for
         who = f" for {dim} {slice_[1]}" + ("" if slice_[1] == member else f" ({member})")
     say(f"target {kpi} {period}{who}: {number:,.10g}")
 
 
-def _import(ctx: typer.Context, rest: list[str]) -> None:
+def _import(ctx: typer.Context, rest: list[str], fmt: OutputFormat) -> None:
     from crmroi.cli.imports import import_command
 
     if not rest:
         raise InputError("targets import needs a file, e.g. targets import targets.xlsx")
-    import_command(ctx, files=[Path(p) for p in rest], table="targets")
+    shown = OutputFormat.json if fmt is OutputFormat.json else OutputFormat.table
+    import_command(ctx, files=[Path(p) for p in rest], table="targets", fmt=shown)
 
 
 def _list(ws: Workspace, fmt: OutputFormat) -> None:
