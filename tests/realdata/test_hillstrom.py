@@ -53,9 +53,12 @@ NO_CONTROL_GROUP_IN_REPORT = (
     "issue 13.3 (experiments of every shape; builds on 11.3): the impact section reads only "
     "'Missing: marketing touchpoints, table touchpoints "
     "— add it with crmroi import touchpoints.csv --table touchpoints': it shows no campaign "
-    "against its control group (campaign_members.is_control), and the comparison itself "
-    "(crmroi.impact.campaign_controls) leaves out all 64,000 members: 'their 180-day conversion "
-    "window ends after the data (2008-03-15)'; `crmroi experiments --window 14` shows it"
+    "against its control group (campaign_members.is_control). The figures exist: "
+    "crmroi.impact.experiments.experiments(ws, fx, 'conversions', window_days=..., "
+    "segment='arm') and `crmroi experiments` (tests below); the report (helper reportx) does "
+    "not call it yet. With the 180-day default window its row says why the campaign is left "
+    "out: 'their 180-day window ends after the won deals and orders data (2008-03-15); a window "
+    "of 14 days or less (--window 14) keeps them'"
 )
 
 
