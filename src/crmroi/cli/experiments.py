@@ -97,8 +97,10 @@ def experiments(
         )
         return
     kind = rows[0]["kind"]
+    # columns with nothing to say in any row (no reason, nobody left out) are not printed
+    shown = [k for k in TABLE_COLUMNS if any(r[k] not in (None, 0) for r in rows)]
     emit(
-        [{k: r[k] for k in TABLE_COLUMNS} for r in rows],
+        [{k: r[k] for k in shown} for r in rows],
         fmt,
         title=f"{outcome.value} ({'share of members' if kind == 'rate' else 'per member'}), "
         f"{days}-day window, from {rows[0]['source']}; low/high: 95 % interval of the lift",

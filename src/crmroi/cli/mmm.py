@@ -9,6 +9,11 @@ import typer
 
 from crmroi.cli.output import OutputFormat, emit, print_json, say
 
+TABLE_COLUMNS = (
+    "channel", "spend", "incremental", "incremental_low", "incremental_high", "roas", "roas_low",
+    "roas_high",
+)  # fmt: skip
+
 
 def mmm(
     spend: Annotated[
@@ -45,14 +50,19 @@ def mmm(
         return
     rows = result["channels"]
     assert isinstance(rows, list)
+    if fmt is OutputFormat.csv:
+        emit(rows, fmt)
+        return
     emit(
-        rows,
+        [{k: r[k] for k in TABLE_COLUMNS} for r in rows],
         fmt,
-        title=f"{weekly.name} per channel, 95 % intervals ({bootstrap} bootstrap replicates)",
+        title=f"{weekly.name} per channel: incremental and ROAS with 95 % intervals "
+        f"({bootstrap} bootstrap replicates)",
     )
-    if fmt is OutputFormat.table:
-        say(f"{result['weeks']} weeks, R² {result['r2']:.3f}; baseline (no spend at all): "
-            f"{result['baseline']:,.0f}")  # fmt: skip
+    say(
+        f"{result['weeks']} weeks, R² {result['r2']:.3f}; baseline (what no spend at all "
+        f"would leave): {result['baseline']:,.0f}; ROI = ROAS − 1"
+    )
 
 
 def register(app: typer.Typer) -> None:

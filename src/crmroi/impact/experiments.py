@@ -302,8 +302,12 @@ def _judge(
     if found.data_end is None:
         reason: str | None = f"the workspace has no {found.source}: import them with crmroi import"
     else:
-        note = _left_out(left_out, treated_rows, control_rows, found, window_days)
-        reason = "; ".join(r for r in (c.reason, note if left_out else None) if r) or None
+        # members left out: that is the reason worth reading (and why a group may be too small)
+        reason = (
+            _left_out(left_out, treated_rows, control_rows, found, window_days)
+            if left_out
+            else c.reason
+        )
     rate = kind == "rate"
     lift = c.lift if rate else c.revenue_diff
     n1 = treated.n
