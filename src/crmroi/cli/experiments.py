@@ -58,7 +58,8 @@ def experiments(
         typer.Option(
             "--window",
             min=0,
-            help="Conversion window in days (default: [roi] conversion_window_days, 180).",
+            help="Conversion window in days (default: conversion_window_days of the roi "
+            "section of crmroi.toml, 180).",
         ),
     ] = None,
     fmt: Annotated[
