@@ -30,9 +30,11 @@ def ws(workspace: Workspace, insert: Insert) -> Workspace:
     insert(
         workspace,
         "contacts",
-        [{"contact_id": c, "source": "web" if c in ("t1", "t2", "h1") else "fair"}
+        [{"contact_id": c, "source": "web" if c in ("t1", "t2", "h1") else "fair",
+          "account_id": "a1" if c in ("t1", "t3", "h1") else None}
          for c in ("t1", "t2", "t3", "t4", "h1", "h2", "h3")],
     )  # fmt: skip
+    insert(workspace, "accounts", [{"account_id": "a1", "region": "north"}])
     insert(
         workspace,
         "workflow_enrollments",
@@ -118,6 +120,16 @@ def test_segments_split_both_groups(ws: Workspace) -> None:
     assert by["web"].reason == "needs at least 2 treated and 2 control contacts"
     assert (by["fair"].treated, by["fair"].control) == (2, 2)
     assert (by["fair"].treated_value, by["fair"].control_value) == (0.0, 0.0)
+
+
+def test_account_segments_keep_contacts_without_an_account(ws: Workspace) -> None:
+    """By account region: north = t1, t3 vs h1 (one control: too few); no account = t2, t4 vs
+    h2, h3 with orders 1, 0 vs 0, 0."""
+    by = {e.segment: e for e in one(ws, "orders", segment="region")}
+    assert {k: (e.treated, e.control) for k, e in by.items()} == {
+        "north": (2, 1), "(none)": (2, 2),
+    }  # fmt: skip
+    assert (by["(none)"].treated_value, by["(none)"].control_value) == (0.5, 0.0)
 
 
 def test_a_window_past_the_data_names_the_campaign_and_the_window_that_fits(

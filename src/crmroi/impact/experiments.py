@@ -120,9 +120,8 @@ def events(ws: Workspace, fx: FxRates, outcome: str) -> Events:
     if outcome == "orders":
         picked = buying.select(contact_id=buying.contact_id, when=buying.occurred_at, value=1.0)
         return Events(picked, "orders", _latest(orders, "occurred_at"))
-    won_money = _money(won, fx, "closed_at", "deals")
     if outcome == "revenue" or (outcome == "spend" and not has_orders):
-        return Events(won_money, "won deals", deal_end)
+        return Events(_money(won, fx, "closed_at", "deals"), "won deals", deal_end)
     if outcome == "spend":
         return Events(
             _money(orders, fx, "occurred_at", "orders"),
