@@ -82,6 +82,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "crmroi.cli.attribution",
         "Credit revenue to channels, campaigns or workflows, with bootstrap intervals.",
     ),
+    "experiments": (
+        "crmroi.cli.experiments",
+        "Campaigns and workflows against their control groups on any outcome, with intervals.",
+    ),
+    "mmm": (
+        "crmroi.cli.mmm",
+        "Marketing-mix model: incremental outcome and ROI of spend-only channels, with intervals.",
+    ),
     "synth": (
         "crmroi.cli.synth",
         "Simulate a company with a known ground truth and write its canonical tables.",
