@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -12,16 +12,17 @@ from crmroi.cli.context import workspace
 from crmroi.cli.output import OutputFormat, console, literal, print_json, say
 from crmroi.cli.progress import progress_bar
 from crmroi.errors import CrmroiError, InputError
-from crmroi.ingest import LoadResult
-from crmroi.ingest.datafiles import folder_files
-from crmroi.ingest.draft_toml import draft_summary, draft_toml
-from crmroi.ingest.exports import ExportResult, import_any
-from crmroi.ingest.relations import Dangling, dangling_references, link_contacts
-from crmroi.ingest.suggest import draft_for_file
+
+if TYPE_CHECKING:  # the readers (Arrow, Ibis) load when the command runs, not for its --help
+    from crmroi.ingest import LoadResult
+    from crmroi.ingest.exports import ExportResult
+    from crmroi.ingest.relations import Dangling
 
 
 def _files(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
     """Expand folders into their data files (name order) and the files skipped, with why."""
+    from crmroi.ingest.datafiles import folder_files
+
     files: list[Path] = []
     skipped: list[tuple[Path, str]] = []
     for path in paths:
@@ -98,6 +99,9 @@ def import_command(
     if suggest_map:
         _suggest(paths, table)
         return
+    from crmroi.ingest.exports import import_any
+    from crmroi.ingest.relations import dangling_references, link_contacts
+
     results: list[LoadResult] = []
     exports: list[ExportResult] = []
     dangling: list[Dangling] = []
@@ -150,6 +154,9 @@ def _print_skipped(skipped: list[tuple[Path, str]], fmt: OutputFormat) -> None:
 
 def _suggest(paths: list[Path], table: str | None) -> None:
     """The draft TOML on stdout (for `> my.toml`); each field's confidence on stderr."""
+    from crmroi.ingest.draft_toml import draft_summary, draft_toml
+    from crmroi.ingest.suggest import draft_for_file
+
     for path in paths:
         draft = draft_for_file(path, table=table)
         console.file.write(draft_toml(draft, name=path.stem))
