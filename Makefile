@@ -35,8 +35,12 @@ lint: $(STAMP)
 test: $(STAMP) system-deps
 	$(BIN)/pytest -q -n 2 --dist loadgroup --durations=15
 
+# crmroi as whole processes beside DuckDB and ChannelAttribution (dev extra), measured by GNU
+# /usr/bin/time; the table goes into docs/benchmarks.md. `make benchmarks BENCH_SIZES="1000000 5000000"`.
+BENCH_SIZES ?= 1000000
+BENCH_CHANNELS ?= 10 30
 benchmarks: $(STAMP)
-	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
+	$(BIN)/python benchmarks/processes.py --sizes $(BENCH_SIZES) --channels $(BENCH_CHANNELS) --write docs/benchmarks.md
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache

@@ -44,7 +44,9 @@ Models: `first_touch`, `last_touch`, `last_non_direct`, `linear`, `time_decay` (
 (`position_model`), `markov` and `markov_2`…`markov_4` (exact removal effects),
 `shapley_simplified`, `shapley_empirical` and `data_driven` (default: Shapley values of a fitted
 conversion model, with its own `(baseline)` bucket). Intervals are 95 % Poisson-bootstrap
-intervals of sampling noise only; `model_spread()` shows the disagreement between models.
+intervals of sampling noise only (`data_driven` at channel level: the bootstrap's delta-method
+limit, share ± 1.96 SD, `attribution/delta.py`); `model_spread()` shows the disagreement between
+models.
 
 ## Channel → campaign → workflow
 

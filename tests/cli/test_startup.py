@@ -37,7 +37,13 @@ def imported_modules(*args: str, code: int = 0) -> tuple[set[str], str]:
 
 @pytest.mark.parametrize(
     ("args", "code"),
-    [(("--version",), 0), (("--help",), 0), ((), 2)],  # no arguments: the help, as a usage error
+    [
+        (("--version",), 0),
+        (("--help",), 0),
+        ((), 2),  # no arguments: the help, as a usage error
+        (("attribution", "--help"), 0),  # a command's own help: its options, not its models
+        (("import", "--help"), 0),
+    ],
 )
 def test_help_and_version_leave_the_analysis_stack_alone(args: tuple[str, ...], code: int) -> None:
     names, out = imported_modules(*args, code=code)

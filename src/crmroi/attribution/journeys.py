@@ -366,7 +366,7 @@ def _assemble(
         days=arrays.column("days").to_numpy(zero_copy_only=False).astype(np.float32),
         lead_pos=lead_pos,
         opp_pos=opp_pos,
-        journey_ids=np.asarray(meta.column("journey_id").to_pylist(), dtype=object),
+        journey_ids=meta.column("journey_id").to_numpy(zero_copy_only=False).astype(object),
         direct=direct,
         parents=parents,
     )

@@ -14,13 +14,15 @@ path); ``value`` is the revenue of its conversions.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
@@ -196,45 +198,97 @@ def read_paths(path: str | Path, *, separator: str = ">") -> Journeys:
     The de-facto standard of ChannelAttribution and its R/Python siblings: one row per distinct
     path (``a > b > c``), with the conversions, their value and the non-converting journeys of
     that path. ``total_conversion_value`` and ``total_null`` are optional columns.
+
+    Arrow's CSV reader and string kernels do the work (split, trim, dictionary-encode): no
+    Python loop runs over the rows, so 5M paths read in seconds.
     """
     file = str(path)
+    table = _read_table(path, file)
+    if table.num_rows == 0:
+        raise InputError("the path file holds no paths", file=file)
+    steps = pc.split_pattern(table.column("path").combine_chunks(), separator)
+    assert isinstance(steps, pa.ListArray)
+    flat = pc.utf8_trim_whitespace(steps.flatten())
+    kept = pc.not_equal(flat, "")
+    row_of = pc.list_parent_indices(steps).to_numpy()
+    row_of = row_of[kept.to_numpy(zero_copy_only=False)]
+    encoded = pc.dictionary_encode(flat.filter(kept))
+    names = encoded.dictionary.to_pylist()
+    order = np.argsort(np.asarray(names, dtype=object), kind="stable")
+    rank = np.empty(len(names), dtype=np.int32)
+    rank[order] = np.arange(len(names), dtype=np.int32)
+    n = table.num_rows
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row_of, minlength=n), out=offsets[1:])
+    keys = tuple(names[i] for i in order)
+    return Journeys(
+        keys=keys,
+        names=keys,
+        offsets=offsets,
+        codes=rank[encoded.indices.to_numpy(zero_copy_only=False)],
+        conversions=_numbers(table, "total_conversions", file),
+        nulls=_numbers(table, "total_null", file),
+        value=_numbers(table, "total_conversion_value", file),
+        direct=direct_codes(keys),
+    )
+
+
+def _read_table(path: str | Path, file: str) -> pa.Table:
+    """The file's columns as text (numbers are checked here, with their row numbers)."""
     try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.DictReader(handle, delimiter=";"))
+        with open(path, "rb") as handle:
+            header = handle.readline().decode("utf-8-sig", errors="replace")
     except OSError as exc:
         raise InputError(f"cannot read path file: {exc.strerror}", file=file) from exc
-    if not rows or "path" not in rows[0] or "total_conversions" not in rows[0]:
+    columns = [c.strip() for c in header.rstrip("\r\n").split(";")]
+    if "path" not in columns or "total_conversions" not in columns:
         raise InputError(
             "expected a ';'-separated header with path;total_conversions"
             "[;total_conversion_value][;total_null]",
             file=file,
         )
-    sequences: list[list[str]] = []
-    numbers: list[tuple[float, float, float]] = []
-    for number, row in enumerate(rows, start=1):
-        steps = [s.strip() for s in (row["path"] or "").split(separator) if s.strip()]
-        sequences.append(steps)
-        numbers.append(
-            (
-                _number(row, "total_conversions", file, number),
-                _number(row, "total_conversion_value", file, number),
-                _number(row, "total_null", file, number),
-            )
-        )
-    table = np.asarray(numbers, dtype=np.float64).reshape(-1, 3)
-    return from_sequences(sequences, table[:, 0], table[:, 2], table[:, 1])
-
-
-def _number(row: dict[str, str], column: str, file: str, number: int) -> float:
-    raw = (row.get(column) or "").strip()
-    if not raw:
-        return 0.0
     try:
-        result = float(raw)
-    except ValueError:
-        raise InputError(f"{raw!r} is not a number", file=file, row=number, column=column) from None
-    if result < 0 or not np.isfinite(result):
-        raise InputError(
-            f"{raw!r} must be a finite count >= 0", file=file, row=number, column=column
+        return pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=columns, skip_rows=1),
+            parse_options=pacsv.ParseOptions(delimiter=";"),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(columns, pa.string()), strings_can_be_null=False
+            ),
         )
-    return result
+    except pa.ArrowInvalid as exc:
+        raise InputError(f"cannot read path file: {exc}", file=file) from None
+
+
+def _numbers(table: pa.Table, column: str, file: str) -> F64:
+    """A count column as floats (empty or absent: 0); the first bad value names its row."""
+    if column not in table.column_names:
+        return np.zeros(table.num_rows)
+    text = pc.utf8_trim_whitespace(table.column(column).combine_chunks())
+    text = pc.if_else(pc.equal(text, ""), "0", text)
+    try:
+        values = np.asarray(pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False), np.float64)
+    except pa.ArrowInvalid:
+        raw = text.to_pylist()
+        row = next(i for i, v in enumerate(raw) if not _parses(v))
+        raise InputError(
+            f"{raw[row]!r} is not a number", file=file, row=row + 1, column=column
+        ) from None
+    bad = np.flatnonzero(~(np.isfinite(values) & (values >= 0)))
+    if bad.shape[0]:
+        raw_value = text[int(bad[0])].as_py()
+        raise InputError(
+            f"{raw_value!r} must be a finite count >= 0",
+            file=file,
+            row=int(bad[0]) + 1,
+            column=column,
+        )
+    return values
+
+
+def _parses(value: str | None) -> bool:
+    try:
+        float(value or "")
+    except ValueError:
+        return False
+    return True

@@ -51,6 +51,7 @@ class World:
     popularity: F64 = field(default_factory=lambda: POPULARITY.copy())
     confounded: bool = False
     description: str = ""
+    channels: tuple[str, ...] = CHANNELS
 
     def probability(self, counts: F64, first: F64, last: F64, intent: F64) -> F64:
         """Conversion probability from touch counts (n, K), first/last positions, intent."""
@@ -61,7 +62,7 @@ class World:
             return np.asarray(1 - (1 - base) * keep, dtype=np.float64)
         p = base + touched @ self.effects
         if self.kind == "order":
-            email, webinar = CHANNELS.index("email"), CHANNELS.index("webinar")
+            email, webinar = self.channels.index("email"), self.channels.index("webinar")
             after = touched[:, email] & touched[:, webinar] & (first[:, webinar] < last[:, email])
             p = p + after * self.effects[email]
         if self.kind == "synergy":
@@ -93,6 +94,28 @@ WORLDS: dict[str, World] = {
 }
 
 
+def wide_world(k: int) -> World:
+    """An additive world with ``k`` channels (2..30): the benchmark shape beyond six channels.
+
+    Popularity falls as 1/(rank+1) (a few big channels, a long tail), effects run from 5 to
+    0.2 points; the truth is closed-form (additive: each touched channel's own effect), so no
+    lattice over 2^k channel sets is needed to check a model at 30 channels.
+    """
+    if not 2 <= k <= 30:
+        raise ValueError("wide worlds have 2 to 30 channels")
+    rank = np.arange(k, dtype=np.float64)
+    popularity = 1.0 / (rank + 1.0)
+    effects = np.linspace(0.05, 0.002, k)[np.random.default_rng(k).permutation(k)]
+    return World(
+        f"additive_{k}",
+        "additive",
+        effects=effects,
+        popularity=popularity / popularity.sum(),
+        description=f"additive, {k} channels, popularity ∝ 1/rank",
+        channels=tuple(f"channel_{i + 1:02d}" for i in range(k)),
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class Simulation:
     """Simulated journeys with the true revenue share per channel and of the baseline."""
@@ -116,7 +139,7 @@ def simulate(world: World | str, n: int, seed: int = 0, *, truth: bool = True) -
     y, value = np.empty(n), np.empty(n)
     room = int(3.5 * n + 10 * np.sqrt(3.5 * n) + 100)
     codes, days = np.empty(room, dtype=np.int32), np.empty(room, dtype=np.float32)
-    credit = np.zeros(len(CHANNELS) + 1)
+    credit = np.zeros(len(spec.channels) + 1)
     for start in range(0, n, _CHUNK):
         stop = min(n, start + _CHUNK)
         part = _chunk(spec, stop - start, rng, truth)
@@ -128,7 +151,7 @@ def simulate(world: World | str, n: int, seed: int = 0, *, truth: bool = True) -
         codes[lo:hi], days[lo:hi] = part["codes"], part["days"]
         y[start:stop], value[start:stop] = part["y"], part["value"]
         credit += part["credit"]
-    keys = CHANNELS
+    keys = spec.channels
     journeys = Journeys(
         keys=keys,
         names=keys,
@@ -155,13 +178,13 @@ def _grow(array: NDArray[Any], size: int) -> NDArray[Any]:
 
 
 def _chunk(world: World, n: int, rng: np.random.Generator, truth: bool) -> dict[str, F64]:
-    k = len(CHANNELS)
+    k = len(world.channels)
     intent = (rng.random(n) < 0.2).astype(np.float64) if world.confounded else np.zeros(n)
     lengths = np.minimum(rng.poisson(3.5, n), 30)
     jidx = np.repeat(np.arange(n), lengths)
     weights = np.tile(world.popularity, (2, 1))
     if world.confounded:
-        weights[1, CHANNELS.index("display")] *= 4.0
+        weights[1, world.channels.index("display")] *= 4.0
     cdf = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
     draw = rng.random(jidx.shape[0])
     codes = (draw[:, None] > cdf[intent[jidx].astype(int)]).sum(axis=1)
@@ -200,11 +223,15 @@ def _chunk(world: World, n: int, rng: np.random.Generator, truth: bool) -> dict[
 def _truth(world: World, counts: F64, first: F64, last: F64, intent: F64) -> F64:
     """Σ_j Shapley(v_j) per channel and Σ_j v_j(∅), v_j(T) = p with only channels in T.
 
-    Journeys with the same counts, intent and order flag have the same v_j: the lattice runs
-    once per distinct one, weighted by how many journeys share it.
+    Additive worlds have it in closed form: φ_jc = e_c for every touched channel, v_j(∅) the
+    journey's base rate. Otherwise journeys with the same counts, intent and order flag have the
+    same v_j: the lattice runs once per distinct one, weighted by how many journeys share it.
     """
     k = counts.shape[1]
-    email, webinar = CHANNELS.index("email"), CHANNELS.index("webinar")
+    if world.kind == "additive":
+        base = world.baseline * np.where(intent > 0, 4.0, 1.0)
+        return np.append((counts > 0).sum(axis=0) * world.effects, base.sum())
+    email, webinar = world.channels.index("email"), world.channels.index("webinar")
     after = (first[:, webinar] < last[:, email]).astype(np.int64)
     code = np.zeros(counts.shape[0], dtype=np.int64)
     for c in range(k):

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from crmroi.attribution import (
-    AttributionResult,
-    attribute,
-    attribute_journeys,
-    campaign_influence,
-    read_paths,
-)
 from crmroi.cli.context import workspace
 from crmroi.cli.output import OutputFormat, console, emit, literal, print_json, say
+
+if TYPE_CHECKING:  # the models (pandas, SciPy) load when the command runs, not for its --help
+    from crmroi.attribution import AttributionResult
 
 ROW_FIELDS = ("channel", "parent", "conversions", "revenue", "share", "share_low", "share_high")
 
@@ -63,7 +59,7 @@ def _table(rows: list[dict[str, Any]], *, title: str) -> Table:
         table.add_column(name, justify="right", no_wrap=True)
     for row in rows:
         low, high = row["share_low"], row["share_high"]
-        interval = "—" if pd.isna(low) or pd.isna(high) else f"{low:.1%}–{high:.1%}"
+        interval = "—" if math.isnan(low) or math.isnan(high) else f"{low:.1%}–{high:.1%}"
         cells: list[Text | str] = [
             literal(row["channel"]),
             f"{row['conversions']:,.1f}",
@@ -130,6 +126,10 @@ def attribution(
     ] = None,
 ) -> None:
     """Credit revenue to channels, campaigns or workflows, with bootstrap intervals."""
+    import pandas as pd
+
+    from crmroi.attribution import attribute, attribute_journeys, campaign_influence, read_paths
+
     models = tuple(model or ("data_driven",))
     if paths is not None:
         result = attribute_journeys(

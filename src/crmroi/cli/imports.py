@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -12,24 +12,27 @@ from crmroi.cli.context import workspace
 from crmroi.cli.output import OutputFormat, console, literal, print_json, say
 from crmroi.cli.progress import progress_bar
 from crmroi.errors import CrmroiError, InputError
-from crmroi.ingest import LoadResult
-from crmroi.ingest.draft_toml import draft_summary, draft_toml
-from crmroi.ingest.exports import ExportResult, import_any
-from crmroi.ingest.relations import Dangling, dangling_references, link_contacts
-from crmroi.ingest.suggest import draft_for_file
 
-SUFFIXES = {".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".xls", ".json", ".ndjson", ".jsonl"}
+if TYPE_CHECKING:  # the readers (Arrow, Ibis) load when the command runs, not for its --help
+    from crmroi.ingest import LoadResult
+    from crmroi.ingest.exports import ExportResult
+    from crmroi.ingest.relations import Dangling
 
 
-def _files(paths: list[Path]) -> list[Path]:
-    """Expand folders into the files they hold that crmroi can read, in name order."""
+def _files(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Expand folders into their data files (name order) and the files skipped, with why."""
+    from crmroi.ingest.datafiles import folder_files
+
     files: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES))
+            data, other = folder_files(path)
+            files.extend(data)
+            skipped.extend(other)
         else:
             files.append(path)
-    return files
+    return files, skipped
 
 
 def reconciliation_table(results: list[LoadResult]) -> Table:
@@ -90,12 +93,15 @@ def import_command(
     best (or --source / --map). A file already loaded into the same table with the same
     mapping is skipped (`unchanged`); another mapping re-loads it and says what it replaced.
     """
-    paths = _files(files)
+    paths, skipped = _files(files)
     if not paths:
         raise InputError("no importable files found in " + ", ".join(map(str, files)))
     if suggest_map:
         _suggest(paths, table)
         return
+    from crmroi.ingest.exports import import_any
+    from crmroi.ingest.relations import dangling_references, link_contacts
+
     results: list[LoadResult] = []
     exports: list[ExportResult] = []
     dangling: list[Dangling] = []
@@ -123,6 +129,7 @@ def import_command(
             {
                 "files": [e.as_dict() for e in exports],
                 "dangling": [{"relation": d.relation, "rows": d.rows} for d in dangling],
+                "skipped": [{"file": str(p), "reason": why} for p, why in skipped],
                 "errors": failures,
             }
         )
@@ -131,14 +138,25 @@ def import_command(
         _print_sources(exports, dangling)
         _print_notes(results)
         _print_problems(results)
+    _print_skipped(skipped, fmt)
     if failures:
         for failure in failures:
             say(f"error: {failure}", style="bold red", err=True)
         raise typer.Exit(2)
 
 
+def _print_skipped(skipped: list[tuple[Path, str]], fmt: OutputFormat) -> None:
+    """Files in a folder that are not data (truth.json beside `crmroi synth`'s tables)."""
+    if fmt is not OutputFormat.json:
+        for path, why in skipped:
+            say(f"  skipped {path.name}: {why}")
+
+
 def _suggest(paths: list[Path], table: str | None) -> None:
     """The draft TOML on stdout (for `> my.toml`); each field's confidence on stderr."""
+    from crmroi.ingest.draft_toml import draft_summary, draft_toml
+    from crmroi.ingest.suggest import draft_for_file
+
     for path in paths:
         draft = draft_for_file(path, table=table)
         console.file.write(draft_toml(draft, name=path.stem))
