@@ -25,20 +25,27 @@ def _as_of(tables: dict[str, pd.DataFrame]) -> pd.Timestamp:
     )
 
 
-def _steady(tables: dict[str, pd.DataFrame], paying_days: int) -> pd.DataFrame:
-    """pandas: accounts whose first purchase is ≥ ``paying_days`` before the end and that bought
-    in the last 90 days, with their net orders of the last 365 days and their segment."""
+def _steady(
+    tables: dict[str, pd.DataFrame], paying_days: int, by: str = "account_id"
+) -> pd.DataFrame:
+    """pandas: accounts (or buying contacts) whose first purchase is ≥ ``paying_days`` before
+    the end and that bought in the last 90 days, with their net orders of the last 365 days
+    and their (account's) segment."""
     now = _as_of(tables)
-    orders = tables["orders"].dropna(subset=["account_id"]).copy()
+    orders = tables["orders"].dropna(subset=[by]).copy()
     orders["t"] = pd.to_datetime(orders["occurred_at"])
     buy = orders[~orders["kind"].isin(["return", "cancellation"]) & (orders["amount"] >= 0)]
-    first = buy.groupby("account_id")["t"].min()
-    recent = buy[(buy["t"] > now - pd.Timedelta(days=90)) & (buy["t"] <= now)]["account_id"]
+    first = buy.groupby(by)["t"].min()
+    recent = buy[(buy["t"] > now - pd.Timedelta(days=90)) & (buy["t"] <= now)][by]
     keep = first[first <= now - pd.Timedelta(days=paying_days)].index.intersection(recent)
     year = orders[(orders["t"] > now - pd.Timedelta(days=365)) & (orders["t"] <= now)]
-    out = pd.DataFrame(index=pd.Index(sorted(keep), name="account_id"))
-    out["revenue_12m"] = year.groupby("account_id")["amount"].sum().reindex(out.index).fillna(0)
-    out["segment"] = tables["accounts"].set_index("account_id")["segment"].reindex(out.index)
+    out = pd.DataFrame(index=pd.Index(sorted(keep), name=by))
+    out["revenue_12m"] = year.groupby(by)["amount"].sum().reindex(out.index).fillna(0)
+    account = out.index.to_series()
+    if by == "contact_id":
+        account = tables["contacts"].set_index("contact_id")["account_id"].reindex(out.index)
+    segment = tables["accounts"].set_index("account_id")["segment"]
+    out["segment"] = segment.reindex(account.to_numpy()).to_numpy()
     return out
 
 
@@ -74,14 +81,14 @@ def test_the_workflow_without_lift_is_found_at_its_cost(
 def test_the_falling_segment_is_found_with_its_revenue(
     company: Company, found: list[Finding]
 ) -> None:
-    """truth: Mid-Market customers' engagement falls to 10 % over the last six months. It is
-    the one segment reported; the money is what its steady customers (paying for 180 days
-    and in the last 90) paid in the last 365 days, computed here in pandas."""
+    """truth: Enterprise customers' engagement falls to nothing over the last four months. It
+    is the one segment reported; the money is what its steady buyers (paying for 180 days and
+    in the last 90) paid in the last 365 days, computed here in pandas."""
     _, tables, truth = company
     segments = [f for f in found if f.kind == "engagement"]
     assert [f.subject for f in segments] == [truth["engagement"]["falling_segment"]]
     [seg] = segments
-    steady = _steady(tables, 180)
+    steady = _steady(tables, 180, "contact_id")
     mine = steady[steady["segment"] == seg.subject]
     assert seg.evidence["customers"] == len(mine)
     assert seg.money_at_stake == pytest.approx(float(mine["revenue_12m"].clip(lower=0).sum()))

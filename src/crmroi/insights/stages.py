@@ -100,6 +100,14 @@ def detect(ctx: DetectorContext) -> list[Finding]:
     return list(_judged(ctx, exits, value))
 
 
+def _slower(new: pd.Series, old: pd.Series) -> float:
+    """1 − p of Welch's one-sided test that ``new`` days are longer (1 when neither varies)."""
+    if new.nunique() == 1 and old.nunique() == 1:
+        return 1.0  # a constant against a shorter constant: no doubt, and no variance to test
+    test = ttest_ind(new, old, equal_var=False, alternative="greater")
+    return 1.0 - float(test.pvalue)
+
+
 def _judged(ctx: DetectorContext, exits: pd.DataFrame, waiting: pd.Series) -> Iterator[Finding]:
     s = ctx.settings
     for key, rows in exits.groupby(["pipeline", "stage"], sort=True):
@@ -121,9 +129,8 @@ def _judged(ctx: DetectorContext, exits: pd.DataFrame, waiting: pd.Series) -> It
             )
             parts.append((money, sure))
         if days_old > 0 and days_new >= s.stage_time_growth * days_old:
-            test = ttest_ind(new["days"], old["days"], equal_var=False, alternative="greater")
             money = float(waiting.get((pipeline, stage), 0.0))
-            parts.append((money, 1.0 - float(test.pvalue)))
+            parts.append((money, _slower(new["days"], old["days"])))
         total = sum(m for m, _ in parts)
         if not parts or total <= 0:
             continue

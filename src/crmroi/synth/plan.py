@@ -138,12 +138,14 @@ BROKEN_LOSS = 0.35
 in the horizon's last 180 days that would have got past Proposal, this share is lost there
 (set after every before/after window of the truth, so the CRM's planted effect is
 untouched); the stages after it keep their conversion."""
-FALLING_SEGMENT = 1
-FALLING_MONTHS = 6
-FALLING_FLOOR = 0.1
-"""The planted falling segment (Mid-Market): its customers' monthly activities and touches fall
-linearly to 35 % of their usual rate over the horizon's last six months (a preset's
-``falling_segment``); their churn does not change."""
+FALLING_SEGMENT = 2
+FALLING_MONTHS = 4
+FALLING_FLOOR = 0.0
+"""The planted falling segment (Enterprise): its customers' monthly touches and care activities
+fall linearly to nothing over the horizon's last four months (a preset's
+``falling_segment``); their churn does not change. Enterprise, the smallest team: its reps
+lose the fewest care activities, so their CRM use (logins and activities) stays that of
+adopters."""
 AT_RISK_MONTHS_LEFT = 3
 """At-risk customers (a preset's ``at_risk_share``): subscriptions still running at the horizon
 whose planted lifetime ends at most this many months after it, fading like the decliners."""

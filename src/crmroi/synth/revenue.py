@@ -79,7 +79,8 @@ class Subscriptions:
     charge_time: Seconds
     charge_amount: Floats
     engagement: Floats
-    """Engagement rate factor of each charge month (1, or fading before churn)."""
+    """Engagement rate factor of each charge month (1, fading before churn or in the falling
+    segment)."""
 
     @property
     def exposure(self) -> Ints:

@@ -331,8 +331,9 @@ def build_truth(w: World, tables: dict[str, pd.DataFrame]) -> dict[str, object]:
             f"{AT_RISK_MONTHS_LEFT} months after it, and their engagement fades like the "
             "declining accounts'",
             "falling_segment": SEGMENTS[FALLING_SEGMENT] if w.preset.falling_segment else None,
-            "falling_segment_definition": "every customer of this segment: monthly activities "
-            f"and touchpoints fall linearly to {FALLING_FLOOR:.0%} of their usual rate over the "
+            "falling_segment_definition": "every customer of this segment: monthly touchpoints "
+            f"and care activities fall linearly to {FALLING_FLOOR:.0%} of their usual rate over "
+            "the "
             f"horizon's last {FALLING_MONTHS} months; their churn is unchanged",
         },
         "churn_risk": _falling(w),
