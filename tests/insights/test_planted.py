@@ -128,7 +128,7 @@ def test_silent_on_the_healthy_company(name: str, found_healthy: list[Finding]) 
 def test_workflows_of_the_healthy_company_are_not_shown_to_work(
     healthy: Company, found_healthy: list[Finding]
 ) -> None:
-    """Not a silence: each workflow's holdout on the small company has 20–90 contacts, far too
+    """Not a silence: each workflow's holdout on the small company has 4–90 contacts, far too
     few to show a lift of 3–6 points in won deals, so all four are reported as "no shown
     effect", as they should be. Nothing else is, and the confidence that a workflow does not
     pay stays below 0.8 for every one."""
