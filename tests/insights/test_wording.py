@@ -28,3 +28,15 @@ def test_english_numbers() -> None:
 
 def test_every_text_has_both_languages() -> None:
     assert all(set(texts) == {"en", "de"} for texts in TEXT.values())
+
+
+def test_german_signs_and_thousands() -> None:
+    """A signed figure keeps its sign in German, and ``{:,.0f}`` uses the German separator."""
+    assert say("workflow_title", "de", subject="W", lift=2.5).startswith(
+        "Workflow W: Konversionsänderung von +2,5 Punkten"
+    )
+    assert "von -1,2 Punkten" in say("workflow_title", "de", subject="W", lift=-1.234)
+    assert say("churn_title", "de", subject="A", recent=1, expected=15.5, days=90,
+               value=128763.4).endswith("128.763 pro Jahr gefährdet")  # fmt: skip
+    assert say("churn_title", "en", subject="A", recent=1, expected=15.5, days=90,
+               value=128763.4).endswith("128,763 a year at stake")  # fmt: skip

@@ -42,3 +42,18 @@ def test_entry_point_prints_plain_progress_without_a_tty(tmp_path: Path) -> None
     assert "synth 1/9: people" in done.stderr
     assert "synth 9/9: files written" in done.stderr
     assert (tmp_path / "contacts.csv").is_file()
+
+
+def test_synth_preset_healthy_writes_a_company_without_planted_problems(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["synth", "--preset", "healthy", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    truth = json.loads((tmp_path / "truth.json").read_text("utf-8"))
+    assert truth["preset"] == "healthy"
+    assert truth["low_adoption_user_ids"] == [] and truth["duplicates"]["count"] == 0
+
+
+def test_the_cli_offers_every_preset() -> None:
+    from crmroi.cli.synth import SynthPreset
+    from crmroi.synth.presets import PRESETS
+
+    assert [p.value for p in SynthPreset] == list(PRESETS)

@@ -21,6 +21,13 @@ class SynthSize(StrEnum):
     large = "large"
 
 
+class SynthPreset(StrEnum):
+    """--preset choices (see ``crmroi.synth.presets``)."""
+
+    default = "default"
+    healthy = "healthy"
+
+
 class FileFormat(StrEnum):
     """--format choices."""
 
@@ -37,6 +44,10 @@ def synth(
     fmt: Annotated[
         FileFormat, typer.Option("--format", help="csv, or parquet (faster for large).")
     ] = FileFormat.csv,
+    preset: Annotated[
+        SynthPreset,
+        typer.Option(help="default plants the problems crmroi findings finds; healthy none."),
+    ] = SynthPreset.default,
 ) -> None:
     """Simulate a company with a known ground truth and write its canonical tables."""
     from crmroi import synth as synthetic
@@ -44,7 +55,7 @@ def synth(
 
     started = time.perf_counter()
     with progress_bar(len(STEPS) + 1, "synth") as step:
-        company = synthetic.generate(size.value, seed, progress=step)
+        company = synthetic.generate(size.value, seed, preset=preset.value, progress=step)
         paths = synthetic.write(company, out, fmt.value)
         step("files written")
     rows = sum(len(frame) for frame in company.tables.values())

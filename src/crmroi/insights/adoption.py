@@ -44,7 +44,7 @@ def rep_table(ctx: DetectorContext) -> pd.DataFrame:
     return wide
 
 
-def _one_sided_confidence(won: float, closed: float, peer_won: float, peer_closed: float) -> float:
+def one_sided_confidence(won: float, closed: float, peer_won: float, peer_closed: float) -> float:
     """1 − p of H0 "the rep wins as often as the peers" against "less often" (pooled z-test)."""
     pooled = (won + peer_won) / (closed + peer_closed)
     se = np.sqrt(pooled * (1 - pooled) * (1 / closed + 1 / peer_closed))
@@ -83,7 +83,7 @@ def _priced(ctx: DetectorContext, reps: pd.DataFrame, median: float) -> Iterator
             subject=subject,
             money_at_stake=money,
             currency=ctx.currency,
-            confidence=_one_sided_confidence(
+            confidence=one_sided_confidence(
                 float(rep["won_deals"]), float(rep["closed"]), peer_won, peer_closed
             ),
             evidence={

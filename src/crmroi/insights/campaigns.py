@@ -19,14 +19,11 @@ from typing import Any
 
 from scipy.stats import norm
 
-from crmroi.errors import CrmroiError
 from crmroi.impact.estimate import Z95
-from crmroi.impact.holdout import Comparison
-from crmroi.insights.context import DetectorContext
+from crmroi.insights.context import DetectorContext, roi_result
 from crmroi.insights.finding import Finding
 from crmroi.insights.wording import say
-from crmroi.roi.analysis import RoiResult, analyse
-from crmroi.roi.settings import RoiSettings
+from crmroi.roi.analysis import RoiResult
 
 
 def detect(ctx: DetectorContext) -> list[Finding]:
@@ -34,22 +31,18 @@ def detect(ctx: DetectorContext) -> list[Finding]:
 
     No finding when the ROI analysis cannot run on this workspace (``crmroi roi`` says why).
     """
-    settings = ctx.roi if ctx.roi is not None else RoiSettings(currency=ctx.currency)
-    try:
-        result = analyse(ctx.ws, settings)
-    except CrmroiError:
-        return []
-    return list(_losing(ctx, result))
+    result = roi_result(ctx)
+    return [] if result is None else list(_losing(ctx, result))
 
 
-def _loss_confidence(comparison: Comparison, cost: float, margin: float) -> float:
+def loss_confidence(
+    incremental: float, low: float | None, high: float | None, cost: float, margin: float
+) -> float:
     """P(incremental revenue × margin < cost), normal with the SE of the 95 % interval."""
-    inc = float(comparison.incremental_revenue or 0.0)
-    low, high = comparison.incremental_low, comparison.incremental_high
     if low is None or high is None or high <= low:
         return 1.0
     se = (high - low) / (2 * Z95)
-    return float(norm.cdf((cost / margin - inc) / se)) if margin > 0 else 1.0
+    return float(norm.cdf((cost / margin - incremental) / se)) if margin > 0 else 1.0
 
 
 def _losing(ctx: DetectorContext, result: RoiResult) -> Iterator[Finding]:
@@ -73,7 +66,9 @@ def _losing(ctx: DetectorContext, result: RoiResult) -> Iterator[Finding]:
             subject=name,
             money_at_stake=cost,
             currency=result.currency,
-            confidence=_loss_confidence(comparison, cost, margin),
+            confidence=loss_confidence(
+                inc, comparison.incremental_low, comparison.incremental_high, cost, margin
+            ),
             evidence={
                 "campaign_id": comparison.key,
                 "cost": round(cost, 2),

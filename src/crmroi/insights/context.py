@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import ibis
 import pandas as pd
 
+from crmroi.errors import CrmroiError
 from crmroi.insights.settings import FindingsSettings
+from crmroi.roi.analysis import RoiResult, analyse
 from crmroi.roi.settings import RoiSettings
 from crmroi.workspace import Workspace
 
@@ -29,6 +32,23 @@ class DetectorContext:
     """Units of ``currency`` per unit of another currency (the roi settings' ``fx_rates``)."""
     roi: RoiSettings | None = None
     """Settings of the ROI analysis the campaign detector reads (None: its defaults)."""
+    shared: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Results several detectors read, computed once per run (see :func:`roi_result`)."""
+
+
+def roi_result(ctx: DetectorContext) -> RoiResult | None:
+    """The ROI analysis of this run, computed once for all detectors.
+
+    None when it cannot run on this workspace (``crmroi roi`` says why).
+    """
+    if "roi" not in ctx.shared:
+        settings = ctx.roi if ctx.roi is not None else RoiSettings(currency=ctx.currency)
+        try:
+            ctx.shared["roi"] = analyse(ctx.ws, settings)
+        except CrmroiError:
+            ctx.shared["roi"] = None
+    result: RoiResult | None = ctx.shared["roi"]
+    return result
 
 
 def data_end(ws: Workspace) -> datetime | None:

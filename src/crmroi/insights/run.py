@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from crmroi.insights import adoption, campaigns, neglect, quality, seats
+from crmroi.insights import (
+    adoption,
+    campaigns,
+    churn,
+    neglect,
+    quality,
+    seats,
+    segments,
+    stages,
+    workflows,
+)
 from crmroi.insights.context import DetectorContext, data_end
 from crmroi.insights.finding import Finding, rank
 from crmroi.insights.settings import FindingsSettings
@@ -21,6 +31,10 @@ DETECTORS: dict[str, Detector] = {
     "adoption": adoption.detect,
     "unused_seats": seats.detect,
     "campaign_roi": campaigns.detect,
+    "workflow_lift": workflows.detect,
+    "stage": stages.detect,
+    "engagement": segments.detect,
+    "churn_risk": churn.detect,
     "target_gap": target_gap,
 }
 """Detector name → detector, in the order they run."""

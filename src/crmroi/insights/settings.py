@@ -41,20 +41,90 @@ class FindingsSettings:
     """A rep is a low adopter when their activities per deal handled are below this share of
     the median rep's."""
 
+    workflow_max_p_value: float = 0.05
+    """A workflow whose lift over its holdout has a p-value above this (or is not positive) is
+    reported: its effect is not distinguishable from zero."""
+
+    stage_recent_days: int = 180
+    """Stage entries of the last this many days are compared with…"""
+
+    stage_history_days: int = 365
+    """…the entries of this many days before them (the stage's own history)."""
+
+    stage_min_drop: float = 0.10
+    """A stage is reported when its conversion fell by more than this (absolute share)…"""
+
+    stage_time_growth: float = 1.5
+    """…or its mean time in stage grew by this factor or more."""
+
+    stage_min_entries: int = 20
+    """Entries (that have left the stage) each period needs before a stage is judged."""
+
+    engagement_compare_days: int = 90
+    """Engagement now is compared with engagement this many days before the data's end."""
+
+    engagement_min_drop: float = 0.15
+    """A segment is reported when its customers' mean engagement score fell by more than this
+    share of its earlier value."""
+
+    engagement_min_customers: int = 5
+    """Customers a segment needs before it is judged."""
+
+    churn_baseline_days: int = 180
+    """A customer's usual rate of interactions is measured over this many days before the last
+    ``engagement_compare_days``."""
+
+    churn_min_drop: float = 0.5
+    """A paying customer is at risk when their interactions of the last
+    ``engagement_compare_days`` fell by at least this share of their usual rate…"""
+
+    churn_max_p_value: float = 0.005
+    """…and a one-sided Poisson test puts the chance of such a fall at most this."""
+
+    churn_min_p_alive: float = 0.5
+    """…and they are still alive by BG/NBD (P(alive) at least this): a customer already gone
+    is a loss, not a risk."""
+
     def __post_init__(self) -> None:
-        if not 0.0 < self.neglect_gap_quantile < 1.0:
-            raise ConfigError("neglect_gap_quantile must lie between 0 and 1")
+        for name, low, high in _OPEN_RANGES:
+            if not low < getattr(self, name) < high:
+                raise ConfigError(f"{name} must lie between {low:g} and {high:g}")
+        for name in _AT_LEAST_ONE:
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1")
+        for name in ("quality_min_share", "duplicate_min_share"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ConfigError(f"{name} must lie in [0, 1)")
         if self.neglect_min_days < 0:
             raise ConfigError("neglect_min_days must not be negative")
-        if self.neglect_min_gaps < 1:
-            raise ConfigError("neglect_min_gaps must be at least 1")
-        if not 0.0 <= self.quality_min_share < 1.0:
-            raise ConfigError("quality_min_share must lie in [0, 1)")
-        if self.adoption_window_days < 1:
-            raise ConfigError("adoption_window_days must be at least 1")
-        if not 0.0 < self.adoption_low_ratio < 1.0:
-            raise ConfigError("adoption_low_ratio must lie between 0 and 1")
         if self.unused_seat_days <= 0:
             raise ConfigError("unused_seat_days must be positive")
-        if not 0.0 <= self.duplicate_min_share < 1.0:
-            raise ConfigError("duplicate_min_share must lie in [0, 1)")
+        if self.stage_time_growth <= 1.0:
+            raise ConfigError("stage_time_growth must be above 1")
+
+
+_OPEN_RANGES = tuple(
+    (name, 0.0, 1.0)
+    for name in (
+        "neglect_gap_quantile",
+        "adoption_low_ratio",
+        "workflow_max_p_value",
+        "stage_min_drop",
+        "engagement_min_drop",
+        "churn_min_drop",
+        "churn_min_p_alive",
+        "churn_max_p_value",
+    )
+)
+"""Settings that must lie strictly between 0 and 1."""
+_AT_LEAST_ONE = (
+    "neglect_min_gaps",
+    "adoption_window_days",
+    "stage_recent_days",
+    "stage_history_days",
+    "stage_min_entries",
+    "engagement_compare_days",
+    "engagement_min_customers",
+    "churn_baseline_days",
+)
+"""Counts and day spans that must be at least 1."""

@@ -73,6 +73,57 @@ TEXT: dict[str, dict[str, str]] = {
         "de": "{subject} stoppen oder überarbeiten und das Budget in Kampagnen verlagern, deren "
         "Kontrollgruppen einen Ertrag zeigen.",
     },
+    "workflow_title": {
+        "en": "Workflow {subject}: conversion lift of {lift:+.1f} points over its holdout, "
+        "no shown effect",
+        "de": "Workflow {subject}: Konversionsänderung von {lift:+.1f} Punkten gegenüber der "
+        "Holdout-Gruppe, keine nachgewiesene Wirkung",
+    },
+    "workflow_action": {
+        "en": "Rework {subject} (audience, timing, content) or switch it off and spend its cost "
+        "on workflows whose holdouts show an effect; keep the holdout to measure the change.",
+        "de": "{subject} überarbeiten (Zielgruppe, Zeitpunkt, Inhalt) oder abschalten und die "
+        "Kosten in Workflows mit nachgewiesener Wirkung stecken; die Holdout-Gruppe beibehalten, "
+        "um die Änderung zu messen.",
+    },
+    "stage_title": {
+        "en": "Stage {subject}: conversion {before:.0%} → {now:.0%}, time in stage "
+        "{days_before:.0f} → {days_now:.0f} days",
+        "de": "Stufe {subject}: Konversion {before:.0%} → {now:.0%}, Verweildauer "
+        "{days_before:.0f} → {days_now:.0f} Tage",
+    },
+    "stage_action": {
+        "en": "Review the deals lost or stuck at {subject} with the team (loss reasons, "
+        "next steps, entry criteria) and coach the step; compare with how it worked before.",
+        "de": "Die bei {subject} verlorenen oder hängenden Deals mit dem Team durchgehen "
+        "(Verlustgründe, nächste Schritte, Eintrittskriterien) und den Schritt trainieren; mit "
+        "dem früheren Vorgehen vergleichen.",
+    },
+    "engagement_title": {
+        "en": "Engagement of {subject} customers fell {drop:.0%} in {days} days "
+        "({customers} customers)",
+        "de": "Engagement der {subject}-Kunden in {days} Tagen um {drop:.0%} gesunken "
+        "({customers} Kunden)",
+    },
+    "engagement_action": {
+        "en": "Have account managers call the {subject} customers whose engagement fell, find "
+        "the common cause (product, support, price) and plan a success programme.",
+        "de": "Die Account Manager sollen die {subject}-Kunden mit gesunkenem Engagement "
+        "anrufen, die gemeinsame Ursache finden (Produkt, Support, Preis) und ein "
+        "Betreuungsprogramm planen.",
+    },
+    "churn_title": {
+        "en": "{subject} is at risk: {recent} interactions in {days} days where {expected:.0f} "
+        "were usual; {value:,.0f} a year at stake",
+        "de": "{subject} ist abwanderungsgefährdet: {recent} Interaktionen in {days} Tagen statt "
+        "üblicher {expected:.0f}; {value:,.0f} pro Jahr gefährdet",
+    },
+    "churn_action": {
+        "en": "Call {subject} this week: ask what changed, solve open issues and agree on the "
+        "next business review before the renewal.",
+        "de": "{subject} diese Woche anrufen: fragen, was sich geändert hat, offene Punkte lösen "
+        "und vor der Verlängerung den nächsten Termin vereinbaren.",
+    },
 }
 
 
@@ -84,11 +135,14 @@ class _GermanNumbers(string.Formatter):
             return str(super().format_field(value, format_spec))
         from babel.numbers import format_decimal, format_percent
 
-        decimals = re.fullmatch(r"\.(\d+)([f%])", format_spec)
+        signed = format_spec.startswith("+")
+        decimals = re.fullmatch(r"\+?,?\.(\d+)([f%])", format_spec)
         if decimals is None:
             return format_decimal(value, locale="de_DE")
         digits = "0" * int(decimals.group(1))
         pattern = "#,##0" + ("." + digits if digits else "")
+        if signed:
+            pattern = f"+{pattern};-{pattern}"
         if decimals.group(2) == "%":
             return format_percent(value, format=pattern + " %", locale="de_DE")
         return format_decimal(value, format=pattern, locale="de_DE")

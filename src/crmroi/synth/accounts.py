@@ -155,10 +155,12 @@ def make_accounts(
     return Accounts(segment, country, created, owner, frame)
 
 
-def duplicates(contacts: Contacts, rng: np.random.Generator) -> tuple[Ints, Seconds]:
+def duplicates(
+    contacts: Contacts, rng: np.random.Generator, share: float = DUPLICATE_SHARE
+) -> tuple[Ints, Seconds]:
     """Which contacts get entered a second time, and when (after the original, before END)."""
     n = contacts.created.size
-    k = round(DUPLICATE_SHARE * n)
+    k = round(share * n)
     original = np.sort(rng.choice(n, size=k, replace=False))
     when = np.minimum(contacts.created[original] + rng.integers(DAY, 200 * DAY, k), END - HOUR)
     return original, when

@@ -160,8 +160,15 @@ def make_activities(
     deals: Deals,
     subs: Subscriptions,
     rng: np.random.Generator,
+    *,
+    follow_up: bool = False,
 ) -> tuple[pd.DataFrame, Seconds]:
-    """The ``activities`` table, and each lead's first outbound activity time (for the truth)."""
+    """The ``activities`` table, and each lead's first outbound activity time (for the truth).
+
+    ``follow_up`` (a preset's): every deal still open at the horizon gets a call by its owner
+    in the last week, as a team that keeps a next step on each deal would log (drawn last, so
+    nothing else moves).
+    """
     rows = _Rows()
     user, time = _logins(users, rng)
     minus = np.full(user.size, -1)
@@ -246,4 +253,18 @@ def make_activities(
         False,
         rng,
     )
+    if follow_up:
+        live = np.flatnonzero(deals.closed >= END)
+        at = np.maximum(END - (1 + live % 7) * DAY - 9 * HOUR, deals.created[live])
+        rows.add(
+            np.full(live.size, CALL),
+            _on_duty(users, roster, deals.owner[live], deals.segment[live], at, rng),
+            deals.contact[live],
+            deals.account[live],
+            live,
+            at,
+            np.ones(live.size, bool),
+            False,
+            rng,
+        )
     return rows.frame(), rows.first_outbound(n)

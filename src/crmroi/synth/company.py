@@ -15,6 +15,7 @@ import pandas as pd
 
 from crmroi.errors import InputError
 from crmroi.synth import columns as col
+from crmroi.synth import presets
 from crmroi.synth.accounts import Contacts, duplicates, make_accounts, make_contacts
 from crmroi.synth.activities import make_activities
 from crmroi.synth.costs import costs_frame
@@ -88,28 +89,49 @@ def _quiet(step: str) -> None:
 
 
 def generate(
-    size: str = "small", seed: int = 0, *, progress: Progress = _quiet
+    size: str = "small",
+    seed: int = 0,
+    *,
+    preset: str = "default",
+    progress: Progress = _quiet,
 ) -> SyntheticCompany:
     """Simulate the company: ``small`` (~2k contacts), ``medium`` (~50k) or ``large`` (~1M).
 
-    ``progress`` is called with the name of each of ``STEPS`` when it is done (the CLI shows
-    a progress bar with it).
+    ``preset`` chooses the planted problems (:mod:`crmroi.synth.presets`: ``default`` plants
+    them all, ``healthy`` none). ``progress`` is called with the name of each of ``STEPS``
+    when it is done (the CLI shows a progress bar with it).
     """
     if size not in SIZES:
         raise InputError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
     spec: Size = SIZES[size]
+    plant = presets.preset(preset)
     rngs = dict(zip(STREAMS, np.random.default_rng(seed).spawn(len(STREAMS)), strict=True))
-    users = make_users(spec, rngs["users"])
+    users = make_users(spec, rngs["users"], plant.low_adoption_share)
     roster = Roster.of(users)
     contacts, segment = make_contacts(spec, roster, rngs["contacts"])
     accounts = make_accounts(segment, contacts, roster, rngs["accounts"])
     progress("people")
-    campaigns = make_campaigns(rngs["campaigns"])
-    journeys = make_journeys(contacts, campaigns, rngs["journeys"])
+    campaigns = make_campaigns(rngs["campaigns"], plant.channel_lift)
+    journeys = make_journeys(contacts, campaigns, rngs["journeys"], plant.workflow_lift)
     progress("marketing")
-    deals = make_deals(contacts, journeys, users, roster, accounts.frame["name"], rngs["deals"])
+    deals = make_deals(
+        contacts,
+        journeys,
+        users,
+        roster,
+        accounts.frame["name"],
+        rngs["deals"],
+        broken_stage=plant.broken_stage,
+    )
     progress("deals")
-    subs = make_subscriptions(deals, users.low, rngs["subscriptions"])
+    subs = make_subscriptions(
+        deals,
+        users.low,
+        rngs["subscriptions"],
+        decline_share=plant.decline_share,
+        at_risk_share=plant.at_risk_share,
+        falling_segment=plant.falling_segment,
+    )
     orders = orders_frame(deals, subs, rngs["orders"])
     progress("revenue")
     touches = Touches.concat(
@@ -120,7 +142,14 @@ def generate(
     )
     progress("touchpoints")
     activities, first_outbound = make_activities(
-        users, roster, contacts, journeys, deals, subs, rngs["activities"]
+        users,
+        roster,
+        contacts,
+        journeys,
+        deals,
+        subs,
+        rngs["activities"],
+        follow_up=plant.follow_up,
     )
     surveys, nps_scores = surveys_frame(
         deals, subs, GERMAN_SPEAKING[accounts.country], rngs["surveys"]
@@ -128,7 +157,7 @@ def generate(
     costs, cost_totals = costs_frame(users)
     progress("activities")
     sessions = sessions_frame(touches, campaigns.name, contacts.created.size, rngs["sessions"])
-    original, dup_created = duplicates(contacts, rngs["duplicates"])
+    original, dup_created = duplicates(contacts, rngs["duplicates"], plant.duplicate_share)
     progress("web sessions")
     tables = {
         "accounts": accounts.frame,
@@ -152,6 +181,7 @@ def generate(
     world = World(
         spec,
         seed,
+        plant,
         users,
         contacts,
         accounts,

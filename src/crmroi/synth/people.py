@@ -112,7 +112,9 @@ def _team_sizes(reps: int) -> Ints:
     return sizes
 
 
-def make_users(size: Size, rng: np.random.Generator) -> Users:
+def make_users(
+    size: Size, rng: np.random.Generator, low_share: float = LOW_ADOPTION_SHARE
+) -> Users:
     """Reps (by team, some hired late or leaving) and staff seats, with their seat costs."""
     sizes = _team_sizes(size.reps)
     team = np.repeat(np.arange(3), sizes)
@@ -130,7 +132,7 @@ def make_users(size: Size, rng: np.random.Generator) -> Users:
         leaving[rng.choice(stayers)] = True
     left[leaving] = ADOPTION + rng.integers(60, 500, leaving.sum()) * DAY
     candidates = np.setdiff1d(np.arange(n), first_of_team)
-    n_low = max(1, round(LOW_ADOPTION_SHARE * n))
+    n_low = max(1, round(low_share * n)) if low_share > 0 else 0
     low = np.zeros(n, dtype=bool)
     low[rng.choice(candidates, size=min(n_low, candidates.size), replace=False)] = True
 

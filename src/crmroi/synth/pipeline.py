@@ -29,6 +29,9 @@ from crmroi.synth.plan import (
     AMOUNT_MEDIAN,
     AMOUNT_SIGMA,
     AMOUNT_TREND_PER_YEAR,
+    BROKEN_FROM,
+    BROKEN_LOSS,
+    BROKEN_STAGE,
     CURRENCY,
     CYCLE_FACTOR,
     CYCLE_MAX_DAYS,
@@ -123,6 +126,8 @@ class Deals:
     status: Ints
     amount: Floats
     crm: Bools
+    stopped: Bools
+    """Would have been won, lost at the broken stage instead (the planted problem)."""
     frame: pd.DataFrame
     history: pd.DataFrame
 
@@ -149,8 +154,14 @@ def make_deals(
     roster: Roster,
     account_names: pd.Series,
     rng: np.random.Generator,
+    *,
+    broken_stage: bool = False,
 ) -> Deals:
-    """One deal per opportunity, its fate, cycle, amount and stage history."""
+    """One deal per opportunity, its fate, cycle, amount and stage history.
+
+    ``broken_stage`` plants the broken stage (``plan.BROKEN_STAGE``): some deals that would
+    have been won are lost there (``Deals.stopped``).
+    """
     idx = np.flatnonzero(journeys.opportunity)
     n = idx.size
     created = contacts.created[idx] + journeys.length[idx]
@@ -158,6 +169,12 @@ def make_deals(
     owner = deal_owner(contacts, users, roster, idx, created, rng)
     crm = uses_crm(users.low, owner, created)
     won = rng.random(n) < win_probability(segment, crm)
+    hit = np.zeros(n, dtype=bool)
+    if broken_stage:  # its own stream: every other draw stays as without the problem
+        hit = (segment != 2) & (created >= BROKEN_FROM)
+        hit &= rng.spawn(1)[0].random(n) < BROKEN_LOSS
+    stopped = hit & won
+    won &= ~stopped
     mean = CYCLE_MEAN_DAYS[segment]
     days = np.clip(rng.gamma(CYCLE_SHAPE, mean / CYCLE_SHAPE), 3.0, CYCLE_MAX_DAYS)
     days = days * np.where(crm, CYCLE_FACTOR, 1.0)
@@ -170,7 +187,9 @@ def make_deals(
         -1,
     )
     enterprise = segment == 2
-    history, stage_name, stage_prob = _history(idx, created, closed, won, enterprise, rng)
+    history, stage_name, stage_prob = _history(
+        idx, created, closed, won, enterprise, hit, stopped, rng
+    )
     origin = journeys.origin[idx]
     campaign = journeys.campaign[idx, np.maximum(origin, 0)]
     loss = rng.choice(len(LOSS_REASONS), size=n, p=LOSS_WEIGHTS)
@@ -212,7 +231,9 @@ def make_deals(
     )
     history["deal_id"] = deal_ids.array.take(history.pop("deal").to_numpy())
     history = _history_frame(history)
-    return Deals(idx, account, segment, owner, created, closed, status, amount, crm, frame, history)
+    return Deals(
+        idx, account, segment, owner, created, closed, status, amount, crm, stopped, frame, history
+    )
 
 
 def _history(
@@ -221,13 +242,21 @@ def _history(
     closed: Seconds,
     won: Bools,
     enterprise: Bools,
+    hit: Bools,
+    stopped: Bools,
     rng: np.random.Generator,
 ) -> tuple[pd.DataFrame, pd.Series, Floats]:
-    """Entry times per (deal, stage); the current stage and its probability per deal."""
+    """Entry times per (deal, stage); the current stage and its probability per deal.
+
+    ``hit`` deals reach no stage after the broken one; the ``stopped`` among them, which would
+    have been won, are lost right there. Later stages keep their conversion.
+    """
     n = idx.size
     width = max(len(s) for s in PIPELINES.values())
     n_open = np.where(enterprise, len(PIPELINES["enterprise"]), len(PIPELINES["sales"]))
     reached = np.where(won, n_open, rng.integers(1, n_open + 1))
+    stop = [s for s, _ in PIPELINES[BROKEN_STAGE[0]]].index(BROKEN_STAGE[1]) + 1
+    reached = np.where(stopped, stop, np.where(hit, np.minimum(reached, stop), reached))
     pos = np.arange(width)[None, :]
     frac = np.sort(rng.uniform(0.0, 0.95, (n, width)), axis=1)
     frac[:, 0] = 0.0

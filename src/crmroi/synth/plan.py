@@ -131,6 +131,25 @@ NPS_SHARES = np.array([0.45, 0.30, 0.25])
 CSAT_PROBS = np.array([0.05, 0.08, 0.17, 0.40, 0.30])
 CES_PROBS = np.array([0.04, 0.06, 0.10, 0.15, 0.25, 0.25, 0.15])
 
+BROKEN_FROM = END - int(CYCLE_MAX_DAYS) * DAY
+BROKEN_STAGE = ("sales", "Proposal")
+BROKEN_LOSS = 0.35
+"""The planted broken stage (a preset's ``broken_stage``): of the sales-pipeline deals created
+in the horizon's last 180 days that would have got past Proposal, this share is lost there
+(set after every before/after window of the truth, so the CRM's planted effect is
+untouched); the stages after it keep their conversion."""
+FALLING_SEGMENT = 2
+FALLING_MONTHS = 4
+FALLING_FLOOR = 0.0
+"""The planted falling segment (Enterprise): its customers' monthly touches and care activities
+fall linearly to nothing over the horizon's last four months (a preset's
+``falling_segment``); their churn does not change. Enterprise, the smallest team: its reps
+lose the fewest care activities, so their CRM use (logins and activities) stays that of
+adopters."""
+AT_RISK_MONTHS_LEFT = 3
+"""At-risk customers (a preset's ``at_risk_share``): subscriptions still running at the horizon
+whose planted lifetime ends at most this many months after it, fading like the decliners."""
+
 DUPLICATE_SHARE = 0.015
 """Share of contacts entered twice (same e-mail hash, a second contact id)."""
 HOLDOUT_SHARE = 0.15

@@ -21,6 +21,7 @@ import pandas as pd
 from crmroi.synth import columns as col
 from crmroi.synth.pipeline import PRODUCTS, WON, Deals
 from crmroi.synth.plan import (
+    AT_RISK_MONTHS_LEFT,
     CANCELLATION_CREDIT_PROB,
     CHURN_HAZARD,
     CONTRACTION_FACTOR,
@@ -33,6 +34,9 @@ from crmroi.synth.plan import (
     END,
     EXPANSION_FACTOR,
     EXPANSION_PROB,
+    FALLING_FLOOR,
+    FALLING_MONTHS,
+    FALLING_SEGMENT,
     HOUR,
     RETURN_PROB,
     SETUP_FEE_SHARE,
@@ -67,13 +71,16 @@ class Subscriptions:
     """Months from the first charge to the horizon's last month, inclusive."""
     churned: Bools
     declining: Bools
+    at_risk: Bools
+    """Still running at the horizon, ending soon after it, and already fading."""
     churn_at: Seconds
     charge_sub: Ints
     charge_k: Ints
     charge_time: Seconds
     charge_amount: Floats
     engagement: Floats
-    """Engagement rate factor of each charge month (1, or fading before churn)."""
+    """Engagement rate factor of each charge month (1, fading before churn or in the falling
+    segment)."""
 
     @property
     def exposure(self) -> Ints:
@@ -81,12 +88,25 @@ class Subscriptions:
         return np.asarray(np.where(self.churned, self.lifetime, self.available - 1))
 
 
-def make_subscriptions(deals: Deals, low: Bools, rng: np.random.Generator) -> Subscriptions:
+def make_subscriptions(
+    deals: Deals,
+    low: Bools,
+    rng: np.random.Generator,
+    *,
+    decline_share: float = DECLINE_SHARE,
+    at_risk_share: float = 0.0,
+    falling_segment: bool = False,
+) -> Subscriptions:
     """Lifetimes, charges, expansion/contraction and the declining-engagement accounts.
 
     Declining accounts are picked among churners with at least 8 months of tenure, one won deal
     and an owner who uses the CRM, so their fade is not mixed up with another account's
-    subscription or with a rep's logging habits.
+    subscription or with a rep's logging habits. At-risk accounts are picked among the
+    subscriptions of such owners with 10 months of tenure that run past the horizon but end
+    at most ``AT_RISK_MONTHS_LEFT`` months after it; their fade has begun. With
+    ``falling_segment`` every customer of ``FALLING_SEGMENT`` engages less over the last
+    ``FALLING_MONTHS`` months. The extra draw comes last, so the other planted values do not
+    move with the preset.
     """
     deal = np.flatnonzero(deals.status == WON)
     start = deals.closed[deal]
@@ -113,15 +133,25 @@ def make_subscriptions(deals: Deals, low: Bools, rng: np.random.Generator) -> Su
     amount = np.round(deals.amount[deal][sub] / 12 * np.exp(growth), 2)
     account = deals.account[deal]
     n_won = np.bincount(account, minlength=account.max(initial=0) + 1)[account]
-    eligible = churned & (lifetime >= 8) & (n_won == 1) & ~low[deals.owner[deal]]
-    declining = eligible & (rng.random(deal.size) < DECLINE_SHARE)
-    if declining.sum() < MIN_DECLINING:  # small companies: keep the pattern visible
+    steady = (lifetime >= 8) & ~low[deals.owner[deal]]
+    eligible = churned & steady & (n_won == 1)
+    declining = eligible & (rng.random(deal.size) < decline_share)
+    if decline_share > 0 and declining.sum() < MIN_DECLINING:  # small: keep it visible
         spare = np.flatnonzero(eligible & ~declining)
         extra = MIN_DECLINING - int(declining.sum())
         declining[rng.permutation(spare)[:extra]] = True
+    ending = lifetime - available < AT_RISK_MONTHS_LEFT
+    soon = ~churned & steady & (available >= 10) & ending
+    at_risk = soon & (rng.random(deal.size) < at_risk_share)
     before_end = lifetime[sub] - 1 - k
     fade = DECLINE_FLOOR + (1 - DECLINE_FLOOR) * before_end / DECLINE_MONTHS
-    engagement = np.where(declining[sub] & (before_end < DECLINE_MONTHS), fade, 1.0)
+    fading = (declining | at_risk)[sub] & (before_end < DECLINE_MONTHS)
+    engagement = np.where(fading, fade, 1.0)
+    if falling_segment:
+        left = (END - time) / (365.25 / 12 * DAY)
+        fall = FALLING_FLOOR + (1 - FALLING_FLOOR) * np.clip(left / FALLING_MONTHS, 0.0, 1.0)
+        in_segment = deals.segment[deal][sub] == FALLING_SEGMENT
+        engagement = np.where(in_segment, engagement * fall, engagement)
     churn_at = _month_start(first_month + lifetime)
     keep = time < END
     return Subscriptions(
@@ -130,6 +160,7 @@ def make_subscriptions(deals: Deals, low: Bools, rng: np.random.Generator) -> Su
         available,
         churned,
         declining,
+        at_risk,
         churn_at,
         sub[keep],
         k[keep],

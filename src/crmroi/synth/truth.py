@@ -21,7 +21,11 @@ from crmroi.synth.people import Users
 from crmroi.synth.pipeline import OPEN, WON, Deals, expected_amount, uses_crm, win_probability
 from crmroi.synth.plan import (
     ADOPTION,
+    AT_RISK_MONTHS_LEFT,
     BASE_OPPORTUNITY_RATE,
+    BROKEN_FROM,
+    BROKEN_LOSS,
+    BROKEN_STAGE,
     CHURN_HAZARD,
     CURRENCY,
     CYCLE_FACTOR,
@@ -30,6 +34,9 @@ from crmroi.synth.plan import (
     DECLINE_FLOOR,
     DECLINE_MONTHS,
     END,
+    FALLING_FLOOR,
+    FALLING_MONTHS,
+    FALLING_SEGMENT,
     MONTH_FACTOR,
     NPS_SHARES,
     RESPONSE_MEDIAN_HOURS,
@@ -42,6 +49,7 @@ from crmroi.synth.plan import (
     Seconds,
     Size,
 )
+from crmroi.synth.presets import Preset
 from crmroi.synth.revenue import Subscriptions
 
 AFTER_WINDOW_END = END - int(CYCLE_MAX_DAYS) * DAY
@@ -55,6 +63,7 @@ class World:
 
     size: Size
     seed: int
+    preset: Preset
     users: Users
     contacts: Contacts
     accounts: Accounts
@@ -167,7 +176,7 @@ def _effects(w: World) -> dict[str, object]:
             {
                 "channel": ch.name,
                 "source_system": ch.source_system,
-                "planted_mean_lift": ch.lift,
+                "planted_mean_lift": w.preset.channel_lift.get(ch.name, ch.lift),
                 "lift": round(inc / treated, 6) if treated else 0.0,
                 "treated": treated,
                 "incremental_opportunities": round(inc, 4),
@@ -184,16 +193,17 @@ def _effects(w: World) -> dict[str, object]:
     for i, wf in enumerate(WORKFLOWS):
         enrolled = (j.enrol[:, i] == 1) & obs
         holdout = (j.enrol[:, i] == 2) & obs
+        wf_lift = float(j.workflow_lift[i])
         workflows.append(
             {
                 "workflow_id": f"WF-{i + 1:02d}",
                 "name": wf.name,
-                "lift": wf.lift,
+                "lift": wf_lift,
                 "enrolled": int(enrolled.sum()),
                 "holdout": int(holdout.sum()),
-                "incremental_opportunities": round(float(wf.lift * enrolled.sum()), 4),
-                "incremental_won_deals": round(float(wf.lift * won_p[enrolled].sum()), 4),
-                "incremental_won_amount": round(float(wf.lift * value[enrolled].sum()), 2),
+                "incremental_opportunities": round(float(wf_lift * enrolled.sum()), 4),
+                "incremental_won_deals": round(float(wf_lift * won_p[enrolled].sum()), 4),
+                "incremental_won_amount": round(float(wf_lift * value[enrolled].sum()), 2),
             }
         )
     return {
@@ -230,16 +240,70 @@ def _churn(w: World) -> dict[str, object]:
     }
 
 
+def _falling(w: World) -> dict[str, object]:
+    """Accounts still paying at the horizon whose engagement is at most half its usual rate.
+
+    The rate is that of their last charged month: the at-risk accounts and the falling
+    segment's customers.
+    """
+    s = w.subs
+    last = np.flatnonzero(np.r_[s.charge_sub[1:] != s.charge_sub[:-1], True])
+    running = ~s.churned[s.charge_sub[last]]
+    fading = last[running & (s.engagement[last] <= 0.5)]
+    subs = s.charge_sub[fading]
+    seg = w.deals.segment[s.deal[subs]]
+    keep = (1 - CHURN_HAZARD[seg])[:, None] ** np.arange(1, 13)[None, :]
+    discount = 1.01 ** -np.arange(1, 13, dtype=float)
+    value = s.charge_amount[fading] * (keep * discount[None, :]).sum(axis=1)
+    accounts = w.deals.account[s.deal[subs]]
+    ids = np.unique(accounts)
+    per = np.bincount(np.searchsorted(ids, accounts), weights=value, minlength=ids.size)
+    return {
+        "falling_account_ids": [f"ACC-{int(a) + 1:07d}" for a in ids],
+        "falling_value_12m_by_account": {
+            f"ACC-{int(a) + 1:07d}": round(float(v), 2) for a, v in zip(ids, per, strict=True)
+        },
+        "falling_monthly_revenue": round(float(s.charge_amount[fading].sum()), 2),
+        "falling_value_12m": round(float(value.sum()), 2),
+        "falling_definition": "accounts with a subscription still running at the horizon whose "
+        "engagement rate in its last charged month is at most half the usual one; "
+        "falling_value_12m = Σ last monthly charge × Σ_k=1..12 (1 − planted monthly churn "
+        "hazard)^k / 1.01^k (a year at the planted hazard, 1 % a month discount)",
+    }
+
+
+def _broken_stage(w: World) -> dict[str, object] | None:
+    """The planted broken stage and the deals it lost (None when not planted)."""
+    if not w.preset.broken_stage:
+        return None
+    d = w.deals
+    lost = d.stopped & (d.status == 2)
+    return {
+        "broken": {"pipeline": BROKEN_STAGE[0], "stage": BROKEN_STAGE[1]},
+        "from": _day(BROKEN_FROM),
+        "loss_share_planted": BROKEN_LOSS,
+        "lost_deals": int(lost.sum()),
+        "lost_amount": round(float(d.amount[lost].sum()), 2),
+        "still_open_deals": int((d.stopped & (d.status == OPEN)).sum()),
+        "definition": "of the deals of this pipeline created on or after `from` that would "
+        "have got past the stage, loss_share_planted are lost there instead; lost_deals are "
+        "those among them that would have been won (closed lost inside the horizon, last open "
+        "stage = the stage) and lost_amount their amount: the revenue the stage lost",
+    }
+
+
 def build_truth(w: World, tables: dict[str, pd.DataFrame]) -> dict[str, object]:
     """The truth document (JSON-serialisable, deterministic key order)."""
     low = np.flatnonzero(w.users.low)
     reps = np.flatnonzero(np.array([r == "rep" for r in w.users.role]))
     n_dup = w.duplicate_of.size
     declining = np.unique(w.deals.account[w.subs.deal[w.subs.declining]])
+    at_risk = np.unique(w.deals.account[w.subs.deal[w.subs.at_risk]])
     nps = w.nps_scores
     return {
         "seed": w.seed,
         "size": w.size.name,
+        "preset": w.preset.name,
         "currency": CURRENCY,
         "horizon": {"start": _day(START), "end": _day(END - DAY)},
         "adoption_date": _day(ADOPTION),
@@ -262,7 +326,18 @@ def build_truth(w: World, tables: dict[str, pd.DataFrame]) -> dict[str, object]:
             "decline_floor": DECLINE_FLOOR,
             "definition": "these accounts' monthly activities and touchpoints fall linearly to "
             "10 % of their usual rate over the 6 months before their subscription ends",
+            "at_risk_account_ids": [f"ACC-{int(a) + 1:07d}" for a in at_risk],
+            "at_risk_definition": "still paying at the horizon, their subscription ends at most "
+            f"{AT_RISK_MONTHS_LEFT} months after it, and their engagement fades like the "
+            "declining accounts'",
+            "falling_segment": SEGMENTS[FALLING_SEGMENT] if w.preset.falling_segment else None,
+            "falling_segment_definition": "every customer of this segment: monthly touchpoints "
+            f"and care activities fall linearly to {FALLING_FLOOR:.0%} of their usual rate over "
+            "the "
+            f"horizon's last {FALLING_MONTHS} months; their churn is unchanged",
         },
+        "churn_risk": _falling(w),
+        "stages": _broken_stage(w),
         "nps": {
             "planted_shares": dict(
                 zip(("promoters", "passives", "detractors"), NPS_SHARES.tolist(), strict=True)
