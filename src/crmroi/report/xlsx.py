@@ -33,6 +33,17 @@ SHEET_NAMES: dict[str, tuple[str, str]] = {
     "campaigns": ("Campaign ROI", "Kampagnen-ROI"),
     "tco": ("Costs by category", "Kosten je Kategorie"),
     "outlier-orders": ("Large orders", "Große Bestellungen"),
+    "top-findings": ("Top findings", "Wichtigste Befunde"),
+    "findings": ("Findings", "Befunde"),
+    "kpi-months": ("KPIs by month", "Kennzahlen je Monat"),
+    "kpi-owners": ("By owner", "Je Person"),
+    "kpi-teams": ("By team", "Je Team"),
+    "funnel": ("Funnel", "Trichter"),
+    "attribution": ("Attribution", "Attribution"),
+    "quality-findings": ("Data-quality findings", "Befunde Datenqualität"),
+    "completeness": ("Completeness", "Vollständigkeit"),
+    "imports": ("Imports", "Importe"),
+    "methods": ("Methods", "Methoden"),
 }
 """Short sheet names per table id; Excel cuts a name at 31 characters, often mid-word."""
 

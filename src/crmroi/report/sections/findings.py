@@ -156,17 +156,20 @@ def findings_table(
     )
 
 
-def totals(ctx: ReportContext, found: Sequence[Any]) -> tuple[Metric, Metric]:
-    """How many findings there are and the money at stake in all of them."""
+def totals(ctx: ReportContext, found: Sequence[Any], *, prefix: str = "") -> tuple[Metric, Metric]:
+    """How many findings there are and the money at stake in all of them.
+
+    ``prefix`` keeps the ids unique (they are HTML ids) where two sections show them.
+    """
     return (
         Metric(
-            "findings",
+            f"{prefix}findings",
             ctx.text("Findings", "Befunde"),
             float(len(found)),
             Unit.integer,
         ),
         Metric(
-            "money_at_stake",
+            f"{prefix}money_at_stake",
             ctx.text("Money at stake (all findings)", "Betrag auf dem Spiel (alle Befunde)"),
             float(sum(f.money_at_stake for f in found)),
             Unit.currency,

@@ -8,7 +8,7 @@ only arranges them. "Now" is the end of the data, so an old export is judged as 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
@@ -36,11 +36,17 @@ def _as_of(ctx: ReportContext) -> Any:
     return default_as_of(ctx.ws)[0]
 
 
+def _last_day(ctx: ReportContext) -> date:
+    """The last day with data (the forecast's "now" is the midnight after it)."""
+    last: date = (_as_of(ctx) - timedelta(microseconds=1)).date()
+    return last
+
+
 def _monthly(ctx: ReportContext, kpis: Sequence[str], dims: tuple[str, ...] = ()) -> pd.DataFrame:
     """``kpis`` by month (and ``dims``) over the last twelve months of the data."""
     from crmroi.metrics import Grain, MetricQuery, query
 
-    end = _as_of(ctx).date()
+    end = _last_day(ctx)
     start = (pd.Timestamp(end).to_period("M") - (MONTHS - 1)).to_timestamp().date()
     q = MetricQuery(
         kpis=tuple(kpis),
@@ -51,6 +57,27 @@ def _monthly(ctx: ReportContext, kpis: Sequence[str], dims: tuple[str, ...] = ()
         settings=ctx.config.kpis,
     )
     return query(ctx.ws, q, now=_as_of(ctx))
+
+
+def _months(ctx: ReportContext) -> list[pd.Timestamp]:
+    """The first days of the last twelve months of the data, oldest first."""
+    last = pd.Timestamp(_last_day(ctx)).to_period("M")
+    return [(last - k).to_timestamp() for k in range(MONTHS - 1, -1, -1)]
+
+
+def series(ctx: ReportContext, part: pd.DataFrame, kpi: str) -> tuple[float | None, ...]:
+    """One KPI's value in each of the last twelve months.
+
+    A month without a row is 0 for a count or sum (nothing happened), a gap for a ratio
+    (nothing to divide).
+    """
+    from crmroi.metrics import REGISTRY
+
+    empty = 0.0 if REGISTRY.get(kpi).empty_is_zero else None
+    by_month = {
+        pd.Timestamp(p): number(v) for p, v in zip(part["period_start"], part["value"], strict=True)
+    }
+    return tuple(by_month.get(m, empty) for m in _months(ctx))
 
 
 def last_quarter(end: date) -> tuple[date, date]:
@@ -137,7 +164,7 @@ def _cards(ctx: ReportContext, frame: pd.DataFrame) -> tuple[Metric, ...]:
         part = frame[frame["kpi"] == kpi].sort_values("period_start")
         if part.empty:
             continue
-        values = [number(v) for v in part["value"]]
+        values = series(ctx, part, kpi)
         last = part.iloc[-1]
         note = ctx.text(
             f"{pd.Timestamp(last['period_start']):%Y-%m}",
@@ -177,7 +204,7 @@ def _people_table(ctx: ReportContext, dim: str) -> DataTable | None:
     """Per owner or team: the last full quarter against its target, and a monthly trend."""
     from crmroi.metrics import MetricQuery, query
 
-    start, end = last_quarter(_as_of(ctx).date())
+    start, end = last_quarter(_last_day(ctx))
     q = MetricQuery(
         kpis=PEOPLE_KPIS, dimensions=(dim,), start=start, end=end, settings=ctx.config.kpis
     )
@@ -186,10 +213,7 @@ def _people_table(ctx: ReportContext, dim: str) -> DataTable | None:
     if frame.empty:
         return None
     trend = _monthly(ctx, ("won_revenue",), (dim,))
-    series = {
-        str(k): tuple(number(v) for v in g.sort_values("period_start")["value"])
-        for k, g in trend.groupby(dim)
-    }
+    trends = {str(k): series(ctx, g, "won_revenue") for k, g in trend.groupby(dim)}
     names = _names(ctx) if dim == "owner" else {}
     revenue = frame[frame["kpi"] == "won_revenue"].set_index(dim)
     deals = frame[frame["kpi"] == "won_deals"].set_index(dim)["value"]
@@ -206,7 +230,7 @@ def _people_table(ctx: ReportContext, dim: str) -> DataTable | None:
                 _status(ctx, got["status"]),
                 number(deals.get(key)),
                 number(rate.get(key)),
-                series.get(str(key), ()),
+                trends.get(str(key), ()),
             )
         )
     if not revenue["target"].notna().any():

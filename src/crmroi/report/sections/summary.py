@@ -88,7 +88,7 @@ def summary(ctx: ReportContext) -> Section:
         why = placeholder(ctx, "overview", str(ctx.roi_error))
         missing, notes = why.missing, why.notes
         text = _answer(ctx, {"basis": "", "roi_pct": None})
-    _, at_stake = totals(ctx, found)
+    _, at_stake = totals(ctx, found, prefix="summary_")
     tables: tuple[DataTable, ...] = ()
     if found:
         text += " " + ctx.text(
