@@ -242,7 +242,8 @@ def _build_section(ctx: ReportContext, name: str) -> Section | None:
     if name not in BUILTIN_ORDER:
         return section
     if section is None:
-        return placeholder(ctx, name, None)
+        shown = placeholder(ctx, name, None)
+        return shown if shown.missing else placeholder(ctx, name, None, wide=True)
     if not section.has_figures and not section.missing:
         return replace(section, missing=placeholder(ctx, name, None, wide=True).missing)
     return section

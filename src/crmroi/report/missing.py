@@ -60,7 +60,7 @@ SECTION_NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
     "findings": (("deals", "activities", "contacts", "users"),),
     "kpis": (("deals",),),
     "funnel": (("deals",),),
-    "quality": (("deals", "contacts", "accounts", "orders"),),
+    "quality": (("deals", "contacts", "accounts"),),
     "overview": (("deals",), ("costs",)),
     "sales": (("deals",),),
     "impact": (("touchpoints", "workflow_enrollments"),),
