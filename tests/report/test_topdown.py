@@ -347,3 +347,36 @@ def test_every_chart_and_sparkline_is_drawn_offline(
     order = page.eval_on_selector_all("main > section", "els => els.map(e => e.id)")
     assert order == ORDER
     page.close()
+
+
+@pytest.mark.parametrize(
+    ("figures", "expected"),
+    [
+        ({"roi_pct": 150.0}, "Yes: on the touched basis the CRM has returned more than it cost."),
+        (
+            {"roi_pct": -20.0},
+            "Not yet: on the touched basis the CRM has returned less than it cost.",
+        ),
+        (
+            {"roi_pct": 40.0, "roi_pct_low": -10.0, "roi_pct_high": 90.0, "prob_roi_positive": 0.8},
+            "Yes: on the touched basis the CRM has returned more than it cost. Its interval "
+            "holds a gain and a loss: P(ROI > 0) = 80%.",
+        ),
+        (
+            {"roi_pct": 40.0, "roi_pct_low": 10.0, "roi_pct_high": 90.0, "prob_roi_positive": 1.0},
+            "Yes: on the touched basis the CRM has returned more than it cost.",
+        ),
+        (
+            {"roi_pct": None},
+            "Whether the CRM pays for itself cannot be computed from these data yet.",
+        ),
+    ],
+)
+def test_the_answer_names_its_basis_and_a_mixed_interval(
+    workspace: Workspace, figures: dict[str, Any], expected: str
+) -> None:
+    from crmroi.report.build import ReportContext
+    from crmroi.report.sections.summary import _answer
+
+    ctx = ReportContext(ws=workspace, config=Config(), lang="en")
+    assert _answer(ctx, {"basis": "touched", **figures}) == expected

@@ -27,15 +27,27 @@ def _answer(ctx: ReportContext, data: dict[str, Any]) -> str:
             "Ob sich das CRM rechnet, lässt sich aus diesen Daten noch nicht berechnen.",
         )
     if roi > 0:
-        return ctx.text(
+        answer = ctx.text(
             f"Yes: on the {basis} basis the CRM has returned more than it cost.",
             f"Ja: auf der Basis „{basis_de}“ hat das CRM mehr eingebracht, als es gekostet hat.",
         )
-    return ctx.text(
-        f"Not yet: on the {basis} basis the CRM has returned less than it cost.",
-        f"Noch nicht: auf der Basis „{basis_de}“ hat das CRM weniger eingebracht, als es "
-        "gekostet hat.",
+    else:
+        answer = ctx.text(
+            f"Not yet: on the {basis} basis the CRM has returned less than it cost.",
+            f"Noch nicht: auf der Basis „{basis_de}“ hat das CRM weniger eingebracht, als es "
+            "gekostet hat.",
+        )
+    low, high, prob = (
+        data.get("roi_pct_low"),
+        data.get("roi_pct_high"),
+        data.get("prob_roi_positive"),
     )
+    if low is not None and high is not None and prob is not None and low < 0 < high:
+        answer += " " + ctx.text(
+            f"Its interval holds a gain and a loss: P(ROI > 0) = {prob:.0%}.",
+            f"Die Spanne enthält Gewinn und Verlust: P(ROI > 0) = {prob * 100:.0f}\xa0%.",
+        )
+    return answer
 
 
 def _roi_metrics(ctx: ReportContext, data: dict[str, Any]) -> tuple[Metric, ...]:
