@@ -266,7 +266,6 @@ def test_german_report_formats_the_new_sections(company: Workspace) -> None:
     ]  # fmt: skip
 
 
-@pytest.mark.filterwarnings("ignore:Sparkline Group extension is not supported")
 def test_user_data_is_escaped_in_html_and_text_in_xlsx(company: Workspace, tmp_path: Path) -> None:
     import openpyxl
 
@@ -285,7 +284,6 @@ def test_user_data_is_escaped_in_html_and_text_in_xlsx(company: Workspace, tmp_p
     assert len(cells) >= 2 and {c.data_type for c in cells} == {"s"}
 
 
-@pytest.mark.filterwarnings("ignore:Sparkline Group extension is not supported")
 def test_xlsx_holds_the_same_figures_and_sparklines(company: Workspace, tmp_path: Path) -> None:
     import openpyxl
 
