@@ -200,9 +200,10 @@ def findings(ctx: ReportContext) -> Section:
         if found
         else (
             ctx.text(
-                "No detector found a weak spot above its thresholds ([findings] in crmroi.toml).",
-                "Keine Erkennung fand eine Schwachstelle über ihren Schwellen ([findings] in "
+                "No detector found a weak spot above its thresholds (set under [findings] in "
                 "crmroi.toml).",
+                "Keine Erkennung fand eine Schwachstelle über ihren Schwellen (einstellbar unter "
+                "[findings] in crmroi.toml).",
             ),
         )
     )

@@ -139,6 +139,7 @@ def _period_table(ctx: ReportContext, frame: pd.DataFrame) -> DataTable:
                     None if got is None else number(got["attainment"]),
                     None if got is None else _status(ctx, got["status"]),
                 ]
+    risk = format_value(ctx.config.kpis.at_risk_ratio, Unit.ratio, ctx.lang, ctx.currency)
     return DataTable(
         id="kpi-months",
         title=ctx.text("KPIs by month against target", "Kennzahlen je Monat gegen Ziel"),
@@ -147,10 +148,11 @@ def _period_table(ctx: ReportContext, frame: pd.DataFrame) -> DataTable:
         units=tuple(units),
         caption=ctx.text(
             "Attainment = value ÷ target (target ÷ value where lower is better). On track at "
-            "100 % or more, at risk from the at-risk share ([kpis] at_risk_ratio), off track "
-            "below.",
+            f"100 % or more, at risk from {risk} (set as at_risk_ratio under [kpis]), off "
+            "track below.",
             "Erreichung = Wert ÷ Ziel (Ziel ÷ Wert, wo weniger besser ist). Im Plan ab 100 %, "
-            "gefährdet ab dem Schwellenanteil ([kpis] at_risk_ratio), darunter verfehlt.",
+            f"gefährdet ab {risk} (einstellbar als at_risk_ratio unter [kpis]), darunter "
+            "verfehlt.",
         ),
     )
 

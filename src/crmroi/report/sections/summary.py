@@ -97,8 +97,13 @@ def summary(ctx: ReportContext) -> Section:
         metrics = _roi_metrics(ctx, data)
         text = _answer(ctx, data) + " " + basis_summary(ctx, data)
     else:
-        why = placeholder(ctx, "overview", str(ctx.roi_error))
-        missing, notes = why.missing, why.notes
+        reason = str(ctx.roi_error)
+        why = placeholder(ctx, "overview", reason)
+        missing = why.missing
+        if why.notes:  # nothing to add: say why it is not computed, in the report's language
+            notes = (
+                ctx.text(f"Not computed: {reason}", f"Nicht berechnet: {in_lang(ctx, reason)}"),
+            )
         text = _answer(ctx, {"basis": "", "roi_pct": None})
     _, at_stake = totals(ctx, found, prefix="summary_")
     tables: tuple[DataTable, ...] = ()
