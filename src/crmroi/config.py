@@ -36,6 +36,7 @@ from crmroi.errors import ConfigError, did_you_mean
 from crmroi.insights.settings import FindingsSettings
 from crmroi.metrics.settings import KpiSettings
 from crmroi.roi.settings import RoiSettings
+from crmroi.targets.settings import ConfigTarget, parse_targets
 from crmroi.workspace import DEFAULT_MEMORY_LIMIT, LOCK_WAIT_SECONDS
 
 DEFAULT_CONFIG = "crmroi.toml"
@@ -46,7 +47,7 @@ DuckDB's "Out of Memory Error" at 8MB and 32MB and ran at 64MB."""
 EARLIEST_ADOPTION = date(1980, 1, 1)
 """No CRM went live before contact-management software existed; an earlier date is a typo."""
 LANGUAGES = ("en", "de")
-SECTIONS = ("company", "workspace", "kpis", "roi", "findings")
+SECTIONS = ("company", "workspace", "kpis", "roi", "findings", "targets")
 
 T = TypeVar("T")
 
@@ -145,6 +146,8 @@ class Config:
     kpis: KpiSettings = field(default_factory=KpiSettings)
     roi: RoiSettings = field(default_factory=RoiSettings)
     findings: FindingsSettings = field(default_factory=FindingsSettings)
+    targets: tuple[ConfigTarget, ...] = ()
+    """``[targets]``: goals per KPI and period (docs/targets.md)."""
     path: Path | None = None
 
     def roi_settings(self) -> RoiSettings:
@@ -272,5 +275,6 @@ def load_config(path: str | Path | None = None) -> Config:
         kpis=_section(KpiSettings, data.get("kpis"), path, "kpis"),
         roi=roi,
         findings=_section(FindingsSettings, data.get("findings"), path, "findings"),
+        targets=parse_targets(data.get("targets"), str(path)),
         path=path,
     )

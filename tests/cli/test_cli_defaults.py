@@ -200,6 +200,31 @@ def test_the_lookback_window_reports_the_conversions_it_sends_to_baseline(
     assert wide["models"]["last_touch"][-1]["revenue"] == pytest.approx(0.0)
 
 
+def test_roi_says_how_many_conversions_the_lookback_sends_to_baseline(journeys: Path) -> None:
+    """The attributed basis of ``crmroi roi`` uses the same 90-day lookback: the note names
+    D2 (1 of 2, 500) and the setting; a 200-day window in crmroi.toml keeps both deals."""
+    with open_workspace(journeys) as ws:
+        insert_rows(
+            ws,
+            "costs",
+            [{"cost_id": "C1", "category": "licence", "amount": 100.0, "currency": "EUR",
+              "incurred_at": "2024-01-01", "recurrence": "monthly"}],
+        )  # fmt: skip
+    args = ("roi", "--basis", "attributed", "--format", "json")
+    run = crmroi(journeys, *args)
+    assert run.returncode == 0, run.stderr
+    notes = json.loads(run.stdout)["notes"]
+    assert (
+        "attributed basis: lookback window: 1 of 2 conversions (50.0%, revenue 500) had "
+        "touches, but none in the 90 days before converting, and count as (baseline); "
+        "`[roi] attribution_lookback_days` in crmroi.toml changes the window"
+    ) in notes
+    (journeys.parent / "crmroi.toml").write_text("[roi]\nattribution_lookback_days = 200\n")
+    wide = crmroi(journeys, *args)
+    assert wide.returncode == 0, wide.stderr
+    assert not any("lookback window" in note for note in json.loads(wide.stdout)["notes"])
+
+
 def test_a_conversion_window_past_the_data_names_itself(tmp_path: Path) -> None:
     """Workflow W: 3 enrolled + 3 holdout on 2024-01-01; c0 (enrolled) won on 2024-03-01, and
     the last deal (another contact) closed 2024-06-30. 180 days end 2024-06-29: every contact

@@ -138,7 +138,13 @@ def test_silent_once_the_planted_problems_are_fixed(company: Company, tmp_path: 
     try:
         ctx = DetectorContext(ws, FindingsSettings(), "EUR", data_end(ws) or datetime.now())
         others = [name for name in DETECTORS if name != "campaign_roi"]
-        assert others == ["neglected_deals", "data_quality", "adoption", "unused_seats"]
+        assert others == [
+            "neglected_deals",
+            "data_quality",
+            "adoption",
+            "unused_seats",
+            "target_gap",
+        ]
         assert [f for name in others for f in DETECTORS[name](ctx)] == []
     finally:
         ws.close()

@@ -161,3 +161,29 @@ def test_counts_get_german_thousands_separators() -> None:
         "1.234 von 12.000 Kontakten fehlen, weil ihr Konversionsfenster nach dem Datenende "
         "(2025-12-31) endet"
     )
+
+
+def test_the_lookback_note_of_the_attributed_basis_is_german(workspace: Workspace) -> None:
+    """Two won deals closed 2024-06-30: D1 (1,000) touched 29 days before, D2 (500) only 181
+    days before; with the 90-day lookback D2 (1 of 2, 50 %, 500) counts as baseline."""
+    notes = _german_notes(
+        workspace,
+        {
+            "costs": [{**LICENCE, "incurred_at": "2024-01-01", "recurrence": "monthly"}],
+            "contacts": [{"contact_id": c, "created_at": "2023-12-01"} for c in ("c1", "c2")],
+            "deals": [
+                {**WON, "deal_id": d, "contact_id": c, "amount": a, "created_at": "2024-06-01",
+                 "closed_at": "2024-06-30"}
+                for d, c, a in [("D1", "c1", 1000.0), ("D2", "c2", 500.0)]
+            ],
+            "touchpoints": [
+                {"touchpoint_id": t, "contact_id": c, "occurred_at": at, "channel": "email"}
+                for t, c, at in [("t1", "c1", "2024-06-01"), ("t2", "c2", "2024-01-01")]
+            ],
+        },
+    )  # fmt: skip
+    assert notes[-1] == (
+        "zugeordnete Basis: Rückblickfenster: 1 von 2 Abschlüssen (50,0 %, Umsatz 500) hatten "
+        "Kontakte, aber keinen in den 90 Tagen davor, und zählen zur (Basis); "
+        "`[roi] attribution_lookback_days` in crmroi.toml ändert das Fenster"
+    )

@@ -12,6 +12,7 @@ import pytest
 from crmroi import Workspace
 from crmroi.errors import AnalysisError
 from crmroi.roi import RoiSettings, analyse
+from crmroi.roi.benefits import Attribution
 
 Company = tuple[Workspace, dict[str, Any]]
 FAST = RoiSettings(attribution_bootstrap=0)  # the attribution bootstrap is its own module's test
@@ -72,8 +73,8 @@ def test_json_has_every_number_and_no_nan(small_company: Company) -> None:
     assert out["tornado"][0]["swing"] >= out["tornado"][-1]["swing"]
 
 
-def no_attribution(*args: object, **kwargs: object) -> str:
-    return "attribution switched off in this test"
+def no_attribution(*args: object, **kwargs: object) -> Attribution:
+    return Attribution("attribution switched off in this test")
 
 
 def test_campaign_cost_counted_once(
@@ -116,18 +117,20 @@ def test_no_costs_gives_reasons_not_errors(workspace: Workspace, insert: Any) ->
     json.dumps(out, allow_nan=False)
 
 
-def fake_attribution(*args: object, **kwargs: object) -> pd.DataFrame:
+def fake_attribution(*args: object, **kwargs: object) -> Attribution:
     """The attribution contract: key, channel, conversions, revenue, share, share_low/high."""
-    return pd.DataFrame(
-        {
-            "key": ["c1", "(baseline)"],
-            "channel": ["Launch", "(baseline)"],
-            "conversions": [7.5, 100.0],
-            "revenue": [50_000.0, 900_000.0],
-            "share": [0.4, 0.6],
-            "share_low": [0.3, 0.5],
-            "share_high": [0.5, 0.7],
-        }
+    return Attribution(
+        pd.DataFrame(
+            {
+                "key": ["c1", "(baseline)"],
+                "channel": ["Launch", "(baseline)"],
+                "conversions": [7.5, 100.0],
+                "revenue": [50_000.0, 900_000.0],
+                "share": [0.4, 0.6],
+                "share_low": [0.3, 0.5],
+                "share_high": [0.5, 0.7],
+            }
+        )
     )
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from crmroi import Workspace, open_workspace
 from crmroi.roi import RoiSettings, analyse
+from crmroi.roi.benefits import Attribution
 from tests.support import insert_rows
 
 CRMROI = Path(sys.executable).with_name("crmroi")
@@ -93,18 +94,20 @@ def test_deals_and_ledger_headline_on_touched_basis(workspace: Workspace) -> Non
     assert out["notes"][0].startswith("headline on the touched basis")
 
 
-def fake_attribution(*args: object, **kwargs: object) -> pd.DataFrame:
+def fake_attribution(*args: object, **kwargs: object) -> Attribution:
     """Campaign c1 gets 40 % of the revenue, the baseline 60 % (no bootstrap interval)."""
-    return pd.DataFrame(
-        {
-            "key": ["c1", "(baseline)"],
-            "channel": ["Launch", "(baseline)"],
-            "conversions": [1.0, 1.0],
-            "revenue": [12_000.0, 18_000.0],
-            "share": [0.4, 0.6],
-            "share_low": [float("nan")] * 2,
-            "share_high": [float("nan")] * 2,
-        }
+    return Attribution(
+        pd.DataFrame(
+            {
+                "key": ["c1", "(baseline)"],
+                "channel": ["Launch", "(baseline)"],
+                "conversions": [1.0, 1.0],
+                "revenue": [12_000.0, 18_000.0],
+                "share": [0.4, 0.6],
+                "share_low": [float("nan")] * 2,
+                "share_high": [float("nan")] * 2,
+            }
+        )
     )
 
 

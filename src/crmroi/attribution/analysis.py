@@ -21,6 +21,7 @@ from crmroi.attribution.paths import BASELINE, Journeys
 from crmroi.errors import AnalysisError
 
 if TYPE_CHECKING:
+    from crmroi.attribution.journeys import WindowLoss
     from crmroi.workspace import Workspace
 
 F64 = NDArray[np.float64]
@@ -77,6 +78,8 @@ class AttributionResult:
     """Caveats found in the data (an extrapolated baseline, negative credits …)."""
     parents: tuple[str | None, ...] = ()
     """Per key its parent (see above); empty at channel level."""
+    window: WindowLoss | None = None
+    """Conversions the lookback window sent to the baseline (set by :func:`attribute`)."""
     _journeys: Journeys | None = field(default=None, repr=False)
     _stats: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
@@ -269,4 +272,5 @@ def attribute(
     )
     loss = window_loss(ws, conversions=conversions, lookback_days=lookback_days)
     note = loss.note()
-    return replace(result, notes=(note, *result.notes)) if note else result
+    notes = (note, *result.notes) if note else result.notes
+    return replace(result, notes=notes, window=loss)

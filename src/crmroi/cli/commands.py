@@ -37,7 +37,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "crmroi.cli.findings",
         "What to fix first: findings ranked by money at stake × confidence.",
     ),
+    "alerts": (
+        "crmroi.cli.alerts",
+        "New findings and KPIs gone off target since the last run, printed or mailed (for cron).",
+    ),
     "kpis": ("crmroi.cli.kpis", "Compute KPIs by period and dimension."),
+    "targets": (
+        "crmroi.cli.targets",
+        "Set, import or list KPI targets; attainment then shows wherever the KPI shows.",
+    ),
     "funnel": (
         "crmroi.cli.kpis",
         "Stage funnel: reached, conversion (adjacent, cumulative), drop-off, time in stage.",

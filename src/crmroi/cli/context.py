@@ -31,12 +31,21 @@ def workspace(ctx: typer.Context) -> Workspace:
     """Open the workspace named by ``--workspace`` / ``CRMROI_WORKSPACE``.
 
     The engine's memory cap, spill folder and lock wait come from ``[workspace]`` in
-    ``./crmroi.toml``; waiting for another process's import is said once on stderr.
+    ``./crmroi.toml``; waiting for another process's import is said once on stderr. The
+    file's ``[targets]`` are written into the workspace first (docs/targets.md).
     """
     from crmroi.config import load_config
+    from crmroi.targets.sync import sync as sync_targets
     from crmroi.workspace import open_workspace
 
-    options = load_config().workspace.open_options()
-    return open_workspace(
+    config = load_config()
+    options = config.workspace.open_options()
+    ws = open_workspace(
         settings(ctx).workspace, **options, on_wait=lambda note: typer.echo(note, err=True)
     )
+    try:  # [targets] of crmroi.toml into the targets table (crmroi.targets.sync)
+        sync_targets(ws, config.targets, config.path, config.kpis.fiscal_year_start_month)
+    except BaseException:
+        ws.close()
+        raise
+    return ws

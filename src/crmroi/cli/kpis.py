@@ -82,6 +82,7 @@ def kpis(
 
     Without --kpi: every KPI that can be sliced by the --by dimensions.
     """
+    from crmroi.config import load_config
     from crmroi.metrics import REGISTRY, MetricQuery, explain, query
 
     if list_:
@@ -97,6 +98,7 @@ def kpis(
         start=_day(date_from, "--from"),
         end=_day(date_to, "--to"),
         compare=compare,
+        settings=load_config().kpis,  # fiscal year and at-risk ratio of the targets' status
     )
     with workspace(ctx) as ws:
         if explain_:

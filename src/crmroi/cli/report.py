@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from crmroi.cli.context import workspace
-from crmroi.cli.output import console
+from crmroi.cli.output import console, say
 from crmroi.cli.roi import ADOPTION_HELP, with_adoption_date
 from crmroi.config import load_config
 from crmroi.errors import InputError
@@ -28,9 +28,20 @@ def report(
         Path | None, typer.Option("--config", "-c", help="crmroi.toml (default: ./crmroi.toml).")
     ] = None,
     adoption_date: Annotated[str | None, typer.Option(help=ADOPTION_HELP)] = None,
+    email: Annotated[
+        list[str] | None, typer.Option("--email", help="Mail the report here (repeatable).")
+    ] = None,
+    smtp: Annotated[str | None, typer.Option(help="Mail server HOST:PORT for --email.")] = None,
+    starttls: Annotated[bool, typer.Option(help="Encrypt the mail connection first.")] = False,
+    user: Annotated[
+        str | None, typer.Option(help="SMTP login; password from $CRMROI_SMTP_PASSWORD.")
+    ] = None,
 ) -> None:
     """Write the report: does the CRM pay for itself, and where to look."""
     from crmroi.report import build_report, write_report
+    from crmroi.report.delivery import deliver_report, mail_plan
+
+    mail = mail_plan(email, smtp, starttls, user)  # checked before the report is computed
 
     if not out.name or out.is_dir():
         raise InputError(
@@ -45,6 +56,11 @@ def report(
         with console.status("computing the report …"):
             result = build_report(ws, settings, lang=lang)
         written = write_report(result, out.with_suffix(""), formats=formats)
+        if mail:  # the top findings go in the body (docs/targets.md, "Delivery")
+            deliver_report(
+                ws, settings, list(written.values()), *mail, lang or settings.company.lang
+            )
+            say(f"report mailed to {', '.join(mail[0])} via {mail[1].where}")
     for path in written.values():
         console.print(f"report: {path.resolve()}")
 

@@ -8,6 +8,7 @@ from crmroi.insights import adoption, campaigns, neglect, quality, seats
 from crmroi.insights.context import DetectorContext, data_end
 from crmroi.insights.finding import Finding, rank
 from crmroi.insights.settings import FindingsSettings
+from crmroi.insights.targets import detect as target_gap
 from crmroi.roi.fx import reporting_currency
 from crmroi.roi.settings import RoiSettings
 from crmroi.workspace import Workspace
@@ -20,6 +21,7 @@ DETECTORS: dict[str, Detector] = {
     "adoption": adoption.detect,
     "unused_seats": seats.detect,
     "campaign_roi": campaigns.detect,
+    "target_gap": target_gap,
 }
 """Detector name → detector, in the order they run."""
 

@@ -36,36 +36,68 @@ TargetRule = tuple[ir.BooleanValue, str, ir.StringValue]
 """When a staged targets row fails, the column to blame and the reason (the loader's rule shape)."""
 
 
+def known_values() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Per checked column of ``targets``: what it is called and the values queries use."""
+    return {
+        "kpi": ("KPI", REGISTRY.ids()),
+        "grain": ("grain", tuple(g.value for g in Grain)),
+        "dimension": ("dimension", DIMENSIONS),
+    }
+
+
+def unknown_reason(what: str, text: str, valid: Sequence[str]) -> str:
+    """Why a target's KPI, grain or dimension is refused, with the closest valid name."""
+    return f"unknown {what} {text!r} ({did_you_mean(text, valid)})"
+
+
+def unsliceable_reason(kpi: str, dimension: str) -> str | None:
+    """Why a target of ``kpi`` for one ``dimension`` value can never match a KPI row (or None)."""
+    if kpi not in REGISTRY or dimension not in DIMENSIONS:
+        return None
+    can = REGISTRY.get(kpi).dimensions
+    if dimension in can:
+        return None
+    return f"KPI {kpi!r} cannot be sliced by {dimension} (it can by {', '.join(sorted(can))})"
+
+
 def target_rules(table: ir.Table, columns: Sequence[str]) -> list[TargetRule]:
     """Checks of staged ``targets`` rows: KPI, grain and dimension must be ones queries use.
 
     Each wrong value's reason names the closest valid one (difflib); the few distinct wrong
     values are looked up once, so the reasons stay plain ``CASE`` expressions in the engine.
+    A dimension the KPI cannot be sliced by (``nps`` by pipeline) is refused too.
     """
-    known = {
-        "kpi": ("KPI", REGISTRY.ids()),
-        "grain": ("grain", tuple(g.value for g in Grain)),
-        "dimension": ("dimension", DIMENSIONS),
-    }
     rules: list[TargetRule] = []
-    for column, (what, valid) in known.items():
+    for column, (what, valid) in known_values().items():
         if column not in columns:
             continue
         value = table[column]
         bad = value.notnull() & ~value.isin(valid)
         wrong = table.filter(bad).select(value).distinct().limit(SUGGESTED_VALUES).execute()
-        reasons = [
-            (value == text, f"unknown {what} {text!r} ({did_you_mean(text, valid)})")
-            for text in wrong[column]
-        ]
+        reasons = [(value == text, unknown_reason(what, text, valid)) for text in wrong[column]]
         generic = "unknown " + what + " '" + value + f"' (known: {', '.join(sorted(valid))})"
         rules.append((bad, column, ibis.cases(*reasons, else_=generic) if reasons else generic))
+    if {"kpi", "dimension"} <= set(columns):
+        rules.extend(_unsliceable_rules(table))
     if "dimension_value" in columns:
         orphan = table["dimension_value"].notnull()
         if "dimension" in columns:
             orphan &= table["dimension"].isnull()
         reason = ibis.literal("dimension_value is given without a dimension (e.g. owner)")
         rules.append((orphan, "dimension", reason))
+    return rules
+
+
+def _unsliceable_rules(table: ir.Table) -> list[TargetRule]:
+    """A known KPI with a known dimension it has no slices by: one rule per such pair found."""
+    pairs = table.filter(table.kpi.notnull() & table.dimension.notnull())
+    found = pairs.select("kpi", "dimension").distinct().limit(SUGGESTED_VALUES).execute()
+    rules: list[TargetRule] = []
+    for kpi, dimension in zip(found["kpi"], found["dimension"], strict=True):
+        reason = unsliceable_reason(str(kpi), str(dimension))
+        if reason is not None:
+            bad = (table.kpi == kpi) & (table.dimension == dimension)
+            rules.append((bad, "dimension", ibis.literal(reason)))
     return rules
 
 
@@ -86,10 +118,10 @@ def attach_targets(ctx: QueryContext, rows: pd.DataFrame, registry: Registry) ->
     rows = rows.assign(target=np.nan)
     dims = list(ctx.dimensions)
     if len(dims) > 1 or rows.empty:
-        return _judge(ctx, rows, registry)
+        return judge(ctx, rows, registry)
     tg = _targets(ctx, sorted(set(rows["kpi"])))
     if tg.empty:
-        return _judge(ctx, rows, registry)
+        return judge(ctx, rows, registry)
     tg = tg[tg["dimension"] == (dims[0] if dims else "")]
     if ctx.grain is None:
         additive = {m.id for m in registry if m.additive}
@@ -103,7 +135,7 @@ def attach_targets(ctx: QueryContext, rows: pd.DataFrame, registry: Registry) ->
     summed = tg.groupby(keys)["value"].sum().rename("_t").reset_index()
     merged = rows.merge(summed, on=keys, how="left")
     merged["target"] = merged["_t"]
-    return _judge(ctx, merged.drop(columns="_t"), registry)
+    return judge(ctx, merged.drop(columns="_t"), registry)
 
 
 def _pace(ctx: QueryContext, starts: pd.Series, ends: pd.Series) -> pd.Series:
@@ -114,7 +146,12 @@ def _pace(ctx: QueryContext, starts: pd.Series, ends: pd.Series) -> pd.Series:
     return share
 
 
-def _judge(ctx: QueryContext, rows: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+def judge(ctx: QueryContext, rows: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+    """Add attainment and status to rows with kpi, value, target, period_start and period_end.
+
+    Public so that a list of targets (``crmroi targets list``, alerts) judges them exactly as
+    the KPI rows are judged.
+    """
     kpis = rows["kpi"].unique()
     lower = rows["kpi"].map({k: registry.get(k).direction is Direction.lower for k in kpis})
     additive = rows["kpi"].map({k: registry.get(k).additive for k in kpis})

@@ -87,6 +87,19 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "(attribution_lookback_days)",
         ),
         ("nothing to attribute", "nichts zuzuordnen"),
+        # roi/analysis.py via attribution/journeys.py: what the lookback window left out
+        ("attributed basis", "zugeordnete Basis"),
+        ("lookback window", "Rückblickfenster"),
+        (
+            r"([\d,]+) of ([\d,]+) conversions \((\d+)\.(\d)%, revenue ([\d,]+)\) had touches, "
+            r"but none in the (\d+) days before converting, and count as \(baseline\)",
+            r"\1 von \2 Abschlüssen (\3,\4 %, Umsatz \5) hatten Kontakte, aber keinen in den \6 "
+            r"Tagen davor, und zählen zur (Basis)",
+        ),
+        (
+            r"(`\[roi\] attribution_lookback_days` in crmroi\.toml) changes the window",
+            r"\1 ändert das Fenster",
+        ),
         # roi/finance.py: ROI and payback
         ("benefit or cost is not a finite number", "Nutzen oder Kosten sind keine endliche Zahl"),
         ("no cost recorded", "keine Kosten erfasst"),

@@ -168,12 +168,12 @@ def window(
 
 def _campaign_rows(
     ws: Workspace, fx: FxRates, tco: Tco, settings: RoiSettings, impact: ImpactResult
-) -> tuple[list[dict[str, Any]], pd.DataFrame | str]:
-    table: pd.DataFrame | str
+) -> tuple[list[dict[str, Any]], benefits.Attribution]:
     try:
-        table = benefits.attribution_table(ws, settings, "campaign")
+        attribution = benefits.attribution_table(ws, settings, "campaign")
     except CrmroiError as exc:
-        table = f"attribution failed: {exc}"
+        attribution = benefits.Attribution(f"attribution failed: {exc}")
+    table = attribution.table
     end = tco.start + pd.DateOffset(months=tco.months)
     if isinstance(table, str):
         revenue, model = units.source_revenue(ws, fx, tco.start, end), "deal_source"
@@ -183,7 +183,7 @@ def _campaign_rows(
     rows = units.campaign_rows(
         costs, revenue, impact.campaigns, margin=settings.margin, model=model
     )
-    return rows, table
+    return rows, attribution
 
 
 def _productivity(ws: Workspace, tco: Tco, settings: RoiSettings) -> np.ndarray[Any, Any]:
@@ -232,7 +232,7 @@ def analyse(ws: Workspace, settings: RoiSettings) -> RoiResult:
     touched = benefits.touched(ws, fx, start=start, months=months, adoption=adoption)
     revenue = {
         "touched": touched,
-        "attributed": benefits.attributed(touched, attribution, settings.attribution_model),
+        "attributed": benefits.attributed(touched, attribution.table, settings.attribution_model),
         "incremental": benefits.incremental(impact.chosen, touched, start),
     }
     productivity = _productivity(ws, tco, settings)
@@ -250,7 +250,10 @@ def analyse(ws: Workspace, settings: RoiSettings) -> RoiResult:
         for name, b in revenue.items()
     }
     choice = choose(settings.basis, revenue, impact)
-    return _finish(ws, settings, fx, tco, impact, bases, flows, campaigns, adoption_info, choice)
+    lookback = (f"attributed basis: {attribution.window_note}",) if attribution.window_note else ()
+    return _finish(
+        ws, settings, fx, tco, impact, bases, flows, campaigns, adoption_info, choice, lookback
+    )
 
 
 def _finish(
@@ -264,6 +267,7 @@ def _finish(
     campaigns: list[dict[str, Any]],
     adoption: Adoption,
     choice: Headline,
+    window_notes: tuple[str, ...],
 ) -> RoiResult:
     head, cf = bases[choice.basis], flows[choice.basis]
     if head.figures is None:
@@ -316,6 +320,7 @@ def _finish(
             headline += f"; to upgrade it: {choice.upgrade}"
     notes = [headline, *(n for n in (adoption.note, coverage) if n)]  # the headline's note first
     notes += _notes(settings, tco, bases, impact, choice)
+    notes += window_notes
     return RoiResult(
         settings=settings,
         currency=fx.currency,

@@ -87,17 +87,33 @@ def touched(
     return Benefit("touched", TOUCHED_METHOD, total, None, None, 0.0, monthly)
 
 
-def attribution_table(ws: Workspace, settings: RoiSettings, level: str) -> pd.DataFrame | str:
-    """The attribution model's table at ``level``, or the reason it is unavailable."""
+@dataclass(frozen=True)
+class Attribution:
+    """The attribution model's table (or why there is none) and what its window left out."""
+
+    table: pd.DataFrame | str
+    window_note: str | None = None
+    """How many conversions the lookback window sent to the baseline; None when none."""
+
+
+WINDOW_SETTING = "`[roi] attribution_lookback_days` in crmroi.toml"
+
+
+def attribution_table(ws: Workspace, settings: RoiSettings, level: str) -> Attribution:
+    """The attribution model's table at ``level``, or the reason it is unavailable.
+
+    The attributed basis counts conversions whose touches all lie outside the lookback window
+    as baseline; the note says how many, so a short window cannot shrink the basis silently.
+    """
     if ws.count("touchpoints") == 0:
-        return (
+        return Attribution(
             "no touchpoints: import touchpoints (the campaign and channel touches of contacts) "
             "to attribute revenue"
         )
     try:
         from crmroi.attribution import attribute  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
-        return "crmroi.attribution.attribute is not available in this installation"
+        return Attribution("crmroi.attribution.attribute is not available in this installation")
     result = attribute(
         ws,
         models=(settings.attribution_model,),
@@ -108,7 +124,8 @@ def attribution_table(ws: Workspace, settings: RoiSettings, level: str) -> pd.Da
         seed=settings.seed,
     )
     table: pd.DataFrame = result.table(settings.attribution_model)
-    return table
+    note = result.window.note(setting=WINDOW_SETTING) if result.window is not None else None
+    return Attribution(table, note)
 
 
 def attributed(touched_benefit: Benefit, table: pd.DataFrame | str, model: str) -> Benefit:

@@ -66,15 +66,20 @@ def source_revenue(
 
 
 def attributed_revenue(table: pd.DataFrame) -> pd.DataFrame:
-    """``id``, ``revenue``, ``deals`` from an attribution table at campaign level."""
+    """``id``, ``revenue``, ``deals`` per campaign from an attribution table at campaign level.
+
+    The table has one row per campaign *and channel* (a campaign whose touches come through
+    two channels has two rows), so the rows are summed per campaign: one cost, one ROI.
+    """
     rows = table[table["key"].astype(str) != "(baseline)"]
-    return pd.DataFrame(
+    per_row = pd.DataFrame(
         {
             "id": rows["key"].astype(str),
             "revenue": rows["revenue"].astype(float).fillna(0.0),
             "deals": rows["conversions"].astype(float).fillna(0.0),
         }
     )
+    return per_row.groupby("id", as_index=False, sort=True)[["revenue", "deals"]].sum()
 
 
 def campaign_rows(
