@@ -378,3 +378,19 @@ def test_the_answer_names_its_basis_and_a_mixed_interval(
 
     ctx = ReportContext(ws=workspace, config=Config(), lang="en")
     assert _answer(ctx, {"basis": "touched", **figures}) == expected
+
+
+def test_without_targets_the_kpis_say_how_to_set_one(workspace: Workspace, planted: None) -> None:
+    insert_rows(
+        workspace,
+        "deals",
+        [
+            {"deal_id": "D1", "status": "won", "amount": 1000.0, "currency": "EUR",
+             "created_at": "2024-01-01", "closed_at": "2024-02-01"},
+        ],
+    )  # fmt: skip
+    report = build_report(workspace, Config(), sections=["kpis", "funnel"])
+    for section in report.sections:
+        assert [m.how for m in section.missing][-1] == (
+            "crmroi targets set won_revenue 100000 --period 2025-03"
+        )

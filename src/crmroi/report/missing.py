@@ -98,6 +98,20 @@ def missing_table(table: str, text: Text) -> Missing:
     )
 
 
+def missing_targets(text: Text) -> Missing:
+    """No targets: ``crmroi targets set`` adds one (docs/targets.md)."""
+    en, de = TABLE_WHAT["targets"]
+    return Missing(
+        what=text(f"{en}, table targets", f"{de}, Tabelle targets"),
+        how="crmroi targets set won_revenue 100000 --period 2025-03",
+        where=text(
+            "(--owner or --team for one person or team; crmroi targets import for a file)",
+            "(--owner oder --team für eine Person oder ein Team; crmroi targets import für "
+            "eine Datei)",
+        ),
+    )
+
+
 def missing_adoption(text: Text, purpose: tuple[str, str]) -> Missing:
     """No go-live date: the ``[company]`` line of ``crmroi.toml`` sets it."""
     return Missing(

@@ -14,7 +14,7 @@ import pandas as pd
 from crmroi.report.build import ReportContext, register_section
 from crmroi.report.charts import funnel_bars
 from crmroi.report.i18n import format_value
-from crmroi.report.missing import missing_table
+from crmroi.report.missing import missing_table, missing_targets
 from crmroi.report.model import Chart, DataTable, Metric, Missing, Section, Unit
 from crmroi.report.values import number
 
@@ -162,7 +162,7 @@ def funnel_section(ctx: ReportContext) -> Section | None:
         missing.append(missing_table(need, ctx.text))
     metrics, text = _forecast_metrics(ctx)
     if not ctx.rows.get("targets"):
-        missing.append(missing_table("targets", ctx.text))
+        missing.append(missing_targets(ctx.text))
     return Section(
         id="funnel",
         title=ctx.text("Pipeline and forecast", "Pipeline und Prognose"),

@@ -15,7 +15,7 @@ import pandas as pd
 
 from crmroi.report.build import ReportContext, register_section
 from crmroi.report.i18n import format_value
-from crmroi.report.missing import missing_table
+from crmroi.report.missing import missing_targets
 from crmroi.report.model import DataTable, Metric, Missing, Section, Unit
 from crmroi.report.sections.sales import _display_unit
 from crmroi.report.values import number
@@ -278,7 +278,7 @@ def kpis(ctx: ReportContext) -> Section | None:
             tables.append(table)
     missing: tuple[Missing, ...] = ()
     if not ctx.rows.get("targets"):
-        missing = (missing_table("targets", ctx.text),)
+        missing = (missing_targets(ctx.text),)
     return Section(
         id="kpis",
         title=ctx.text("KPIs against targets", "Kennzahlen gegen Ziele"),
