@@ -17,7 +17,10 @@ from pathlib import Path
 from .cli import Run, crmroi
 
 FORMATS = ("html", "pdf", "xlsx")
-SECTIONS = ("overview", "sales", "impact", "customers", "costs")
+SECTIONS = (
+    "summary", "findings", "kpis", "sales", "funnel", "customers", "impact", "overview",
+    "costs", "quality", "methods",
+)  # fmt: skip
 """The built-in sections: each must be in the report, with figures or what is missing."""
 LANGS = ("en", "de")
 HOW_TO_ADD = re.compile(r"crmroi [a-z]+|crmroi\.toml|\[[a-z_]+\]\s*[a-z_]+\s*=", re.IGNORECASE)

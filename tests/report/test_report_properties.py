@@ -91,6 +91,9 @@ def test_any_subset_of_the_data_renders_in_every_format(
         assert all(path.stat().st_size > 0 for path in written.values())
         with zipfile.ZipFile(written["xlsx"]) as book:
             assert "xl/workbook.xml" in book.namelist()
-    assert [s.id for s in report.sections] == ["overview", "sales", "impact", "customers", "costs"]
+    assert [s.id for s in report.sections] == [
+        "summary", "findings", "kpis", "sales", "funnel", "customers", "impact", "overview",
+        "costs", "quality", "methods",
+    ]  # fmt: skip
     for section in report.sections:
         assert section.has_figures or section.missing, (section.id, section.notes)

@@ -278,7 +278,7 @@ def test_synthetic_benefit_stops_where_cohorts_mature(tmp_path: Path) -> None:
         assert after and not result.headline.benefit.monthly[after].any()
         assert any(f"measured through {through}" in n for n in result.notes)
         section = overview(ReportContext(ws=ws, config=Config(), lang="en"))
-    (chart,) = section.charts
+    chart = next(c for c in section.charts if c.id == "cumulative")
     rows = [r for data in chart.spec["datasets"].values() for r in data]
     benefit = [r for r in rows if r["series"] == "cumulative benefit"]
     cost = [r for r in rows if r["series"] == "cumulative CRM cost"]

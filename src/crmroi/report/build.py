@@ -98,6 +98,24 @@ class ReportContext:
             raise self.roi_error or AnalysisError("no adoption date")
         return self.adoption_date
 
+    @functools.cached_property
+    def findings(self) -> list[Any]:
+        """Every finding of :func:`crmroi.insights.find`, ranked; computed once for the sections.
+
+        The report reads only the fields every finding has (kind, subject, money, confidence,
+        evidence, action, title), so detectors added later appear without a change here.
+        """
+        from crmroi.insights import find
+
+        return find(
+            self.ws,
+            self.config.findings,
+            currency=self.config.roi.currency,
+            lang=self.lang,
+            fx_rates=self.config.roi.fx_rates,
+            roi=self.config.roi_settings(),
+        )
+
     def won_deals(self) -> int:
         """Won deals in the workspace (a benefit needs at least one)."""
         deals = self.ws.table("deals")
@@ -106,8 +124,22 @@ class ReportContext:
 
 SectionBuilder = Callable[[ReportContext], Section | None]
 SECTIONS: dict[str, SectionBuilder] = {}
-BUILTIN_ORDER = ("overview", "sales", "impact", "customers", "costs")
-"""Report order of the built-in sections: the answer first, then why, then what it costs."""
+BUILTIN_ORDER = (
+    "summary",
+    "findings",
+    "kpis",
+    "sales",
+    "funnel",
+    "customers",
+    "impact",
+    "overview",
+    "costs",
+    "quality",
+    "methods",
+)
+"""Report order of the built-in sections, read top-down: the answer and what to fix first, then
+the KPIs against their targets, the pipeline, the customers, what brought the revenue, the ROI
+and what it costs, the data's gaps, and how every figure is computed."""
 
 
 def register_section(section_id: str) -> Callable[[SectionBuilder], SectionBuilder]:
@@ -121,7 +153,19 @@ def register_section(section_id: str) -> Callable[[SectionBuilder], SectionBuild
 
 
 def _load_builtin_sections() -> None:
-    from crmroi.report.sections import costs, customers, impact, overview, sales  # noqa: F401
+    from crmroi.report.sections import (  # noqa: F401
+        costs,
+        customers,
+        findings,
+        funnel,
+        impact,
+        kpis,
+        methods,
+        overview,
+        quality,
+        sales,
+        summary,
+    )
 
 
 PERIOD_COLUMNS = (
@@ -160,7 +204,7 @@ def _window(ctx: ReportContext) -> tuple[date | None, date | None]:
     return start.date(), end.date()
 
 
-def _placeholder(
+def placeholder(
     ctx: ReportContext, name: str, reason: str | None, *, wide: bool = False
 ) -> Section:
     """A section the data cannot support: its title, why not, and what would add it.
@@ -194,13 +238,14 @@ def _build_section(ctx: ReportContext, name: str) -> Section | None:
     try:
         section = SECTIONS[name](ctx)
     except CrmroiError as exc:
-        return _placeholder(ctx, name, str(exc))
+        return placeholder(ctx, name, str(exc))
     if name not in BUILTIN_ORDER:
         return section
     if section is None:
-        return _placeholder(ctx, name, None)
+        shown = placeholder(ctx, name, None)
+        return shown if shown.missing else placeholder(ctx, name, None, wide=True)
     if not section.has_figures and not section.missing:
-        return replace(section, missing=_placeholder(ctx, name, None, wide=True).missing)
+        return replace(section, missing=placeholder(ctx, name, None, wide=True).missing)
     return section
 
 

@@ -184,3 +184,132 @@ def grouped_bars(
         .properties(width=WIDTH - 140, height=max(80, 30 * frame[category].nunique()))
     )
     return _spec(chart)
+
+
+def waterfall(
+    frame: pd.DataFrame,
+    *,
+    category: str,
+    value: str,
+    total_label: str,
+    value_title: str,
+    value_format: str = ",.0f",
+) -> Mapping[str, Any]:
+    """Cost categories stacked step by step up to their total (a cost waterfall).
+
+    Each step is a floating bar from the running total before it to the running total after it;
+    the last bar is the total, from zero.
+    """
+    steps = frame[[category, value]].reset_index(drop=True)
+    ends = steps[value].cumsum()
+    bars = pd.DataFrame(
+        {
+            "step": [*steps[category].astype(str), total_label],
+            "start": [*(ends - steps[value]), 0.0],
+            "end": [*ends, float(ends.iloc[-1]) if len(ends) else 0.0],
+            "amount": [*steps[value], float(ends.iloc[-1]) if len(ends) else 0.0],
+            "kind": ["step"] * len(steps) + ["total"],
+        }
+    )
+    order = list(bars["step"])
+    chart = (
+        alt.Chart(bars)
+        .mark_bar()
+        .encode(
+            x=alt.X("step:N", title=None, sort=order, axis=alt.Axis(labelAngle=-30)),
+            y=alt.Y("start:Q", title=value_title, axis=alt.Axis(format=value_format)),
+            y2="end:Q",
+            color=alt.Color(
+                "kind:N",
+                scale=alt.Scale(domain=["step", "total"], range=[COST, "#6b2f22"]),
+                legend=None,
+            ),
+            tooltip=["step:N", alt.Tooltip("amount:Q", format=value_format)],
+        )
+        .properties(width=WIDTH, height=HEIGHT)
+    )
+    return _spec(chart)
+
+
+def tornado_bars(
+    frame: pd.DataFrame,
+    *,
+    label: str,
+    low: str,
+    high: str,
+    base: float,
+    value_title: str,
+    value_format: str = ",.0f",
+) -> Mapping[str, Any]:
+    """One bar per input from its low to its high outcome, widest first, around the base value."""
+    order = list(frame[label])
+    bars = (
+        alt.Chart(frame)
+        .mark_bar(color=NEUTRAL)
+        .encode(
+            y=alt.Y(f"{label}:N", title=None, sort=order),
+            x=alt.X(f"{low}:Q", title=value_title, axis=alt.Axis(format=value_format)),
+            x2=f"{high}:Q",
+            tooltip=[
+                f"{label}:N",
+                alt.Tooltip(f"{low}:Q", format=value_format),
+                alt.Tooltip(f"{high}:Q", format=value_format),
+            ],
+        )
+    )
+    rule = (
+        alt.Chart(pd.DataFrame({"base": [base]}))
+        .mark_rule(color="#1d2733", strokeDash=[4, 3])
+        .encode(x="base:Q")
+    )
+    chart = alt.layer(bars, rule).properties(width=WIDTH - 160, height=max(60, 26 * len(frame)))
+    return _spec(chart)
+
+
+def distribution(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    density: str,
+    x_title: str,
+    y_title: str,
+    x_format: str = ",.0f",
+) -> Mapping[str, Any]:
+    """A density curve with the loss side (x < 0) in the cost colour, a rule at zero."""
+    area = (
+        alt.Chart(frame)
+        .mark_area(opacity=0.8)
+        .encode(
+            x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(format=x_format)),
+            y=alt.Y(f"{density}:Q", title=y_title, axis=alt.Axis(labels=False, ticks=False)),
+            color=alt.Color(
+                "side:N",
+                scale=alt.Scale(domain=["loss", "gain"], range=[COST, BENEFIT]),
+                legend=None,
+            ),
+        )
+    )
+    zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#1d2733").encode(x="zero:Q")
+    return _spec(alt.layer(area, zero).properties(width=WIDTH, height=HEIGHT - 60))
+
+
+def funnel_bars(
+    frame: pd.DataFrame,
+    *,
+    step: str,
+    value: str,
+    label: str,
+    value_title: str,
+) -> Mapping[str, Any]:
+    """Deals reaching each step, in funnel order, each bar labelled with its drop-off text."""
+    order = list(frame[step])
+    base = alt.Chart(frame).encode(y=alt.Y(f"{step}:N", title=None, sort=order))
+    bars = base.mark_bar(color=NEUTRAL).encode(
+        x=alt.X(f"{value}:Q", title=value_title),
+        tooltip=[f"{step}:N", f"{value}:Q", f"{label}:N"],
+    )
+    text = base.mark_text(align="left", dx=4, fontSize=10, color="#1d2733").encode(
+        x=f"{value}:Q", text=f"{label}:N"
+    )
+    chart = alt.layer(bars, text).properties(width=WIDTH - 220, height=max(60, 22 * len(frame)))
+    return _spec(chart)

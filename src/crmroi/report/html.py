@@ -18,6 +18,7 @@ import vl_convert as vlc
 
 from crmroi.report.i18n import VEGA_LOCALES, format_value, t
 from crmroi.report.model import Metric, Report, Unit
+from crmroi.report.sparkline import sparkline_svg
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -105,6 +106,7 @@ def render_html(
             fmt=fmt,
             t=lambda key: t(key, lang),
             change_class=_change_class,
+            spark=lambda values: sparkline_svg(values or ()),
             charts_json=script_json(charts),
             format_locale=json.dumps(vlc.get_format_locale(vega_locale)),
             time_format_locale=json.dumps(vlc.get_time_format_locale(vega_locale)),

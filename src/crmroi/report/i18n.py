@@ -58,6 +58,8 @@ def format_value(value: object, unit: Unit, lang: str, currency: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     unit = Unit(unit)
+    if unit is Unit.trend:
+        return ""  # drawn as a sparkline, not written
     if unit is Unit.text or not isinstance(value, (int, float)):
         return str(value)
     locale = LOCALES.get(lang, "en_GB")

@@ -27,10 +27,27 @@ TABLE_WHAT: dict[str, tuple[str, str]] = {
     "users": ("CRM users (seats)", "CRM-Nutzer (Lizenzen)"),
     "workflows": ("workflows (names and costs)", "Workflows (Namen und Kosten)"),
     "campaigns": ("campaigns (names and costs)", "Kampagnen (Namen und Kosten)"),
+    "targets": (
+        "targets per KPI and period (overall, per owner or team)",
+        "Ziele je Kennzahl und Zeitraum (gesamt, je Person oder Team)",
+    ),
+    "deal_stage_history": (
+        "the stages each deal went through, with dates",
+        "die Phasen jedes Deals mit Datum",
+    ),
+    "stages": ("the pipeline's stages in order", "die Phasen der Pipeline in Reihenfolge"),
+    "activities": ("logged activities (calls, meetings, e-mails)", "erfasste Aktivitäten"),
+    "contacts": ("contacts", "Kontakte"),
 }
 
 SECTION_TITLES: dict[str, tuple[str, str]] = {
-    "overview": ("Does the CRM pay for itself?", "Rechnet sich das CRM?"),
+    "summary": ("Summary", "Zusammenfassung"),
+    "findings": ("What to fix first", "Was zuerst zu beheben ist"),
+    "kpis": ("KPIs against targets", "Kennzahlen gegen Ziele"),
+    "funnel": ("Pipeline and forecast", "Pipeline und Prognose"),
+    "quality": ("Data quality", "Datenqualität"),
+    "methods": ("How the figures are computed", "Wie die Zahlen berechnet werden"),
+    "overview": ("Return on investment", "Rendite der Investition"),
     "sales": ("Sales", "Vertrieb"),
     "impact": ("What brought the revenue", "Was den Umsatz gebracht hat"),
     "customers": ("Do customers stay?", "Bleiben die Kunden?"),
@@ -39,6 +56,11 @@ SECTION_TITLES: dict[str, tuple[str, str]] = {
 """Titles for a section that cannot be built at all (its builder returned nothing or failed)."""
 
 SECTION_NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "summary": (("deals",), ("costs",)),
+    "findings": (("deals", "activities", "contacts", "users"),),
+    "kpis": (("deals",),),
+    "funnel": (("deals",),),
+    "quality": (("deals", "contacts", "accounts"),),
     "overview": (("deals",), ("costs",)),
     "sales": (("deals",),),
     "impact": (("touchpoints", "workflow_enrollments"),),
@@ -48,6 +70,11 @@ SECTION_NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
 """Per built-in section, the tables it needs: every group must have at least one table with rows."""
 
 SECTION_READS: dict[str, tuple[str, ...]] = {
+    "summary": ("deals", "costs", "users"),
+    "findings": ("deals", "activities", "contacts", "users", "costs"),
+    "kpis": ("deals", "targets", "users"),
+    "funnel": ("deals", "stages", "deal_stage_history", "targets"),
+    "quality": ("deals", "contacts", "accounts"),
     "overview": ("deals", "costs", "users"),
     "sales": ("deals",),
     "impact": ("deals", "touchpoints", "workflow_enrollments", "workflows", "campaigns"),
@@ -68,6 +95,20 @@ def missing_table(table: str, text: Text) -> Missing:
     return Missing(
         what=text(f"{en}, table {table}", f"{de}, Tabelle {table}"),
         how=f"crmroi import {table}.csv --table {table}",
+    )
+
+
+def missing_targets(text: Text) -> Missing:
+    """No targets: ``crmroi targets set`` adds one (docs/targets.md)."""
+    en, de = TABLE_WHAT["targets"]
+    return Missing(
+        what=text(f"{en}, table targets", f"{de}, Tabelle targets"),
+        how="crmroi targets set won_revenue 100000 --period 2025-03",
+        where=text(
+            "(--owner or --team for one person or team; crmroi targets import for a file)",
+            "(--owner oder --team für eine Person oder ein Team; crmroi targets import für "
+            "eine Datei)",
+        ),
     )
 
 

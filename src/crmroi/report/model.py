@@ -27,6 +27,8 @@ class Unit(StrEnum):
     """A count of things: shown as a whole number."""
     number = "number"
     text = "text"
+    trend = "trend"
+    """A series of numbers, oldest first (a table cell drawn as a sparkline)."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class Metric:
     previous: float | None = None
     better: str = "higher"
     """``higher`` or ``lower``: which direction is good, to colour the change."""
+    trend: tuple[float | None, ...] = ()
+    """The figure over its last periods, oldest first (drawn as a sparkline on the card)."""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 import xlsxwriter
 
 from crmroi.report.i18n import t
-from crmroi.report.model import Report, Unit
+from crmroi.report.model import DataTable, Report, Unit
 
 FORMATS: dict[Unit, str] = {
     Unit.currency: "#,##0.00",
@@ -33,6 +33,17 @@ SHEET_NAMES: dict[str, tuple[str, str]] = {
     "campaigns": ("Campaign ROI", "Kampagnen-ROI"),
     "tco": ("Costs by category", "Kosten je Kategorie"),
     "outlier-orders": ("Large orders", "Große Bestellungen"),
+    "top-findings": ("Top findings", "Wichtigste Befunde"),
+    "findings": ("Findings", "Befunde"),
+    "kpi-months": ("KPIs by month", "Kennzahlen je Monat"),
+    "kpi-owners": ("By owner", "Je Person"),
+    "kpi-teams": ("By team", "Je Team"),
+    "funnel": ("Funnel", "Trichter"),
+    "attribution": ("Attribution", "Attribution"),
+    "quality-findings": ("Data-quality findings", "Befunde Datenqualität"),
+    "completeness": ("Completeness", "Vollständigkeit"),
+    "imports": ("Imports", "Importe"),
+    "methods": ("Methods", "Methoden"),
 }
 """Short sheet names per table id; Excel cuts a name at 31 characters, often mid-word."""
 
@@ -126,11 +137,46 @@ def write_xlsx(report: Report, path: Path) -> Path:
     for section in report.sections:
         for table in section.tables:
             sheet = book.add_worksheet(_sheet_name(table.id, table.title, lang, used))
-            for col, name in enumerate(table.columns):
-                _write(sheet, 0, col, name, bold)
-                sheet.set_column(col, col, max(12, min(40, len(name) + 4)))
-            for r, values in enumerate(table.rows, start=1):
-                for col, value in enumerate(values):
-                    _write(sheet, r, col, value, formats.get(table.units[col]))
+            _write_table(sheet, table, bold, formats)
     book.close()
     return path
+
+
+def _write_table(sheet: Any, table: DataTable, bold: Any, formats: dict[Unit, Any]) -> None:
+    """One table on its own sheet.
+
+    A trend cell becomes an Excel sparkline over its values, which are written as numbers to
+    the right of the table (Excel draws sparklines from cells).
+    """
+    for col, name in enumerate(table.columns):
+        _write(sheet, 0, col, name, bold)
+        sheet.set_column(col, col, max(12, min(40, len(name) + 4)))
+    spill = len(table.columns)
+    for col, unit in enumerate(table.units):
+        if unit is not Unit.trend:
+            continue
+        width = max((len(row[col] or ()) for row in table.rows), default=0)
+        for k in range(width):
+            _write(sheet, 0, spill + k, f"{table.columns[col]} {k + 1}", bold)
+        for r, row in enumerate(table.rows, start=1):
+            series = list(row[col] or ())
+            for k, point in enumerate(series):
+                if point is not None:
+                    _write(sheet, r, spill + k, point, formats[Unit.number])
+            if series:
+                sheet.add_sparkline(
+                    r, col, {"range": _row_range(sheet.name, r, spill, spill + len(series) - 1)}
+                )
+        spill += width
+    for r, values in enumerate(table.rows, start=1):
+        for col, value in enumerate(values):
+            if table.units[col] is not Unit.trend:
+                _write(sheet, r, col, value, formats.get(table.units[col]))
+
+
+def _row_range(sheet: str, row: int, first: int, last: int) -> str:
+    """An A1 range on one row of ``sheet`` (quoted: names have spaces)."""
+    from xlsxwriter.utility import xl_range_abs
+
+    quoted = sheet.replace("'", "''")
+    return f"'{quoted}'!{xl_range_abs(row, first, row, last)}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from crmroi.report.build import ReportContext, register_section
-from crmroi.report.charts import COST, horizontal_bars
+from crmroi.report.charts import COST, horizontal_bars, waterfall
 from crmroi.report.i18n import term
 from crmroi.report.model import Chart, DataTable, Metric, Section, Unit
 
@@ -89,6 +89,24 @@ def costs(ctx: ReportContext) -> Section | None:
             frame, category="category", value="cost", value_title=ctx.currency, color=COST
         ),
     )
+    ordered = frame.sort_values("cost", ascending=False)
+    steps = Chart(
+        id="cost-waterfall",
+        title=ctx.text("How the total cost adds up", "Wie sich die Gesamtkosten zusammensetzen"),
+        spec=waterfall(
+            ordered,
+            category="category",
+            value="cost",
+            total_label=ctx.text("total", "gesamt"),
+            value_title=ctx.currency,
+        ),
+        caption=ctx.text(
+            "Each step adds one cost category, largest first; the last bar is the total cost "
+            "of ownership.",
+            "Jede Stufe fügt eine Kostenkategorie hinzu, die größte zuerst; der letzte Balken "
+            "sind die Gesamtkosten.",
+        ),
+    )
     source = data.get("licence_source")
     return Section(
         id="costs",
@@ -100,6 +118,6 @@ def costs(ctx: ReportContext) -> Section | None:
             f"Kosten bei Zahlung gebucht. Lizenzen stammen aus: {term(source, 'de')}.",
         ),
         metrics=metrics,
-        charts=(chart,),
+        charts=(steps, chart),
         tables=(table,),
     )

@@ -10,12 +10,14 @@ from crmroi.report.build import ReportContext, register_section
 from crmroi.report.charts import BENEFIT, NEUTRAL, grouped_bars
 from crmroi.report.i18n import term
 from crmroi.report.model import Chart, DataTable, Section, Unit
+from crmroi.report.values import number
 
 MODELS = ("data_driven", "last_touch")
 TOP_CAMPAIGNS = 12
 
 
-def _channel_chart(ctx: ReportContext) -> Chart | None:
+def _channel_parts(ctx: ReportContext) -> tuple[Chart, DataTable] | None:
+    """The models' channel shares side by side: a chart, and a table with their intervals."""
     from crmroi.attribution import attribute
 
     result = attribute(ctx.ws, models=MODELS, level="channel", bootstrap=100)
@@ -38,7 +40,7 @@ def _channel_chart(ctx: ReportContext) -> Chart | None:
     frame = pd.concat(frames, ignore_index=True)
     if frame.empty:
         return None
-    return Chart(
+    chart = Chart(
         id="channel-shares",
         title=ctx.text("Share of won revenue by channel", "Anteil am gewonnenen Umsatz nach Kanal"),
         spec=grouped_bars(
@@ -57,6 +59,48 @@ def _channel_chart(ctx: ReportContext) -> Chart | None:
             "(Shapley-Werte eines Konversionsmodells); Umsatz, der ohnehin gekommen wäre, ist die "
             "(Basis). 'Letzter Kontakt', wie die meisten CRMs, gibt jeden Deal dem letzten "
             "Kontakt.",
+        ),
+    )
+    return chart, _interval_table(ctx, result, names)
+
+
+def _interval_table(ctx: ReportContext, result: Any, names: dict[str, str]) -> DataTable:
+    """Per channel each model's share of won revenue with its bootstrap 95 % interval."""
+    tables = {model: result.table(model).set_index("channel") for model in MODELS}
+    channels = list(tables[MODELS[0]].sort_values("share", ascending=False).index)
+    channels += [c for c in tables[MODELS[1]].index if c not in channels]
+    columns = [ctx.text("channel", "Kanal")]
+    for model in MODELS:
+        columns += [
+            names[model],
+            ctx.text("low (95 %)", "unten (95 %)"),
+            ctx.text("high (95 %)", "oben (95 %)"),
+        ]
+    rows = []
+    for channel in channels:
+        row: list[Any] = [term(channel, ctx.lang)]
+        for model in MODELS:
+            table = tables[model]
+            got = table.loc[channel] if channel in table.index else None
+            row += [
+                None if got is None else number(got.get("share")),
+                None if got is None else number(got.get("share_low")),
+                None if got is None else number(got.get("share_high")),
+            ]
+        rows.append(tuple(row))
+    return DataTable(
+        id="attribution",
+        title=ctx.text("Attribution models side by side", "Attributionsmodelle im Vergleich"),
+        columns=tuple(columns),
+        rows=tuple(rows),
+        units=(Unit.text, *([Unit.ratio] * (3 * len(MODELS)))),
+        caption=ctx.text(
+            "Share of won revenue per channel under each model, with a 95 % bootstrap interval "
+            "(100 resamples); an interval that reaches zero means the data cannot "
+            "tell the channel's share from nothing.",
+            "Anteil am gewonnenen Umsatz je Kanal nach jedem Modell, mit 95-%-Bootstrap-"
+            "Intervall (100 Stichproben); reicht das Intervall bis null, können die "
+            "Daten den Anteil des Kanals nicht von nichts unterscheiden.",
         ),
     )
 
@@ -146,10 +190,15 @@ def impact(ctx: ReportContext) -> Section | None:
     if ctx.rows["touchpoints"] == 0 and ctx.rows["workflow_enrollments"] == 0:
         return None
     data = ctx.roi.to_dict()
-    chart = _channel_chart(ctx) if ctx.rows["touchpoints"] else None
+    parts = _channel_parts(ctx) if ctx.rows["touchpoints"] else None
+    chart = parts[0] if parts else None
     tables = tuple(
         t
-        for t in (_workflow_table(ctx, data["workflows"]), _campaign_table(ctx, data["campaigns"]))
+        for t in (
+            parts[1] if parts else None,
+            _workflow_table(ctx, data["workflows"]),
+            _campaign_table(ctx, data["campaigns"]),
+        )
         if t is not None
     )
     return Section(

@@ -11,6 +11,7 @@ from crmroi.report.build import ReportContext, register_section
 from crmroi.report.charts import BENEFIT, COST, cumulative_lines
 from crmroi.report.model import Chart, DataTable, Metric, Section, Unit
 from crmroi.report.reasons import german_reason
+from crmroi.report.sections.uncertainty import distribution_chart, tornado_chart
 
 BASIS_NAMES = {
     "touched": (
@@ -30,7 +31,7 @@ BASIS_NAMES = {
 BASIS_SHORT_DE = {"touched": "berührt", "attributed": "zugeordnet", "incremental": "inkrementell"}
 
 
-def _reason(ctx: ReportContext, reason: str) -> str:
+def in_lang(ctx: ReportContext, reason: str) -> str:
     """The analysis's English reason, in German for the German report."""
     return german_reason(reason) if ctx.lang == "de" else reason
 
@@ -38,7 +39,7 @@ def _reason(ctx: ReportContext, reason: str) -> str:
 def _not_computed(ctx: ReportContext, reason: str | None) -> str:
     if not reason:
         return ""
-    return ctx.text(f"not computed: {reason}", f"nicht berechnet: {_reason(ctx, reason)}")
+    return ctx.text(f"not computed: {reason}", f"nicht berechnet: {in_lang(ctx, reason)}")
 
 
 def _bases_table(ctx: ReportContext, data: dict[str, Any]) -> DataTable:
@@ -115,7 +116,7 @@ def _cumulative_chart(ctx: ReportContext) -> Chart | None:
     if head.benefit.value is None:
         caption = ctx.text(
             f"No benefit line: {head.benefit.reason}.",
-            f"Keine Nutzenlinie: {_reason(ctx, head.benefit.reason or '')}.",
+            f"Keine Nutzenlinie: {in_lang(ctx, head.benefit.reason or '')}.",
         )
     else:
         benefit = np.cumsum(np.asarray(head.benefit.monthly, dtype=float) * result.settings.margin)
@@ -155,12 +156,12 @@ def _cumulative_chart(ctx: ReportContext) -> Chart | None:
     )
 
 
-def _basis_summary(ctx: ReportContext, data: dict[str, Any]) -> str:
+def basis_summary(ctx: ReportContext, data: dict[str, Any]) -> str:
     """Which basis the headline stands on, why, and what would upgrade it."""
     en, de = BASIS_NAMES.get(data["basis"], (data["basis"], data["basis"]))
     if data.get("revenue") is None:
         reason = data.get("revenue_reason") or ""
-        return ctx.text(f"Not computed: {reason}.", f"Nicht berechnet: {_reason(ctx, reason)}.")
+        return ctx.text(f"Not computed: {reason}.", f"Nicht berechnet: {in_lang(ctx, reason)}.")
     why = {
         "the strongest basis the data supports": "die stärkste Basis, die die Daten tragen",
         "requested in the settings": "so eingestellt",
@@ -172,7 +173,7 @@ def _basis_summary(ctx: ReportContext, data: dict[str, Any]) -> str:
     if data.get("basis_upgrade"):
         text += " " + ctx.text(
             f"A stronger basis: {data['basis_upgrade']}.",
-            f"Für eine stärkere Basis: {_reason(ctx, data['basis_upgrade'])}.",
+            f"Für eine stärkere Basis: {in_lang(ctx, data['basis_upgrade'])}.",
         )
     return text
 
@@ -223,7 +224,7 @@ def overview(ctx: ReportContext) -> Section:
             data.get("payback_months"),
             Unit.months,
             better="lower",
-            note=missing or _reason(ctx, data.get("payback_reason") or ""),
+            note=missing or in_lang(ctx, data.get("payback_reason") or ""),
         ),
         Metric(
             "npv",
@@ -237,21 +238,25 @@ def overview(ctx: ReportContext) -> Section:
             ),
         ),
     )
-    chart = _cumulative_chart(ctx)
+    charts = tuple(
+        c
+        for c in (_cumulative_chart(ctx), tornado_chart(ctx, data), distribution_chart(ctx, data))
+        if c is not None
+    )
     period = data["period"]
     return Section(
         id="overview",
-        title=ctx.text("Does the CRM pay for itself?", "Rechnet sich das CRM?"),
+        title=ctx.text("Return on investment", "Rendite der Investition"),
         summary=ctx.text(
             f"CRM live since {ctx.adoption.isoformat()}; analysis window "
             f"{period['start']} to {period['end']} ({period['months']} months). ",
             f"CRM in Betrieb seit {ctx.adoption.isoformat()}; Analysezeitraum "
             f"{period['start']} bis {period['end']} ({period['months']} Monate). ",
         )
-        + _basis_summary(ctx, data),
+        + basis_summary(ctx, data),
         metrics=metrics,
-        charts=(chart,) if chart else (),
+        charts=charts,
         tables=(_bases_table(ctx, data),),
         # the first note (headline basis and its upgrade) is already the summary's last sentence
-        notes=tuple(_reason(ctx, note) for note in data.get("notes", ())[1:]),
+        notes=tuple(in_lang(ctx, note) for note in data.get("notes", ())[1:]),
     )
