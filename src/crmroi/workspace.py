@@ -111,6 +111,11 @@ class Workspace:
         for spec in TABLES:
             if spec.name not in existing:
                 self.con.create_table(spec.name, schema=spec.ibis_schema())
+        if self.backend_name == "postgres":  # the import's safe casts (crmroi.dialects)
+            from crmroi.dialects import POSTGRES_FUNCTIONS
+
+            for statement in POSTGRES_FUNCTIONS:
+                self.con.raw_sql(statement)
         self._write_version()
 
     def _upgrade(self, version: int) -> None:
