@@ -1,15 +1,15 @@
 """What one engine spells differently: the few expressions Ibis does not make portable.
 
 Every analysis is an Ibis expression, and Ibis compiles it for each backend. A few operations
-do not carry over to PostgreSQL and get an engine-specific form here, used by the code that
+do not carry over to PostgreSQL or Spark and get an engine-specific form here, used by the code that
 needs them (so analysis modules stay free of backend checks):
 
 * ``try_cast`` — Ibis compiles it to a plain ``CAST`` on PostgreSQL, which aborts the whole
   query at the first bad value instead of giving NULL. The workspace installs small PL/pgSQL
   functions that catch the cast's error (:data:`POSTGRES_FUNCTIONS`), and :func:`try_cast`
   calls them there.
-* a struct cast to JSON (the quarantine's raw values): :func:`json_object` builds the object
-  from members escaped by the engine's own ``to_json``.
+* a struct cast to JSON, for the quarantine's raw values (PostgreSQL has none, Spark's drops the
+  NULL members): :func:`json_object` builds the object from members the engine escapes.
 """
 
 from __future__ import annotations
@@ -76,16 +76,29 @@ _pg_to_json = _builtin("to_json", "string")
 def json_object(values: dict[str, ir.StringValue], backend: str) -> ir.StringValue:
     """``{"name": value, …}`` as JSON text, from text values (SQL NULL → ``null``).
 
-    DuckDB casts a struct to JSON. PostgreSQL has no struct type Ibis can cast, so the object
-    is concatenated from its members, each escaped by the engine's own ``to_json``.
+    DuckDB casts a struct to JSON. PostgreSQL has no struct type Ibis can cast, and Spark's
+    ``to_json`` leaves out the members that are NULL, so on those two the object is concatenated
+    from its members, each value escaped by the engine itself (:func:`_json_literal`).
     """
-    if backend != "postgres":
+    if backend not in {"postgres", "pyspark"}:
         return ibis.struct(values).cast("json").cast("string")
     members = [
-        ibis.literal(f'"{name}":') + _pg_to_json(value).fill_null("null")
-        for name, value in values.items()
+        ibis.literal(f'"{name}":') + _json_literal(value, backend) for name, value in values.items()
     ]
     body = members[0] if members else ibis.literal("")
     for member in members[1:]:
         body = body + "," + member
     return "{" + body + "}"
+
+
+def _json_literal(value: ir.StringValue, backend: str) -> ir.StringValue:
+    """``value`` as a JSON string literal (``null`` for NULL), escaped by the engine.
+
+    PostgreSQL: ``to_json(text)``. Spark: ``to_json(array(value))`` keeps a NULL as ``[null]``
+    (a struct would drop it); the brackets are cut off.
+    """
+    if backend == "postgres":
+        literal: ir.StringValue = _pg_to_json(value).fill_null("null")
+        return literal
+    listed = ibis.array([value]).cast("json").cast("string")
+    return listed.substr(1, listed.length() - 2)

@@ -59,10 +59,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _backend(item: pytest.Item) -> str:
-    """``postgres`` for the tests that run on PostgreSQL, else ``spark``."""
+    """``postgres`` for the tests that run on PostgreSQL, else ``spark``.
+
+    A test parametrised over the engines names it in its parameter values; another one uses
+    the ``postgres`` fixture, or else Spark.
+    """
     callspec = getattr(item, "callspec", None)
-    if callspec is not None and callspec.params.get("workspaces") == "postgres":
-        return "postgres"
+    if callspec is not None:
+        for value in callspec.params.values():
+            if value in {"postgres", "spark"}:
+                return str(value)
     return "postgres" if "postgres" in getattr(item, "fixturenames", ()) else "spark"
 
 
