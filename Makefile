@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev,web,spark]"
+	$(BIN)/pip install --quiet -e ".[dev,web,spark,postgres]"
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -17,13 +17,14 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/crmroi demo --out demo
 
-# Chromium (browser tests) and poppler-utils (PDF → PNG) come from Debian, never a download.
+# Chromium (browser tests), poppler-utils (PDF → PNG) and PostgreSQL (backend tests, started
+# on loopback by the tests themselves) come from Debian, never a download.
 system-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftoppm >/dev/null; then \
+	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftoppm >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		if [ "$$(id -u)" = 0 ]; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils postgresql >/dev/null; \
 		else \
-			echo "please install Debian's chromium and poppler-utils (sudo apt-get install -y chromium poppler-utils)"; exit 1; \
+			echo "please install Debian's chromium, poppler-utils and postgresql (sudo apt-get install -y chromium poppler-utils postgresql)"; exit 1; \
 		fi; \
 	fi
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import re
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,11 @@ class Workspace:
         for spec in TABLES:
             if spec.name not in existing:
                 self.con.create_table(spec.name, schema=spec.ibis_schema())
+        if self.backend_name == "postgres":  # the import's safe casts (crmroi.dialects)
+            from crmroi.dialects import POSTGRES_FUNCTIONS
+
+            for statement in POSTGRES_FUNCTIONS:
+                self.con.raw_sql(statement)
         self._write_version()
 
     def _upgrade(self, version: int) -> None:
@@ -143,6 +149,40 @@ class Workspace:
         return int(self.table(name).count().execute())
 
     # -- writing ---------------------------------------------------------------------------
+    @property
+    def has_temp_tables(self) -> bool:
+        """Whether the engine has session-private tables (Ibis's PySpark backend has none)."""
+        return self.backend_name != "pyspark"
+
+    def scratch(self, name: str, rows: ir.Table | Any) -> None:
+        """Materialise ``rows`` (an expression or Arrow/pandas data) as a working table.
+
+        Temporary where the engine has them; elsewhere an ordinary table, which the caller drops
+        in a ``finally`` (every working name carries a random suffix, so imports never collide).
+        """
+        self.con.create_table(name, rows, temp=self.has_temp_tables)
+
+    def upsert(self, name: str, rows: ir.Table, key: str) -> None:
+        """Insert ``rows`` into table ``name``, replacing the rows whose ``key`` they hold.
+
+        DuckDB and PostgreSQL run ``MERGE`` (inside :meth:`transaction`). A plain Spark catalog
+        table has no ``MERGE``, so there the table is rebuilt beside itself (the old rows the new
+        ones do not replace, plus the new ones) and swapped in with one overwrite.
+        """
+        if self.backend_name != "pyspark":
+            self.con.upsert(name, rows, on=key)
+            return
+        target = self.con.table(name)
+        keys = rows.select(_new_key=rows[key])
+        kept = target.anti_join(keys, target[key] == keys._new_key)
+        merged = kept.union(rows.select(*target.columns), distinct=False)
+        swap = f"_swap_{name}_{uuid.uuid4().hex[:12]}"
+        self.con.create_table(swap, merged)
+        try:
+            self.con.create_table(name, self.con.table(swap), overwrite=True)
+        finally:
+            self.con.drop_table(swap, force=True)
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """Run the block atomically: on any error nothing it wrote stays.
@@ -185,8 +225,9 @@ def open_workspace(
 ) -> Workspace:
     """Open (creating if needed) the workspace at a path or backend URL.
 
-    ``None`` means ``./crmroi.duckdb``; ``":memory:"`` an in-memory DuckDB; a string with
-    ``://`` is handed to :func:`ibis.connect` (``duckdb://``, ``postgres://`` …).
+    ``None`` means ``./crmroi.duckdb``; ``":memory:"`` an in-memory DuckDB; a Spark master
+    (``local[2]``, ``spark://host:7077``) a Spark session with a persistent catalog; any other
+    string with ``://`` is handed to :func:`ibis.connect` (``duckdb://``, ``postgres://`` …).
 
     On DuckDB, ``memory_limit`` (e.g. ``"4GiB"``; ``None`` keeps DuckDB's 80 % of RAM) caps the
     engine's memory, and what does not fit spills to ``temp_directory``: by default the folder
@@ -197,7 +238,9 @@ def open_workspace(
     """
     target = str(path_or_url) if path_or_url is not None else DEFAULT_PATH
     try:
-        if "://" in target:
+        if is_spark_master(target):
+            con = _spark(target)
+        elif "://" in target:
             con = ibis.connect(target)
         else:
             if target != ":memory:":
@@ -214,6 +257,42 @@ def open_workspace(
     workspace = Workspace(con, location=target)
     workspace.ensure_schema()
     return workspace
+
+
+SPARK_MASTER = re.compile(r"^(local(\[(\d+|\*)\])?|(spark|yarn|k8s)://.+|yarn)$")
+"""A Spark master URL: ``local[N]``, ``spark://host:7077``, ``yarn``, ``k8s://…``."""
+
+
+def is_spark_master(target: str) -> bool:
+    """Whether ``target`` names a Spark master rather than a file or a database URL."""
+    return SPARK_MASTER.match(target) is not None
+
+
+def _spark(master: str) -> Any:
+    """An Ibis connection to a Spark session on ``master``, with a catalog that persists.
+
+    Spark's default in-memory catalog forgets every table when the process ends, while the
+    files stay in the warehouse folder, so the next ``crmroi`` command could neither see nor
+    re-create them. The session therefore keeps its catalog in a Hive metastore (Derby, in
+    ``./metastore_db``) and its tables in ``./spark-warehouse``, both in the current folder
+    unless ``spark-defaults.conf`` or ``SPARK_CONF_DIR`` say otherwise. Times are UTC.
+    """
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise WorkspaceError(
+            f"a Spark workspace needs pyspark: pip install 'crmroi[spark]' ({exc})"
+        ) from exc
+    session = (
+        SparkSession.builder.master(master)
+        .appName("crmroi")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.showConsoleProgress", "false")
+        .enableHiveSupport()
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    return ibis.pyspark.connect(session)
 
 
 def _connect_when_free(target: str, lock_wait: float, on_wait: Callable[[str], None] | None) -> Any:

@@ -1,8 +1,10 @@
-"""One Spark session and two workspaces (DuckDB file, Spark) holding the same synthetic company.
+"""One Spark session, one PostgreSQL server and three workspaces holding the same company.
 
-The cross-backend tests compare every analysis on the two workspaces. Spark starts once per
-test session (4–20 s); the data goes in through ``ws.con.insert`` because the canonical import
-path uses MERGE upserts and transactions that Spark lacks.
+The cross-backend tests compare every analysis on DuckDB (the reference) with the same analysis
+on Spark and on PostgreSQL: the ``workspaces`` fixture is parametrised over the two. Spark
+starts once per test session (4–20 s), PostgreSQL (a throwaway cluster on loopback, see
+``postgres.py``) in about 2 s. The analysis tests load the data through ``ws.con.insert``;
+``test_imports.py`` goes through the canonical import path itself.
 
 pyspark is not optional here: CI installs the ``spark`` extra, so a missing pyspark or JVM fails
 the tests with what to install instead of skipping them silently.
@@ -22,11 +24,13 @@ import pytest
 
 from crmroi import Workspace, open_workspace
 from crmroi.synth import SyntheticCompany, generate
+from tests.backends import postgres as pg
 
 SEED = 11
 """Seed of the synthetic company loaded into both workspaces."""
 
 INSTALL = "pip install -e '.[spark]'"
+PG_INSTALL = "pip install -e '.[postgres]'"
 
 # Third-party warnings seen only on Spark, each filtered by name (pytest turns warnings into
 # errors). pyspark.util._load_from_socket, which collects every result, leaves its local socket
@@ -48,8 +52,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if here in item.path.parents:
             for spec in SPARK_WARNINGS:
                 item.add_marker(pytest.mark.filterwarnings(spec))
+            backend = _backend(item)
+            item.add_marker(getattr(pytest.mark, backend))
             if grouped:
-                item.add_marker(pytest.mark.xdist_group("spark"))
+                item.add_marker(pytest.mark.xdist_group(backend))
+
+
+def _backend(item: pytest.Item) -> str:
+    """``postgres`` for the tests that run on PostgreSQL, else ``spark``.
+
+    A test parametrised over the engines names it in its parameter values; another one uses
+    the ``postgres`` fixture, or else Spark.
+    """
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None:
+        for value in callspec.params.values():
+            if value in {"postgres", "spark"}:
+                return str(value)
+    return "postgres" if "postgres" in getattr(item, "fixturenames", ()) else "spark"
 
 
 def _require_spark() -> Any:
@@ -154,8 +174,32 @@ def spark_ws(spark: Any, company: SyntheticCompany) -> Workspace:
 
 
 @pytest.fixture(scope="session")
-def workspaces(duck_ws: Workspace, spark_ws: Workspace) -> tuple[Workspace, Workspace]:
-    """(DuckDB, Spark) workspaces with the same data."""
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[pg.Server]:
+    """A PostgreSQL server on loopback for the whole test session, stopped after the last test."""
+    try:
+        import ibis.backends.postgres  # noqa: F401
+    except ImportError as exc:
+        pytest.fail(f"the PostgreSQL tests need psycopg ({exc}): {PG_INSTALL}", pytrace=False)
+    try:
+        server = pg.start(tmp_path_factory.mktemp("postgres"))
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_ws(postgres: pg.Server, company: SyntheticCompany) -> Iterator[Workspace]:
+    """The same company in a database of the PostgreSQL server."""
+    ws = open_workspace(postgres.database("company"))
+    yield _load(ws, company)
+    ws.close()
+
+
+@pytest.fixture(scope="session", params=["spark", "postgres"])
+def workspaces(request: pytest.FixtureRequest, duck_ws: Workspace) -> tuple[Workspace, Workspace]:
+    """(DuckDB, other) workspaces with the same data; the other is Spark, then PostgreSQL."""
+    other: Workspace = request.getfixturevalue(f"{request.param}_ws")
     assert duck_ws.backend_name == "duckdb"
-    assert spark_ws.backend_name == "pyspark"
-    return duck_ws, spark_ws
+    assert other.backend_name == {"spark": "pyspark", "postgres": "postgres"}[request.param]
+    return duck_ws, other

@@ -274,7 +274,7 @@ def window_loss(
     matched = _match(journeys, touches(ws).mutate(k_channel=ibis.literal("")), ("channel",))
     seconds = matched.end_at.epoch_seconds() - matched.occurred_at.epoch_seconds()
     matched = matched.filter(seconds >= 0).mutate(
-        inside=(seconds.cast("float64") / _DAY <= lookback_days).cast("int64")
+        inside=(seconds.cast("float64") / _DAY <= lookback_days).cast("int32")
     )
     per = matched.group_by("jidx").aggregate(inside=matched.inside.sum())
     lost = per.filter(per.inside == 0)

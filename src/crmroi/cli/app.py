@@ -16,7 +16,6 @@ import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -95,14 +94,14 @@ def _version(value: bool) -> None:
 def main_options(
     ctx: typer.Context,
     workspace: Annotated[
-        Path,
+        str,
         typer.Option(
             "--workspace",
             "-w",
             envvar="CRMROI_WORKSPACE",
-            help="Workspace DuckDB file (or backend URL).",
+            help="Workspace: a DuckDB file, or a backend URL such as postgres://user@host/db.",
         ),
-    ] = Path("crmroi.duckdb"),
+    ] = "crmroi.duckdb",
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),

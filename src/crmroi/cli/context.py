@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -16,14 +15,15 @@ if TYPE_CHECKING:  # the engine loads when a command opens the workspace, not at
 class Settings:
     """Options given before the command."""
 
-    workspace: Path
+    workspace: str
+    """A DuckDB file path or a backend URL (kept as text: a URL is not a path)."""
 
 
 def settings(ctx: typer.Context) -> Settings:
     """The global options of this invocation."""
     obj = ctx.find_root().obj
     if not isinstance(obj, Settings):  # a command module called without the app callback
-        return Settings(workspace=Path("crmroi.duckdb"))
+        return Settings(workspace="crmroi.duckdb")
     return obj
 
 

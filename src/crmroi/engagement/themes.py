@@ -36,6 +36,10 @@ class Theme:
         """The regular expression the engine evaluates on lower-cased comments."""
         return r"\b(" + "|".join(re.escape(k.lower()) for k in self.keywords) + ")"
 
+    def pattern_on(self, backend: str) -> str:
+        r""":attr:`pattern` in the engine's dialect (PostgreSQL spells a word start ``\m``)."""
+        return r"\m" + self.pattern[2:] if backend == "postgres" else self.pattern
+
 
 DEFAULT_THEMES: tuple[Theme, ...] = (
     Theme(
@@ -166,7 +170,8 @@ def theme_table(
     t = responses(ws, survey)
     commented = t.filter(t.comment.notnull() & (t.comment.strip().length() > 0))
     text = commented.comment.lower()
-    flags = {theme.name: text.re_search(theme.pattern) for theme in themes}
+    backend = ws.backend_name
+    flags = {theme.name: text.re_search(theme.pattern_on(backend)) for theme in themes}
     matched_none = ibis.literal(True)
     for flag in flags.values():
         matched_none = matched_none & ~flag

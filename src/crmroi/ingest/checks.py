@@ -11,6 +11,7 @@ import re
 import ibis
 import ibis.expr.types as ir
 
+from crmroi.dialects import backend_of, json_object, try_cast
 from crmroi.schema import Column, Table
 
 ROW = "_row"
@@ -40,7 +41,7 @@ def _typed(raw: ir.Table, column: Column) -> ir.Value:
             text = text.lower()
         if column.dtype == "timestamp":
             return _utc_timestamp(text)
-        return text.try_cast(column.dtype)
+        return try_cast(text, column.dtype)
     return value.cast(column.dtype)
 
 
@@ -56,12 +57,12 @@ def _utc_timestamp(text: ir.StringValue) -> ir.TimestampValue:
     subtracted after (08:30 UTC). Without an offset (or with ``Z``) the cast is used as is.
     """
     zoned = text.re_search(UTC_OFFSET)
-    hours, mins = (text.re_extract(UTC_OFFSET, group).try_cast("int64") for group in (3, 4))
+    hours, mins = (try_cast(text.re_extract(UTC_OFFSET, group), "int64") for group in (3, 4))
     minutes = hours * 60 + mins
     signed = (text.re_extract(UTC_OFFSET, 2) == "-").ifelse(-minutes, minutes)
-    local = text.re_replace(UTC_OFFSET, "\\1").try_cast("timestamp")
+    local = try_cast(text.re_replace(UTC_OFFSET, "\\1"), "timestamp")
     shifted = local - signed.as_interval("m")
-    return zoned.ifelse(shifted, text.try_cast("timestamp"))
+    return zoned.ifelse(shifted, try_cast(text, "timestamp"))
 
 
 def typed_rows(raw: ir.Table, spec: Table, columns: list[str]) -> ir.Table:
@@ -110,7 +111,7 @@ def _raw_values(bad: ir.Table, spec: Table, columns: list[str]) -> ir.Value:
         for c in spec.columns
         if c.name in columns
     }
-    return ibis.struct({name: values[name] for name in columns}).cast("json").cast("string")
+    return json_object({name: values[name] for name in columns}, backend_of(bad))
 
 
 def duplicates(table: ir.Table, spec: Table) -> ir.Table:

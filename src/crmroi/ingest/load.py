@@ -134,14 +134,14 @@ def load_staged(
         # Typed once and materialised: the checks, the duplicate search and the insert all read
         # these values, and DuckDB would otherwise recompute them inside every check that a
         # filter pushes down into the scan. The staged text is not needed afterwards.
-        ws.con.create_table(typed_name, typed_rows(raw, spec, columns), temp=True)
+        ws.scratch(typed_name, typed_rows(raw, spec, columns))
         ws.con.drop_table(staging, force=True)
         table = ws.con.table(typed_name)
         if ROW not in table.columns:  # rows staged in file order: the row id is the number
             table = table.mutate(**{ROW: table.rowid() + 1})
         # Repeated keys are few: found once (a window over the key and row number only), they
         # are joined to the rows that have them, instead of windowing over every column.
-        ws.con.create_table(repeated_name, duplicates(table, spec), temp=True)
+        ws.scratch(repeated_name, duplicates(table, spec))
         repeats = ws.con.table(repeated_name)
         has_repeats = int(repeats.count().execute()) > 0
         # Rejected rows are materialised once, already in the quarantine's shape: counting them,
@@ -149,7 +149,7 @@ def load_staged(
         quarantined = rejected_rows(
             table, spec, columns, repeats if has_repeats else None, import_id, file, delimiter
         )
-        ws.con.create_table(rejects, quarantined, temp=True)
+        ws.scratch(rejects, quarantined)
         bad = ws.con.table(rejects)
         counts = {"read": int(table.count().execute()), "bad": int(bad.count().execute())}
         good = table if counts["bad"] == 0 else table.anti_join(bad, table[ROW] == bad.row_number)
@@ -246,7 +246,7 @@ def append_batch(ws: Workspace, staging: str, batch: pa.RecordBatch, *, create: 
     data = ibis.memtable(pa.Table.from_batches([batch]))
     try:
         if create:
-            ws.con.create_table(staging, data, temp=True)
+            ws.scratch(staging, data)
         else:
             ws.con.insert(staging, data)
     finally:
@@ -307,7 +307,7 @@ def _commit(
         if empty:  # nothing to update: a plain insert is the same and much cheaper than MERGE
             ws.con.insert(spec.name, good)
         else:
-            ws.con.upsert(spec.name, good, on=spec.key)
+            ws.upsert(spec.name, good, spec.key)
         if counts["bad"]:
             ws.con.insert("quarantine", bad)
         if rejected:

@@ -104,7 +104,7 @@ def link_contacts(ws: Workspace) -> dict[str, int]:
         count = int(updated.count().execute())
         if count:
             with ws.transaction():
-                ws.con.upsert(table, updated, on=TABLES_BY_NAME[table].key)
+                ws.upsert(table, updated, TABLES_BY_NAME[table].key)
             linked[table] = count
     return linked
 

@@ -97,7 +97,7 @@ def crm_adoption_rate(ctx: QueryContext) -> ir.Table:
     a = a.filter(used & a.owner_id.notnull() & ctx.in_range(a.occurred_at))
     active = a.select(_uid=a.owner_id, _day=a.occurred_at.truncate("D")).distinct()
     j = lic.left_join(active, [lic.owner_id == active._uid, lic.day == active._day])
-    j = ctx.attach(j.mutate(used=j._uid.notnull().cast("int64")))
+    j = ctx.attach(j.mutate(used=j._uid.notnull().cast("int32")))
     j = j.mutate(period_start=ctx.bucket(j.day))
     t = j.group_by(list(ctx.keys)).aggregate(used=j.used.sum(), days=j.count())
     return t.mutate(value=ratio(t.used, t.days))
@@ -201,7 +201,7 @@ def _field_rates(ctx: QueryContext) -> ir.Table:
     parts: list[ir.Table] = []
     for table, columns in by_table.items():
         t = ctx.table(table)
-        flags = {f"_f{i}": _filled(t[c]).cast("int64").sum() for i, c in enumerate(columns)}
+        flags = {f"_f{i}": _filled(t[c]).cast("int32").sum() for i, c in enumerate(columns)}
         agg = plain.events(t, "created_at", _n=_.count(), **flags)
         parts.extend(
             agg.select(
@@ -259,6 +259,6 @@ def duplicate_contact_rate(ctx: QueryContext) -> ir.Table:
     """
     c = facts.contacts(ctx)
     rank = ibis.row_number().over(group_by=c.email_hash, order_by=[c.created_at, c.contact_id])
-    c = c.mutate(dup=(c.email_hash.notnull() & (rank > 0)).cast("int64"))
+    c = c.mutate(dup=(c.email_hash.notnull() & (rank > 0)).cast("int32"))
     t = ctx.events(c, "created_at", dups=_.dup.sum(), n=_.count())
     return t.mutate(value=ratio(t.dups, t.n))

@@ -60,7 +60,7 @@ def csat(ctx: QueryContext) -> ir.Table:
     """
     s = facts.surveys(ctx, "csat")
     top = s.scale_max.fill_null(ctx.settings.csat_default_scale_max)
-    s = s.mutate(ok=(s.score > top - ctx.settings.csat_top_boxes).cast("int64"))
+    s = s.mutate(ok=(s.score > top - ctx.settings.csat_top_boxes).cast("int32"))
     t = ctx.events(s, "answered_at", ok=_.ok.sum(), n=_.count())
     return t.mutate(value=ratio(t.ok, t.n))
 
@@ -86,6 +86,6 @@ def ces(ctx: QueryContext) -> ir.Table:
     s = facts.surveys(ctx, "ces")
     if ctx.settings.ces_definition == "mean":
         return ctx.events(s, "answered_at", value=_.score.mean())
-    s = s.mutate(ok=(s.score >= 5).cast("int64"))
+    s = s.mutate(ok=(s.score >= 5).cast("int32"))
     t = ctx.events(s, "answered_at", ok=_.ok.sum(), n=_.count())
     return t.mutate(value=ratio(t.ok, t.n))

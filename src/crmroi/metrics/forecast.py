@@ -57,7 +57,7 @@ def stage_probabilities(ws: Tables, as_of: datetime | None = None) -> ir.Table:
     closed = closed.select(
         _did=closed.deal_id,
         pipeline=closed.pipeline.fill_null(""),
-        won=(closed.status == "won").cast("int64"),
+        won=(closed.status == "won").cast("int32"),
         _cur=closed.stage,
     )
     h = ws.table("deal_stage_history")
@@ -115,7 +115,7 @@ def period_win_rates(
     t = _open_at(ws, spine)
     won = (t.status == "won") & (t.closed_at < t.until)
     t = t.group_by(pipeline=t.pipeline_key, stage=t.at_stage).aggregate(
-        deals=_.count(), won=won.cast("int64").sum()
+        deals=_.count(), won=won.cast("int32").sum()
     )
     return t.mutate(q=t.won.cast("float64") / t.deals.cast("float64"))
 

@@ -88,7 +88,7 @@ def _stage_facts(ctx: QueryContext) -> ir.Table:
     left_at = left_at.drop("_sid", "_sat")
     nxt = ibis.coalesce(left_at._next, left_at.closed_at)
     return left_at.mutate(
-        passed=(left_at.reach > left_at.position).cast("int64"),
+        passed=(left_at.reach > left_at.position).cast("int32"),
         days=days_between(left_at.entered_at, nxt),
     )
 

@@ -25,7 +25,7 @@ RESPONSE_TYPES = ("call", "email", "meeting")
 def _lead_counts(ctx: QueryContext) -> ir.Table:
     """Leads and converted leads per period: one aggregate shared by the lead KPIs."""
     return ctx.events(
-        facts.leads(ctx), "created_at", n=_.count(), conv=_.converted.cast("int64").sum()
+        facts.leads(ctx), "created_at", n=_.count(), conv=_.converted.cast("int32").sum()
     )
 
 
@@ -263,8 +263,8 @@ def _email_rates(ctx: QueryContext) -> ir.Table:
     m = t.group_by([t.contact_id, t.message]).aggregate(
         occurred_at=t.occurred_at.min(where=sent),
         **{k: t[k].max(where=sent) for k, wanted in keys.items() if wanted},
-        opened=(t.interaction == "open").any().cast("int64"),
-        clicked=(t.interaction == "click").any().cast("int64"),
+        opened=(t.interaction == "open").any().cast("int32"),
+        clicked=(t.interaction == "click").any().cast("int32"),
     )
     m = m.filter(m.occurred_at.notnull())
     return ctx.events(m, "occurred_at", opens=_.opened.sum(), clicks=_.clicked.sum(), n=_.count())

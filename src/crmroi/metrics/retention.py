@@ -45,7 +45,7 @@ def _retention(ctx: QueryContext) -> ir.Table:
     j = j.mutate(
         kept=kept,
         capped=ibis.greatest(ibis.least(kept, j.prev_rev), 0.0),
-        churned=(kept <= 0).cast("int64"),
+        churned=(kept <= 0).cast("int32"),
     )
     starts = [periods.to_datetime(s) for s in ctx.period_starts()]
     j = j.filter(j.period_start.isin(starts))

@@ -26,7 +26,7 @@ def _closed(ctx: QueryContext) -> ir.Table:
     d = facts.deals(ctx)
     d = d.filter(d.status.isin(["won", "lost"]) & d.closed_at.notnull())
     return d.mutate(
-        won=(d.status == "won").cast("int64"),
+        won=(d.status == "won").cast("int32"),
         won_amount=ibis.ifelse(d.status == "won", d.amount, 0.0),
         cycle=ibis.ifelse(d.status == "won", days_between(d.created_at, d.closed_at), None),
     )
