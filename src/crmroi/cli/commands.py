@@ -74,6 +74,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "crmroi.cli.attribution",
         "Credit revenue to channels, campaigns or workflows, with bootstrap intervals.",
     ),
+    "serve": (
+        "crmroi.cli.serve",
+        "Serve the web dashboard: KPIs, findings, attribution, ROI and uploads in the browser.",
+    ),
     "synth": (
         "crmroi.cli.synth",
         "Simulate a company with a known ground truth and write its canonical tables.",
