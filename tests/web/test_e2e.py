@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -108,8 +109,10 @@ def test_filter_findings_by_kind(tab: Any, live: Live) -> None:
     tab.select_option("#kind", "adoption")
     tab.click("#findings-filter button")
     tab.wait_for_url(re.compile(r"kind=adoption"))
-    kinds = [tab.get_attribute(f"#findings-table tr.finding >> nth={i}", "data-kind")
-             for i in range(tab.locator("#findings-table tr.finding").count())]
+    kinds = [
+        tab.get_attribute(f"#findings-table tr.finding >> nth={i}", "data-kind")
+        for i in range(tab.locator("#findings-table tr.finding").count())
+    ]
     expected = httpx.get(f"{live.url}/api/findings", params={"kind": "adoption"}).json()
     assert expected and len(kinds) == len(expected)
     assert set(kinds) == {"adoption"}
@@ -121,14 +124,16 @@ def test_set_a_target_and_see_it_on_the_kpi_page(tab: Any, live: Live) -> None:
     tab.select_option("#target-grain", "quarter")
     tab.fill("#target-period", "2025-01-01")
     tab.fill("#target-value", "123456")
-    tab.click("#target-form button")
+    with tab.expect_navigation():
+        tab.click("#target-form button")
     tab.wait_for_selector("#targets-table")
     assert "won_revenue" in tab.inner_text("#targets-table")
 
     tab.goto("/kpis")
     tab.select_option("#kpi", "won_revenue")
     tab.select_option("#grain", "quarter")
-    tab.click("#kpi-form button")
+    with tab.expect_navigation():
+        tab.click("#kpi-form button")
     _wait_for_charts(tab)
     row = tab.locator("#kpi-table tbody tr", has_text="2025-01-01")
     assert row.locator("td.target").inner_text() == "€123,456"
@@ -141,7 +146,8 @@ def test_set_a_target_and_see_it_on_the_kpi_page(tab: Any, live: Live) -> None:
 def test_kpi_by_dimension(tab: Any, live: Live) -> None:
     tab.goto("/kpis?kpi=won_revenue&grain=year")
     tab.select_option("#by", "owner")
-    tab.click("#kpi-form button")
+    with tab.expect_navigation():
+        tab.click("#kpi-form button")
     _wait_for_charts(tab)
     header = tab.locator("#kpi-table thead th").all_inner_texts()
     assert "owner" in header
@@ -154,11 +160,11 @@ def test_kpi_by_dimension(tab: Any, live: Live) -> None:
 @pytest.mark.parametrize(
     ("fmt", "magic"), [("html", b"<!DOCTYPE html>"), ("pdf", b"%PDF"), ("xlsx", b"PK")]
 )
-def test_download_the_report(tab: Any, fmt: str, magic: bytes) -> None:
+def test_download_the_report(tab: Any, uploaded: list[list[str]], fmt: str, magic: bytes) -> None:
     tab.goto("/costs")
     with tab.expect_download(timeout=180_000) as info:
         tab.click(f"#download-{fmt}")
-    body = open(info.value.path(), "rb").read()
+    body = Path(info.value.path()).read_bytes()
     assert body.startswith(magic)
     if fmt == "html":
         assert "Does the CRM pay for itself?" in body.decode("utf-8")

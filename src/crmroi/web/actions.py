@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from starlette.datastructures import UploadFile
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
 
 from crmroi.errors import CrmroiError
 from crmroi.web import queries, uploads

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from crmroi.config import LANGUAGES
-from crmroi.errors import CrmroiError
+from crmroi.errors import CrmroiError, InputError
 from crmroi.insights import KINDS
 from crmroi.web import charts, queries
 from crmroi.web.i18n import SECTION_OF
@@ -129,7 +129,19 @@ def findings(
     )
 
 
-def kpi_query(kpi: str | None, grain: str | None, by: str | None, start: Any, end: Any) -> Any:
+def _day(value: str | None) -> date | None:
+    """A date field of a form: empty is no date, anything else must be YYYY-MM-DD."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def kpi_query(
+    kpi: str | None, grain: str | None, by: str | None, start: date | None, end: date | None
+) -> queries.KpiQuery:
     """A KPI query from request values, each checked against the registry's names."""
     from crmroi.metrics import DIMENSIONS, REGISTRY, Grain
 
@@ -154,21 +166,22 @@ def kpis(
     kpi: Annotated[str | None, Query(max_length=60)] = None,
     grain: Annotated[str | None, Query(max_length=10)] = None,
     by: Annotated[str | None, Query(max_length=40)] = None,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: Annotated[str | None, Query(alias="from", max_length=10)] = None,
+    end: Annotated[str | None, Query(alias="to", max_length=10)] = None,
 ) -> HTMLResponse:
     """One KPI by grain and dimension, against the previous period and its target."""
     from crmroi.metrics import REGISTRY, Grain
 
     lang = language(request, lang)
-    q = kpi_query(kpi, grain, by, start, end)
-    metric = REGISTRY.get(q.kpis[0])
     result, error, stale = None, None, False
     try:
+        q = kpi_query(kpi, grain, by, _day(start), _day(end))
         found = results(request).get(("kpis", q), q)
         result, stale = found.value, found.stale
     except CrmroiError as exc:
+        q = kpi_query(kpi, grain, by, None, None)
         error = str(exc)
+    metric = REGISTRY.get(q.kpis[0])
     unit = metric.unit.value
     return page(
         request,
