@@ -109,12 +109,12 @@ async def upload(request: Request, lang: LangParam = None) -> Response:
             413,
         )
     form = await request.form(max_files=settings.max_upload_files + 1)
-    if not csrf_ok(request, _text(form.get(CSRF_FIELD))):
-        return PlainTextResponse(
-            "the form expired or came from another site: reload the page", status_code=403
-        )
-    files = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
     try:
+        if not csrf_ok(request, _text(form.get(CSRF_FIELD))):
+            return PlainTextResponse(
+                "the form expired or came from another site: reload the page", status_code=403
+            )
+        files = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
         read = [(f.filename or "upload", await _read(f, limit)) for f in files]
         checked = uploads.check(read, settings)
     except uploads.UploadRefusedError as exc:
