@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -118,3 +119,27 @@ def live(tmp_path_factory: pytest.TempPathFactory, company: Company) -> Iterator
     )
     with serving(settings) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def tab(browser: Any, live: Live) -> Iterator[Any]:
+    context = browser.new_context(base_url=live.url, accept_downloads=True)
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.dialogs = dialogs
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def uploaded(tab: Any, company: Company) -> list[list[str]]:
+    """Upload every export in one go through the Imports page; the reconciliation rows."""
+    tab.goto("/imports")
+    tab.set_input_files("#files", [str(p) for p in company.files])
+    tab.click("#upload-form button[type=submit]")
+    tab.wait_for_selector("#reconciliation-table, #upload-error:not([hidden])", timeout=180_000)
+    assert tab.locator("#upload-error:not([hidden])").count() == 0, tab.inner_text("#upload-error")
+    assert tab.locator("#reconciliation .errors").count() == 0
+    rows = tab.locator("#reconciliation-table tbody tr")
+    return [rows.nth(i).locator("td").all_inner_texts() for i in range(rows.count())]

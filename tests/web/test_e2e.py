@@ -7,7 +7,6 @@ progress); every later test reads the workspace that upload built.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,30 +20,6 @@ pytestmark = pytest.mark.browser
 
 CHARTED = {"overview", "findings", "kpis", "sales", "customers", "attribution", "costs"}
 """Pages that draw at least one chart on the small company."""
-
-
-@pytest.fixture(scope="module")
-def tab(browser: Any, live: Live) -> Iterator[Any]:
-    context = browser.new_context(base_url=live.url, accept_downloads=True)
-    page = context.new_page()
-    dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.dialogs = dialogs
-    yield page
-    context.close()
-
-
-@pytest.fixture(scope="module")
-def uploaded(tab: Any, company: Company) -> list[list[str]]:
-    """Upload every export in one go through the Imports page; the reconciliation rows."""
-    tab.goto("/imports")
-    tab.set_input_files("#files", [str(p) for p in company.files])
-    tab.click("#upload-form button[type=submit]")
-    tab.wait_for_selector("#reconciliation-table, #upload-error:not([hidden])", timeout=180_000)
-    assert tab.locator("#upload-error:not([hidden])").count() == 0, tab.inner_text("#upload-error")
-    assert tab.locator("#reconciliation .errors").count() == 0
-    rows = tab.locator("#reconciliation-table tbody tr")
-    return [rows.nth(i).locator("td").all_inner_texts() for i in range(rows.count())]
 
 
 def _count(text: str) -> int:

@@ -1,0 +1,77 @@
+"""The JSON API: the CLI's ``--format json`` shapes, checked parameters, an OpenAPI schema."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from crmroi.cli.app import app
+from crmroi.insights import KINDS
+from tests.web.conftest import Company, Live
+
+pytestmark = pytest.mark.browser  # the workspace is built by the upload through the page
+
+
+def test_findings_equal_the_cli_json(
+    live: Live,
+    uploaded: list[list[str]],
+    company: Company,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    api = httpx.get(f"{live.url}/api/findings", timeout=120).json()
+    shutil.copy(company.config, tmp_path / "crmroi.toml")
+    monkeypatch.chdir(tmp_path)  # the CLI reads ./crmroi.toml
+    args = ["-w", str(live.settings.workspace), "findings", "--format", "json"]
+    done = CliRunner().invoke(app, args, catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    cli = json.loads(done.stdout)
+    assert cli, "the small company has findings"
+    assert api == cli
+    top = httpx.get(f"{live.url}/api/findings", params={"top": 3}).json()
+    assert top == cli[:3]
+
+
+def test_unknown_names_are_refused_before_any_query(live: Live) -> None:
+    cases = {
+        "/api/kpis?kpi=won_revenue;drop table deals": "unknown KPI",
+        "/api/kpis?kpi=won_revenue&grain=fortnight": "unknown grain",
+        "/api/kpis?kpi=won_revenue&by=password": "unknown dimension",
+        "/api/findings?kind=everything": "unknown kind",
+    }
+    for path, message in cases.items():
+        answer = httpx.get(live.url + path)
+        assert answer.status_code == 400, path
+        assert message in answer.json()["detail"]
+    assert httpx.get(f"{live.url}/api/report/secrets").status_code == 404
+
+
+def test_report_section_as_data(live: Live, uploaded: list[list[str]]) -> None:
+    section = httpx.get(f"{live.url}/api/report/costs", timeout=120).json()
+    assert section["id"] == "costs"
+    for table in section["tables"]:
+        assert all(
+            len(row) == len(table["columns"]) == len(table["units"]) for row in table["rows"]
+        )
+
+
+def test_openapi_schema_lists_the_queries(live: Live) -> None:
+    schema = httpx.get(f"{live.url}/api/openapi.json").json()
+    assert {
+        "/api/findings",
+        "/api/kpis",
+        "/api/roi",
+        "/api/imports",
+        "/api/targets",
+        "/api/report/{section}",
+    } <= set(schema["paths"])
+    finding = schema["components"]["schemas"]["FindingOut"]
+    assert set(finding["required"]) >= {"id", "kind", "money_at_stake", "confidence", "action"}
+    assert all(not p.startswith("/api") for p in ("/docs", "/redoc"))
+    assert httpx.get(f"{live.url}/docs").status_code == 404  # its scripts would come from a CDN
+    assert set(KINDS)  # the kinds the findings filter validates against

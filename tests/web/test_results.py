@@ -1,0 +1,60 @@
+"""Results are computed once per workspace version; an import never blocks a page."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from crmroi.config import Config
+from crmroi.web.results import Cached, Results
+from crmroi.web.settings import WebSettings
+from crmroi.web.uploads import import_files
+from crmroi.workspace import Workspace
+
+TARGETS = "kpi,grain,period_start,value\nwon_revenue,quarter,2025-01-01,{value}\n"
+
+
+def _targets_file(folder: Path, value: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "targets.csv"
+    path.write_text(TARGETS.format(value=value), encoding="utf-8")
+    return path
+
+
+def test_computed_once_per_version_and_stale_while_importing(tmp_path: Path) -> None:
+    results = Results(WebSettings(workspace=tmp_path / "ws.duckdb"))
+    calls: list[int] = []
+
+    def total_target(ws: Workspace, config: Config) -> float:
+        calls.append(1)
+        t = ws.table("targets")
+        return float(t.value.sum().fill_null(0).execute())
+
+    assert results.get("t", total_target).value == 0.0
+    assert results.get("t", total_target).value == 0.0
+    assert len(calls) == 1
+
+    with results.writing() as ws:
+        import_files(ws, [_targets_file(tmp_path / "a", 500)])
+        seen: list[Cached] = []
+        reader = threading.Thread(target=lambda: seen.append(results.get("t", total_target)))
+        reader.start()
+        reader.join(timeout=10)
+        assert not reader.is_alive(), "a page waited for the import"
+        assert seen[0].stale and seen[0].value == 0.0
+    assert len(calls) == 1
+
+    fresh = results.get("t", total_target)
+    assert (fresh.value, fresh.stale, len(calls)) == (500.0, False, 2)
+    assert fresh.version != seen[0].version
+    assert results.get("t", total_target) is fresh
+
+
+def test_settings_file_change_is_a_new_version(tmp_path: Path) -> None:
+    config = tmp_path / "crmroi.toml"
+    config.write_text('[company]\nname = "A"\n', encoding="utf-8")
+    results = Results(WebSettings(workspace=tmp_path / "ws.duckdb", config=config))
+    name = lambda ws, cfg: cfg.company.name  # noqa: E731
+    assert results.get("name", name).value == "A"
+    config.write_text('[company]\nname = "B GmbH"\n', encoding="utf-8")
+    assert results.get("name", name).value == "B GmbH"
