@@ -43,6 +43,8 @@ def test_unknown_names_are_refused_before_any_query(live: Live) -> None:
         "/api/kpis?kpi=won_revenue&grain=fortnight": "unknown grain",
         "/api/kpis?kpi=won_revenue&by=password": "unknown dimension",
         "/api/findings?kind=everything": "unknown kind",
+        "/api/kpis?kpi=won_revenue&from=2263-01-01": "is outside",
+        "/api/kpis?kpi=won_revenue&from=2025-02-01&to=2025-01-01": "is after",
     }
     for path, message in cases.items():
         answer = httpx.get(live.url + path)

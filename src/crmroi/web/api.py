@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
+from crmroi.errors import InputError
 from crmroi.insights import KINDS
 from crmroi.web import queries
 from crmroi.web.models import FindingOut, ImportsOut, KpiResult, SectionOut, TargetRow
@@ -67,9 +68,10 @@ def kpis(
         for k in wanted:
             if d not in REGISTRY.get(k).dimensions:
                 raise _bad(f"KPI {k!r} cannot be sliced by {d!r}")
-    if start and end and start > end:
-        raise _bad("from is after to")
-    q = queries.KpiQuery(kpis=wanted, grain=grain, dimensions=dims, start=start, end=end)
+    try:
+        q = queries.KpiQuery(kpis=wanted, grain=grain, dimensions=dims, start=start, end=end)
+    except InputError as exc:
+        raise _bad(str(exc)) from None
     result: KpiResult = results(request).get(("kpis", q), q).value
     return result
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
 
 from crmroi.config import Config
+from crmroi.errors import InputError
 from crmroi.insights import Finding
 from crmroi.report import Report
 from crmroi.web.models import (
@@ -31,6 +32,8 @@ from crmroi.web.models import (
 from crmroi.workspace import Workspace
 
 QUARANTINE_SHOWN = 50
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+"""The dates a query may name: the engine's timestamps end in 2262."""
 
 
 def report(lang: str) -> Any:
@@ -89,6 +92,13 @@ class KpiQuery:
     dimensions: tuple[str, ...]
     start: date | None = None
     end: date | None = None
+
+    def __post_init__(self) -> None:
+        for day in (self.start, self.end):
+            if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+                raise InputError(f"{day} is outside {FIRST_DAY} … {LAST_DAY}")
+        if self.start and self.end and self.start > self.end:
+            raise InputError(f"from {self.start} is after to {self.end}")
 
     def __call__(self, ws: Workspace, config: Config) -> KpiResult:
         """Rows of ``crmroi kpis``, with the targets of the ``targets`` table attached."""
@@ -152,7 +162,7 @@ def imports(ws: Workspace, config: Config) -> ImportsOut:
                 rows_read=int(r["rows_read"]),
                 rows_loaded=int(r["rows_loaded"]),
                 rows_quarantined=int(r["rows_quarantined"]),
-                at=None if pd.isna(r["at"]) else pd.Timestamp(r["at"]).to_pydatetime(),
+                at=_utc(r["at"]),
             )
             for r in history
         ],
@@ -168,6 +178,15 @@ def imports(ws: Workspace, config: Config) -> ImportsOut:
             for r in shown
         ],
     )
+
+
+def _utc(value: Any) -> datetime | None:
+    """An import's time (stored in UTC without an offset) with its UTC offset."""
+    if value is None or pd.isna(value):
+        return None
+    stamp = pd.Timestamp(value)
+    moment: datetime = (stamp.tz_localize("UTC") if stamp.tz is None else stamp).to_pydatetime()
+    return moment
 
 
 def _text(value: Any) -> str | None:
