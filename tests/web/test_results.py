@@ -58,3 +58,28 @@ def test_settings_file_change_is_a_new_version(tmp_path: Path) -> None:
     assert results.get("name", name).value == "A"
     config.write_text('[company]\nname = "B GmbH"\n', encoding="utf-8")
     assert results.get("name", name).value == "B GmbH"
+
+
+def test_cached_page_does_not_wait_for_another_computation(tmp_path: Path) -> None:
+    results = Results(WebSettings(workspace=tmp_path / "ws.duckdb"))
+    results.get("fast", lambda ws, cfg: "ready")
+    release, started = threading.Event(), threading.Event()
+
+    def slow(ws: Workspace, config: Config) -> str:
+        started.set()
+        release.wait(timeout=30)
+        return "slow"
+
+    worker = threading.Thread(target=lambda: results.get("slow", slow))
+    worker.start()
+    assert started.wait(timeout=30)
+    served: list[Cached] = []
+    reader = threading.Thread(target=lambda: served.append(results.get("fast", slow)))
+    reader.start()
+    reader.join(timeout=10)
+    blocked = reader.is_alive()
+    release.set()
+    worker.join(timeout=30)
+    reader.join(timeout=30)
+    assert not blocked, "a cached page waited for another page's computation"
+    assert served[0].value == "ready" and not served[0].stale

@@ -1,15 +1,19 @@
 """The workspace behind the dashboard: one reader or writer at a time, results cached per version.
 
-A DuckDB file has one writer, and the server is one process: every access goes through one lock.
-The workspace version is what an import changes (the ``imports`` bookkeeping table: its runs and
-the last one's time) plus the settings file's modification time. Results are computed once per
-version and language; while an import holds the workspace, pages are served from the results
-of the version before it, so a page is never half-updated and never waits for the import.
+A DuckDB file has one writer, and the server is one process: every opening of the workspace goes
+through one lock. The workspace version is what an import changes (the ``imports`` bookkeeping
+table: its runs and the last one's time) plus the settings file's modification time. Reading it
+needs the workspace, so it is read at most once a second, and never waited for: a page whose
+results are cached is served without opening the workspace or waiting for another page's
+computation. While an import of this server holds the
+workspace, pages are served from the results of the version before it, so a page is never
+half-updated and never waits for the import.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
@@ -24,6 +28,8 @@ from crmroi.workspace import Workspace, open_workspace
 T = TypeVar("T")
 MAX_ENTRIES = 128
 """Cached results kept (reports, findings, KPI queries); the oldest go first."""
+VERSION_TTL = 1.0
+"""Seconds a version read stays current: an import by another process shows within this."""
 
 
 @dataclass(frozen=True)
@@ -44,10 +50,17 @@ class Results:
         self._lock = threading.RLock()
         self._importing = threading.Event()
         self._entries: OrderedDict[Hashable, Cached] = OrderedDict()
+        self._entries_lock = threading.Lock()
+        self._seen: tuple[float, str] | None = None
+        """When the workspace version was last read (monotonic seconds), and that version."""
 
     def config(self) -> Config:
         """The settings file as it is now (read on every use: the user may edit it)."""
         return load_config(self.settings.config)
+
+    @property
+    def _config_path(self) -> Path:
+        return self.settings.config or Path(DEFAULT_CONFIG)
 
     @contextmanager
     def workspace(self) -> Iterator[Workspace]:
@@ -64,29 +77,60 @@ class Results:
             with self.workspace() as ws:
                 yield ws
         finally:
+            self._seen = None
             self._importing.clear()
 
-    def _version(self, ws: Workspace) -> str:
+    def _read_version(self, ws: Workspace) -> str:
         imports = ws.table("imports")
         row = imports.aggregate(runs=imports.count(), last=imports.at.max()).execute()
-        config = self.settings.config or Path(DEFAULT_CONFIG)
-        mtime = config.stat().st_mtime_ns if config.is_file() else 0
-        return f"{int(row['runs'].iloc[0])}:{row['last'].iloc[0]}:{mtime}"
+        return f"{int(row['runs'].iloc[0])}:{row['last'].iloc[0]}"
+
+    def version(self) -> str:
+        """The workspace version now, read at most every ``VERSION_TTL`` seconds.
+
+        When another request holds the workspace (computing, or importing), the version read
+        last is used instead of waiting for it.
+        """
+        config = _stat(self._config_path)
+        seen = self._seen
+        if seen is not None and time.monotonic() - seen[0] < VERSION_TTL:
+            return f"{seen[1]}:{config}"
+        if not self._lock.acquire(blocking=seen is None):
+            assert seen is not None
+            return f"{seen[1]}:{config}"
+        try:
+            with self.workspace() as ws:
+                version = self._read_version(ws)
+        finally:
+            self._lock.release()
+        self._seen = (time.monotonic(), version)
+        return f"{version}:{config}"
 
     def get(self, key: Hashable, compute: Callable[[Workspace, Config], T]) -> Cached:
         """The result for ``key`` on the current version, computed on first use."""
-        if self._importing.is_set():
-            held = self._entries.get(key)
-            if held is not None:
-                return Cached(held.version, held.value, stale=True)
+        held = self._entries.get(key)
+        if self._importing.is_set() and held is not None:
+            return Cached(held.version, held.value, stale=True)
+        version = self.version()
+        if held is not None and held.version == version:
+            return held
         with self.workspace() as ws:
-            version = self._version(ws)
-            held = self._entries.get(key)
+            held = self._entries.get(key)  # another request may have computed it meanwhile
+            version = f"{self._read_version(ws)}:{_stat(self._config_path)}"
             if held is not None and held.version == version:
-                self._entries.move_to_end(key)
                 return held
             fresh = Cached(version, compute(ws, self.config()))
+        with self._entries_lock:
             self._entries[key] = fresh
+            self._entries.move_to_end(key)
             while len(self._entries) > MAX_ENTRIES:
                 self._entries.popitem(last=False)
-            return fresh
+        return fresh
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    return info.st_size, info.st_mtime_ns
