@@ -140,11 +140,14 @@ def main() -> None:
     busy = threading.Event()
     busy.set()
 
+    imported = [0]
+
     def importer() -> None:
         value = 1000
-        with httpx.Client(base_url=url) as http:
+        with httpx.Client(base_url=url, timeout=600) as http:
             while busy.is_set():
                 value += 1
+                imported[0] += 1
                 targets.write_text(
                     f"kpi,grain,period_start,value\nwon_revenue,quarter,2025-01-01,{value}\n",
                     encoding="utf-8",
@@ -156,7 +159,7 @@ def main() -> None:
     timings = _run(url, args.clients, args.seconds)
     busy.clear()
     writer.join()
-    _print("while imports run", timings, args.seconds)
+    _print(f"while imports run ({imported[0]} imports)", timings, args.seconds)
     server.should_exit = True
     thread.join()
     print(f"\nload average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")

@@ -83,3 +83,32 @@ def test_cached_page_does_not_wait_for_another_computation(tmp_path: Path) -> No
     reader.join(timeout=30)
     assert not blocked, "a cached page waited for another page's computation"
     assert served[0].value == "ready" and not served[0].stale
+
+
+def test_changed_result_served_stale_while_another_request_computes(tmp_path: Path) -> None:
+    results = Results(WebSettings(workspace=tmp_path / "ws.duckdb"))
+    old = results.get("page", lambda ws, cfg: "before")
+    with results.writing() as ws:
+        import_files(ws, [_targets_file(tmp_path / "a", 7)])
+    release, started = threading.Event(), threading.Event()
+
+    def slow(ws: Workspace, config: Config) -> str:
+        started.set()
+        release.wait(timeout=30)
+        return "other"
+
+    worker = threading.Thread(target=lambda: results.get("other", slow))
+    worker.start()
+    assert started.wait(timeout=30)
+    served: list[Cached] = []
+    reader = threading.Thread(target=lambda: served.append(results.get("page", slow)))
+    reader.start()
+    reader.join(timeout=10)
+    blocked = reader.is_alive()
+    release.set()
+    worker.join(timeout=30)
+    reader.join(timeout=30)
+    assert not blocked
+    assert (served[0].value, served[0].stale, served[0].version) == ("before", True, old.version)
+    after = results.get("page", lambda ws, cfg: "after")
+    assert (after.value, after.stale) == ("after", False)

@@ -229,3 +229,22 @@ def test_upload_of_another_type_is_refused(small_limit: Live) -> None:
         )
     assert answer.status_code == 415
     assert answer.text.startswith("tool.exe: crmroi cannot import .exe files")
+
+
+def test_mapping_form_reaches_only_stored_uploads(small_limit: Live) -> None:
+    form = {"batch": "0123456789abcdef", "file": "deals.csv", "toml": 'table = "deals"'}
+    with httpx.Client(base_url=small_limit.url) as client:
+        token = _csrf(client)
+        assert client.post("/imports/mapping", data=form).status_code == 403
+        for batch, file in [
+            ("../../../etc", "passwd"),
+            ("0123456789abcdef", "../deals.csv"),
+            ("0123456789abcdef", "deals.csv"),
+        ]:
+            answer = client.post(
+                "/imports/mapping",
+                data={**form, "batch": batch, "file": file, "csrf": token},
+                headers={"Accept": "text/plain"},
+            )
+            assert answer.status_code in (404, 422), (batch, file)
+        assert client.get("/api/imports").json()["runs"] == []

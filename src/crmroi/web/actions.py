@@ -124,6 +124,41 @@ async def upload(request: Request, lang: LangParam = None) -> Response:
     paths = uploads.store(checked, settings)
     with results(request).writing() as ws:
         outcome = uploads.import_files(ws, paths)
+    return _show(request, lang, outcome)
+
+
+MAX_MAPPING = 64 * 1024
+
+
+@router.post("/imports/mapping")
+def import_with_mapping(
+    request: Request,
+    batch: Annotated[str, Form(max_length=16)],
+    file: Annotated[str, Form(max_length=200)],
+    toml: Annotated[str, Form(max_length=MAX_MAPPING)],
+    csrf: Annotated[str, Form()] = "",
+    lang: LangParam = None,
+) -> Response:
+    """Import an uploaded file with the mapping confirmed (or edited) in the page."""
+    lang = language(request, lang)
+    if not csrf_ok(request, csrf):
+        return PlainTextResponse(
+            "the form expired or came from another site: reload the page", status_code=403
+        )
+    settings = results(request).settings
+    try:
+        path = uploads.stored(settings, batch, file)
+    except uploads.UploadRefusedError as exc:
+        return _refusal(request, lang, str(exc), exc.status)
+    mapping = path.with_name(path.name + ".mapping.toml")
+    mapping.write_text(toml, encoding="utf-8")
+    with results(request).writing() as ws:
+        outcome = uploads.import_files(ws, [path], mapping=mapping)
+    return _show(request, lang, outcome)
+
+
+def _show(request: Request, lang: str, outcome: UploadOut) -> Response:
+    """Keep an upload's outcome (bounded) and send the browser to the page that shows it."""
     kept = _uploads(request)
     run = secrets.token_urlsafe(8)
     kept[run] = outcome

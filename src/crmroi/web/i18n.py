@@ -76,8 +76,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "at": ("At", "Zeitpunkt"),
     "errors": ("Not imported", "Nicht importiert"),
     "stale": (
-        "An import is running: these are the results from before it.",
-        "Ein Import läuft: dies sind die Ergebnisse davor.",
+        "These results are from before the latest import; they are being updated (reload soon).",
+        "Diese Ergebnisse sind vom Stand vor dem letzten Import; sie werden gerade aktualisiert "
+        "(bitte gleich neu laden).",
     ),
     "company": ("Company", "Unternehmen"),
     "currency": ("Currency", "Währung"),
@@ -95,6 +96,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "not_set": ("not set", "nicht gesetzt"),
     "workspace": ("Workspace", "Arbeitsbereich"),
     "progress": ("Uploading", "Hochladen"),
+    "draft": (
+        "no preset matches; check the drafted mapping, edit it where needed, then import",
+        "keine Vorlage passt; den Zuordnungsentwurf prüfen, wo nötig ändern, dann importieren",
+    ),
+    "confirm_mapping": ("Import with this mapping", "Mit dieser Zuordnung importieren"),
 }
 
 

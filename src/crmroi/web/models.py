@@ -95,11 +95,21 @@ class UploadedFile(BaseModel):
     problems: list[str]
 
 
+class DraftOut(BaseModel):
+    """A file no preset matched: the drafted mapping (TOML) to confirm or edit in the page."""
+
+    batch: str
+    file: str
+    error: str
+    toml: str
+
+
 class UploadOut(BaseModel):
-    """What one upload did: each file's reconciliation, and the files that failed."""
+    """What one upload did: each file's reconciliation, the files that failed, the drafts."""
 
     files: list[UploadedFile]
     errors: list[str]
+    drafts: list[DraftOut] = []
 
 
 class MetricOut(BaseModel):

@@ -5,9 +5,9 @@ through one lock. The workspace version is what an import changes (the ``imports
 table: its runs and the last one's time) plus the settings file's modification time. Reading it
 needs the workspace, so it is read at most once a second, and never waited for: a page whose
 results are cached is served without opening the workspace or waiting for another page's
-computation. While an import of this server holds the
-workspace, pages are served from the results of the version before it, so a page is never
-half-updated and never waits for the import.
+computation. While an import of this server holds the workspace, or another request computes,
+a page whose results changed is served from the results of the version before (marked stale),
+so a page is never half-updated and never waits for the import or for another page.
 """
 
 from __future__ import annotations
@@ -114,12 +114,19 @@ class Results:
         version = self.version()
         if held is not None and held.version == version:
             return held
-        with self.workspace() as ws:
-            held = self._entries.get(key)  # another request may have computed it meanwhile
-            version = f"{self._read_version(ws)}:{_stat(self._config_path)}"
-            if held is not None and held.version == version:
-                return held
-            fresh = Cached(version, compute(ws, self.config()))
+        # a result of an older version is served while another request holds the workspace
+        if not self._lock.acquire(blocking=held is None):
+            assert held is not None
+            return Cached(held.version, held.value, stale=True)
+        try:
+            with self.workspace() as ws:
+                held = self._entries.get(key)  # another request may have computed it meanwhile
+                version = f"{self._read_version(ws)}:{_stat(self._config_path)}"
+                if held is not None and held.version == version:
+                    return held
+                fresh = Cached(version, compute(ws, self.config()))
+        finally:
+            self._lock.release()
         with self._entries_lock:
             self._entries[key] = fresh
             self._entries.move_to_end(key)

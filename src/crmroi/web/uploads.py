@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from crmroi.errors import CrmroiError, InputError
-from crmroi.web.models import UploadedFile, UploadOut
+from crmroi.web.models import DraftOut, UploadedFile, UploadOut
 from crmroi.web.settings import WebSettings
 from crmroi.workspace import Workspace
 
@@ -101,14 +101,46 @@ def import_files(ws: Workspace, paths: list[Path], mapping: Path | None = None) 
 
     done: list[ExportResult] = []
     errors: list[str] = []
+    drafts: list[DraftOut] = []
     for path in paths:
         try:
             done.extend(import_any(ws, path, mapping=mapping))
         except CrmroiError as exc:
-            errors.append(str(exc).replace(str(path.parent) + "/", ""))
+            message = str(exc).replace(str(path.parent) + "/", "")
+            draft = _draft(path) if mapping is None else None
+            if draft is None:
+                errors.append(message)
+            else:
+                drafts.append(
+                    DraftOut(batch=path.parent.name, file=path.name, error=message, toml=draft)
+                )
     if done:
         link_contacts(ws)
-    return UploadOut(files=[_file(e) for e in done], errors=errors)
+    return UploadOut(files=[_file(e) for e in done], errors=errors, drafts=drafts)
+
+
+def _draft(path: Path) -> str | None:
+    """The mapping ``crmroi import --suggest-map`` drafts for the file (None: it cannot)."""
+    from crmroi.ingest.draft_toml import draft_toml
+    from crmroi.ingest.suggest import draft_for_file
+
+    try:
+        return draft_toml(draft_for_file(path), name=path.stem)
+    except CrmroiError:
+        return None
+
+
+BATCH = re.compile(r"[0-9a-f]{16}")
+
+
+def stored(settings: WebSettings, batch: str, name: str) -> Path:
+    """A file of an earlier upload, by its batch and name (nothing outside the upload folder)."""
+    if not BATCH.fullmatch(batch) or safe_name(name) != name:
+        raise UploadRefusedError("no such upload", 404)
+    path = settings.uploads / batch / name
+    if not path.is_file():
+        raise UploadRefusedError("no such upload: upload the file again", 404)
+    return path
 
 
 def _file(export: object) -> UploadedFile:
