@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
+import pytest
+
 from crmroi.config import Config
+from crmroi.errors import InputError
 from crmroi.web.results import Cached, Results
 from crmroi.web.settings import WebSettings
 from crmroi.web.uploads import import_files
@@ -112,3 +116,37 @@ def test_changed_result_served_stale_while_another_request_computes(tmp_path: Pa
     assert (served[0].value, served[0].stale, served[0].version) == ("before", True, old.version)
     after = results.get("page", lambda ws, cfg: "after")
     assert (after.value, after.stale) == ("after", False)
+
+
+def test_slow_result_recomputed_in_the_background(tmp_path: Path) -> None:
+    results = Results(WebSettings(workspace=tmp_path / "ws.duckdb"))
+    results.slow = 0.0  # every result counts as slow
+    assert results.get("page", lambda ws, cfg: "before").value == "before"
+    with results.writing() as ws:
+        import_files(ws, [_targets_file(tmp_path / "a", 7)])
+    first = results.get("page", lambda ws, cfg: "after")
+    assert (first.value, first.stale) == ("before", True)
+    deadline = time.monotonic() + 30
+    while (now := results.get("page", lambda ws, cfg: "after")).stale:
+        assert time.monotonic() < deadline, "the background refresh never finished"
+        time.sleep(0.05)
+    assert now.value == "after"
+
+
+def test_failed_background_refresh_shows_its_error_next(tmp_path: Path) -> None:
+    results = Results(WebSettings(workspace=tmp_path / "ws.duckdb"))
+    results.slow = 0.0
+    results.get("page", lambda ws, cfg: "before")
+    with results.writing() as ws:
+        import_files(ws, [_targets_file(tmp_path / "a", 7)])
+
+    def broken(ws: Workspace, config: Config) -> str:
+        raise InputError("the data cannot answer this")
+
+    assert results.get("page", broken).stale
+    deadline = time.monotonic() + 30
+    while results._refreshing:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    with pytest.raises(InputError, match="cannot answer"):
+        results.get("page", broken)

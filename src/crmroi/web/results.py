@@ -6,8 +6,9 @@ table: its runs and the last one's time) plus the settings file's modification t
 needs the workspace, so it is read at most once a second, and never waited for: a page whose
 results are cached is served without opening the workspace or waiting for another page's
 computation. While an import of this server holds the workspace, or another request computes,
-a page whose results changed is served from the results of the version before (marked stale),
-so a page is never half-updated and never waits for the import or for another page.
+or a slow result (the report) is recomputed in the background after a change, a page is served
+from the results of the version before (marked stale), so a page is never half-updated and
+never waits for an import or for another page.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from crmroi.workspace import Workspace, open_workspace
 T = TypeVar("T")
 MAX_ENTRIES = 128
 """Cached results kept (reports, findings, KPI queries); the oldest go first."""
+SLOW_SECONDS = 1.0
+"""A result that took this long is recomputed in the background after a change."""
 VERSION_TTL = 1.0
 """Seconds a version read stays current: an import by another process shows within this."""
 
@@ -39,7 +42,9 @@ class Cached:
     version: str
     value: Any
     stale: bool = False
-    """Served from the version before a running import."""
+    """Served from an older version while the current one is being computed."""
+    seconds: float = 0.0
+    """How long computing it took."""
 
 
 class Results:
@@ -51,6 +56,8 @@ class Results:
         self._importing = threading.Event()
         self._entries: OrderedDict[Hashable, Cached] = OrderedDict()
         self._entries_lock = threading.Lock()
+        self._refreshing: set[Hashable] = set()
+        self.slow = SLOW_SECONDS
         self._seen: tuple[float, str] | None = None
         """When the workspace version was last read (monotonic seconds), and that version."""
 
@@ -107,32 +114,66 @@ class Results:
         return f"{version}:{config}"
 
     def get(self, key: Hashable, compute: Callable[[Workspace, Config], T]) -> Cached:
-        """The result for ``key`` on the current version, computed on first use."""
+        """The result for ``key`` on the current version, computed on first use.
+
+        A result of an older version is served (marked stale) while an import runs, while
+        another request holds the workspace, or while a slow result (``slow`` seconds or more
+        the last time) is recomputed in the background; a quick one is recomputed at once.
+        """
         held = self._entries.get(key)
         if self._importing.is_set() and held is not None:
-            return Cached(held.version, held.value, stale=True)
+            return _stale(held)
         version = self.version()
         if held is not None and held.version == version:
             return held
-        # a result of an older version is served while another request holds the workspace
+        if held is not None and held.seconds >= self.slow:
+            self._refresh(key, compute)
+            return _stale(held)
         if not self._lock.acquire(blocking=held is None):
             assert held is not None
-            return Cached(held.version, held.value, stale=True)
+            return _stale(held)
         try:
-            with self.workspace() as ws:
-                held = self._entries.get(key)  # another request may have computed it meanwhile
-                version = f"{self._read_version(ws)}:{_stat(self._config_path)}"
-                if held is not None and held.version == version:
-                    return held
-                fresh = Cached(version, compute(ws, self.config()))
+            return self._compute(key, compute)
         finally:
             self._lock.release()
+
+    def _compute(self, key: Hashable, compute: Callable[[Workspace, Config], T]) -> Cached:
+        with self.workspace() as ws:
+            held = self._entries.get(key)  # another request may have computed it meanwhile
+            version = f"{self._read_version(ws)}:{_stat(self._config_path)}"
+            if held is not None and held.version == version:
+                return held
+            clock = time.perf_counter()
+            value = compute(ws, self.config())
+            fresh = Cached(version, value, seconds=time.perf_counter() - clock)
         with self._entries_lock:
             self._entries[key] = fresh
             self._entries.move_to_end(key)
             while len(self._entries) > MAX_ENTRIES:
                 self._entries.popitem(last=False)
         return fresh
+
+    def _refresh(self, key: Hashable, compute: Callable[[Workspace, Config], T]) -> None:
+        """Recompute ``key`` in a thread of its own (once at a time per key)."""
+        with self._entries_lock:
+            if key in self._refreshing:
+                return
+            self._refreshing.add(key)
+
+        def run() -> None:
+            try:
+                self._compute(key, compute)
+            except Exception:  # the next request computes it in the open and shows the error
+                with self._entries_lock:
+                    self._entries.pop(key, None)
+            finally:
+                self._refreshing.discard(key)
+
+        threading.Thread(target=run, name=f"refresh {key!r}", daemon=True).start()
+
+
+def _stale(held: Cached) -> Cached:
+    return Cached(held.version, held.value, stale=True, seconds=held.seconds)
 
 
 def _stat(path: Path) -> tuple[int, int] | None:
