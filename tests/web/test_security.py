@@ -248,3 +248,9 @@ def test_mapping_form_reaches_only_stored_uploads(small_limit: Live) -> None:
             )
             assert answer.status_code in (404, 422), (batch, file)
         assert client.get("/api/imports").json()["runs"] == []
+
+
+def test_page_state_cannot_be_set_from_the_address(small_limit: Live) -> None:
+    answer = httpx.get(small_limit.url + "/settings?status=500&error=Your+account+is+locked")
+    assert answer.status_code == 200
+    assert "Your account is locked" not in answer.text

@@ -172,13 +172,17 @@ def _text(value: Any) -> str | None:
 
 
 @router.get("/settings", response_class=HTMLResponse)
-def settings_page(
-    request: Request, lang: LangParam = None, error: str | None = None, status: int = 200
-) -> HTMLResponse:
+def settings(request: Request, lang: LangParam = None) -> HTMLResponse:
     """The settings in force and the targets, with a form to set one."""
+    return settings_page(request, language(request, lang))
+
+
+def settings_page(
+    request: Request, lang: str, *, error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    """The settings page, with the reason a target was refused when there is one."""
     from crmroi.metrics import REGISTRY
 
-    lang = language(request, lang)
     res = results(request)
     found = res.get(("targets",), queries.targets)
     return page(
@@ -227,7 +231,9 @@ def set_target(
         outcome = uploads.import_files(ws, [path])
     problems = [p for f in outcome.files for p in f.problems] + outcome.errors
     if problems:
-        return settings_page(request, lang, error="; ".join(problems), status=400)
+        return settings_page(
+            request, language(request, lang), error="; ".join(problems), status=400
+        )
     return RedirectResponse(f"/settings?lang={language(request, lang)}", status_code=303)
 
 
