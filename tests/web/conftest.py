@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from crmroi.web.app import create_app
@@ -71,6 +72,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if here in item.path.parents:
             item.add_marker(pytest.mark.xdist_group("web"))
+
+
+TIMEOUT = 120
+"""Seconds a test waits for an answer: the first visit computes the report, on a busy machine."""
+
+
+def get(url: str, **options: Any) -> httpx.Response:
+    """``httpx.get`` with the tests' timeout."""
+    return httpx.get(url, timeout=TIMEOUT, **options)
 
 
 def free_port() -> int:

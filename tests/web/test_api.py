@@ -6,13 +6,12 @@ import json
 import shutil
 from pathlib import Path
 
-import httpx
 import pytest
 from typer.testing import CliRunner
 
 from crmroi.cli.app import app
 from crmroi.insights import KINDS
-from tests.web.conftest import Company, Live
+from tests.web.conftest import Company, Live, get
 
 pytestmark = pytest.mark.browser  # the workspace is built by the upload through the page
 
@@ -24,7 +23,7 @@ def test_findings_equal_the_cli_json(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    api = httpx.get(f"{live.url}/api/findings", timeout=120).json()
+    api = get(f"{live.url}/api/findings").json()
     shutil.copy(company.config, tmp_path / "crmroi.toml")
     monkeypatch.chdir(tmp_path)  # the CLI reads ./crmroi.toml
     args = ["-w", str(live.settings.workspace), "findings", "--format", "json"]
@@ -33,7 +32,7 @@ def test_findings_equal_the_cli_json(
     cli = json.loads(done.stdout)
     assert cli, "the small company has findings"
     assert api == cli
-    top = httpx.get(f"{live.url}/api/findings", params={"top": 3}).json()
+    top = get(f"{live.url}/api/findings", params={"top": 3}).json()
     assert top == cli[:3]
 
 
@@ -47,14 +46,14 @@ def test_unknown_names_are_refused_before_any_query(live: Live) -> None:
         "/api/kpis?kpi=won_revenue&from=2025-02-01&to=2025-01-01": "is after",
     }
     for path, message in cases.items():
-        answer = httpx.get(live.url + path)
+        answer = get(live.url + path)
         assert answer.status_code == 400, path
         assert message in answer.json()["detail"]
-    assert httpx.get(f"{live.url}/api/report/secrets").status_code == 404
+    assert get(f"{live.url}/api/report/secrets").status_code == 404
 
 
 def test_report_section_as_data(live: Live, uploaded: list[list[str]]) -> None:
-    section = httpx.get(f"{live.url}/api/report/costs", timeout=120).json()
+    section = get(f"{live.url}/api/report/costs").json()
     assert section["id"] == "costs"
     for table in section["tables"]:
         assert all(
@@ -63,7 +62,7 @@ def test_report_section_as_data(live: Live, uploaded: list[list[str]]) -> None:
 
 
 def test_openapi_schema_lists_the_queries(live: Live) -> None:
-    schema = httpx.get(f"{live.url}/api/openapi.json").json()
+    schema = get(f"{live.url}/api/openapi.json").json()
     assert {
         "/api/findings",
         "/api/kpis",
@@ -75,5 +74,5 @@ def test_openapi_schema_lists_the_queries(live: Live) -> None:
     finding = schema["components"]["schemas"]["FindingOut"]
     assert set(finding["required"]) >= {"id", "kind", "money_at_stake", "confidence", "action"}
     assert all(not p.startswith("/api") for p in ("/docs", "/redoc"))
-    assert httpx.get(f"{live.url}/docs").status_code == 404  # its scripts would come from a CDN
+    assert get(f"{live.url}/docs").status_code == 404  # its scripts would come from a CDN
     assert set(KINDS)  # the kinds the findings filter validates against

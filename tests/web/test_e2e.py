@@ -10,11 +10,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from crmroi.web.i18n import PAGES, page_name
-from tests.web.conftest import HOSTILE, Company, Live
+from tests.web.conftest import HOSTILE, Company, Live, get
 
 pytestmark = pytest.mark.browser
 
@@ -62,7 +61,7 @@ def test_headline_figure_formatted_per_language(tab: Any, live: Live) -> None:
     for lang in ("en", "de"):
         tab.goto(f"/?lang={lang}")
         shown[lang] = tab.inner_text("#metric-total_cost .value")
-    api = httpx.get(f"{live.url}/api/report/overview").json()
+    api = get(f"{live.url}/api/report/overview").json()
     tco = next(m["value"] for m in api["metrics"] if m["id"] == "total_cost")
     assert re.fullmatch(r"€\d{1,3}(,\d{3})+", shown["en"]), shown["en"]
     assert re.fullmatch(r"\d{1,3}(\.\d{3})+\s€", shown["de"]), shown["de"]
@@ -88,7 +87,7 @@ def test_filter_findings_by_kind(tab: Any, live: Live) -> None:
         tab.get_attribute(f"#findings-table tr.finding >> nth={i}", "data-kind")
         for i in range(tab.locator("#findings-table tr.finding").count())
     ]
-    expected = httpx.get(f"{live.url}/api/findings", params={"kind": "adoption"}).json()
+    expected = get(f"{live.url}/api/findings", params={"kind": "adoption"}).json()
     assert expected and len(kinds) == len(expected)
     assert set(kinds) == {"adoption"}
 
@@ -112,7 +111,7 @@ def test_set_a_target_and_see_it_on_the_kpi_page(tab: Any, live: Live) -> None:
     _wait_for_charts(tab)
     row = tab.locator("#kpi-table tbody tr", has_text="2025-01-01")
     assert row.locator("td.target").inner_text() == "€123,456"
-    api = httpx.get(f"{live.url}/api/kpis", params={"kpi": "won_revenue", "grain": "quarter"})
+    api = get(f"{live.url}/api/kpis", params={"kpi": "won_revenue", "grain": "quarter"})
     q1 = next(r for r in api.json()["rows"] if r["period_start"] == "2025-01-01")
     assert q1["target"] == 123456
     assert q1["attainment"] == pytest.approx(q1["value"] / 123456)
@@ -126,7 +125,7 @@ def test_kpi_by_dimension(tab: Any, live: Live) -> None:
     _wait_for_charts(tab)
     header = tab.locator("#kpi-table thead th").all_inner_texts()
     assert "owner" in header
-    api = httpx.get(
+    api = get(
         f"{live.url}/api/kpis", params={"kpi": "won_revenue", "grain": "year", "by": "owner"}
     ).json()
     assert tab.locator("#kpi-table tbody tr").count() == len(api["rows"])

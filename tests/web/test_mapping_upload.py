@@ -7,11 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from crmroi.web.settings import WebSettings
-from tests.web.conftest import Live, serving
+from tests.web.conftest import Live, get, serving
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +49,7 @@ def test_drafted_mapping_confirmed_in_the_page(
         assert read == rows and read == loaded + quarantined
     finally:
         context.close()
-    runs = httpx.get(f"{empty.url}/api/imports").json()["runs"]
+    runs = get(f"{empty.url}/api/imports").json()["runs"]
     assert [(r["file"], r["table"], r["rows_read"]) for r in runs] == [
         ("nps_verbatims.csv", "survey_responses", rows)
     ]

@@ -16,7 +16,7 @@ from crmroi.errors import InputError
 from crmroi.web.app import create_app
 from crmroi.web.settings import WebSettings, is_loopback
 from crmroi.web.uploads import safe_name
-from tests.web.conftest import Live, serving
+from tests.web.conftest import TIMEOUT, Live, get, serving
 
 TOKEN = "s3cret-token-for-the-tests"
 TARGET_CSV = b"kpi,grain,period_start,value\nwon_revenue,quarter,2025-01-01,1000\n"
@@ -102,21 +102,19 @@ def test_loopback_addresses(host: str, loopback: bool) -> None:
 
 def test_every_request_needs_the_token(guarded: Live) -> None:
     for path in ("/", "/imports", "/api/imports", "/api/openapi.json", "/static/dashboard.js"):
-        answer = httpx.get(guarded.url + path)
+        answer = get(guarded.url + path)
         assert answer.status_code == 401, path
     assert (
-        httpx.get(
-            guarded.url + "/api/imports", headers={"Authorization": "Bearer nope"}
-        ).status_code
+        get(guarded.url + "/api/imports", headers={"Authorization": "Bearer nope"}).status_code
         == 401
     )
-    ok = httpx.get(guarded.url + "/api/imports", headers={"Authorization": f"Bearer {TOKEN}"})
+    ok = get(guarded.url + "/api/imports", headers={"Authorization": f"Bearer {TOKEN}"})
     assert ok.status_code == 200
     assert ok.json() == {"runs": [], "quarantined_total": 0, "quarantined": []}
 
 
 def test_token_link_sets_a_cookie_and_cleans_the_address(guarded: Live) -> None:
-    with httpx.Client(base_url=guarded.url) as client:
+    with httpx.Client(timeout=TIMEOUT, base_url=guarded.url) as client:
         assert client.get("/imports?token=wrong").status_code == 401
         first = client.get(f"/imports?lang=de&token={TOKEN}")
         assert first.status_code == 303
@@ -126,7 +124,7 @@ def test_token_link_sets_a_cookie_and_cleans_the_address(guarded: Live) -> None:
 
 
 def test_security_headers_and_no_inline_script(small_limit: Live) -> None:
-    answer = httpx.get(small_limit.url + "/imports")
+    answer = get(small_limit.url + "/imports")
     csp = answer.headers["content-security-policy"]
     script_src = next(d for d in csp.split(";") if d.strip().startswith("script-src"))
     assert script_src.split() == ["script-src", "'self'"]
@@ -140,7 +138,7 @@ def test_security_headers_and_no_inline_script(small_limit: Live) -> None:
 
 def test_forms_need_their_csrf_token(small_limit: Live) -> None:
     form = {"kpi": "won_revenue", "grain": "quarter", "period_start": "2025-01-01", "value": "1"}
-    with httpx.Client(base_url=small_limit.url) as client:
+    with httpx.Client(timeout=TIMEOUT, base_url=small_limit.url) as client:
         token = _csrf(client, "/settings")
         assert client.post("/settings/target", data=form).status_code == 403
         assert client.post("/settings/target", data={**form, "csrf": "x" * 43}).status_code == 403
@@ -179,7 +177,7 @@ def test_upload_names_are_sanitised(name: str, safe: str) -> None:
 def test_path_traversal_upload_name_is_neutralised(small_limit: Live, tmp_path: Path) -> None:
     uploads = small_limit.settings.uploads
     escape = "../../../" + str(tmp_path.name) + "/targets.csv"
-    with httpx.Client(base_url=small_limit.url, follow_redirects=True) as client:
+    with httpx.Client(timeout=TIMEOUT, base_url=small_limit.url, follow_redirects=True) as client:
         token = _csrf(client)
         files = {"files": (escape, TARGET_CSV, "text/csv")}
         answer = client.post("/imports", data={"csrf": token}, files=files)
@@ -199,7 +197,7 @@ def test_oversized_upload_is_refused_and_nothing_imported(small_limit: Live) -> 
     small = b"kpi,grain,period_start,value\n" + b"won_revenue,month,2025-01-01,1\n"
     big = b"kpi,grain,period_start,value\n" + b"won_revenue,month,2025-01-01,1\n" * 60
     assert len(big) > 1000
-    with httpx.Client(base_url=small_limit.url) as client:
+    with httpx.Client(timeout=TIMEOUT, base_url=small_limit.url) as client:
         token = _csrf(client)
         files = [
             ("files", ("targets.csv", small, "text/csv")),
@@ -221,7 +219,7 @@ def test_oversized_upload_is_refused_and_nothing_imported(small_limit: Live) -> 
 
 
 def test_upload_of_another_type_is_refused(small_limit: Live) -> None:
-    with httpx.Client(base_url=small_limit.url) as client:
+    with httpx.Client(timeout=TIMEOUT, base_url=small_limit.url) as client:
         token = _csrf(client)
         files = {"files": ("tool.exe", b"MZ\x90\x00", "application/octet-stream")}
         answer = client.post(
@@ -233,7 +231,7 @@ def test_upload_of_another_type_is_refused(small_limit: Live) -> None:
 
 def test_mapping_form_reaches_only_stored_uploads(small_limit: Live) -> None:
     form = {"batch": "0123456789abcdef", "file": "deals.csv", "toml": 'table = "deals"'}
-    with httpx.Client(base_url=small_limit.url) as client:
+    with httpx.Client(timeout=TIMEOUT, base_url=small_limit.url) as client:
         token = _csrf(client)
         assert client.post("/imports/mapping", data=form).status_code == 403
         for batch, file in [
@@ -251,6 +249,6 @@ def test_mapping_form_reaches_only_stored_uploads(small_limit: Live) -> None:
 
 
 def test_page_state_cannot_be_set_from_the_address(small_limit: Live) -> None:
-    answer = httpx.get(small_limit.url + "/settings?status=500&error=Your+account+is+locked")
+    answer = get(small_limit.url + "/settings?status=500&error=Your+account+is+locked")
     assert answer.status_code == 200
     assert "Your account is locked" not in answer.text
