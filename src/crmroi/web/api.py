@@ -89,6 +89,22 @@ def report_section(request: Request, section: str, lang: LangParam = None) -> Se
     return out
 
 
+@router.get("/funnel")
+def funnel(request: Request) -> list[dict[str, Any]]:
+    """`crmroi funnel --format json`: one row per stage."""
+    found: list[dict[str, Any]] = results(request).get(("funnel",), queries.funnel).value
+    return found
+
+
+@router.get("/forecast")
+def forecast(
+    request: Request, grain: Annotated[str, Query(pattern="^(month|quarter|year)$")] = "month"
+) -> dict[str, Any]:
+    """`crmroi forecast --format json`: this period's weighted forecast and past accuracy."""
+    found: dict[str, Any] = results(request).get(("forecast", grain), queries.forecast(grain)).value
+    return found
+
+
 @router.get("/roi")
 def roi(request: Request) -> dict[str, Any]:
     """`crmroi roi --format json`: every revenue basis side by side, the headline on the best."""

@@ -272,3 +272,36 @@ def roi(ws: Workspace, config: Config) -> dict[str, Any]:
 
     result: dict[str, Any] = jsonable(analyse(ws, config.roi_settings()).to_dict())
     return result
+
+
+def funnel(ws: Workspace, config: Config) -> list[dict[str, Any]]:
+    """`crmroi funnel --format json`: reached, conversion, drop-off and time per stage."""
+    from crmroi.cli.output import jsonable
+    from crmroi.errors import AnalysisError
+    from crmroi.metrics import funnel as fn
+
+    df = fn.funnel(ws)
+    if df.empty:
+        raise AnalysisError("no funnel: " + fn.explain_empty(ws))
+    rows: list[dict[str, Any]] = jsonable(df.to_dict("records"))
+    return rows
+
+
+def forecast(grain: str) -> Any:
+    """`crmroi forecast --format json` for ``grain``, as of the end of the data."""
+
+    def compute(ws: Workspace, config: Config) -> dict[str, Any]:
+        from crmroi.cli.output import jsonable
+        from crmroi.metrics import Grain
+        from crmroi.metrics import forecast as fc
+
+        moment, source = fc.default_as_of(ws)
+        current = fc.forecast(ws, grain=Grain(grain), as_of=moment)
+        history = fc.accuracy(ws, grain=Grain(grain), count=6, as_of=moment)
+        note = f"forecast as of {moment:%Y-%m-%d %H:%M} ({source}; --as-of DAY changes it)"
+        out: dict[str, Any] = jsonable(
+            {"forecast": current, "accuracy": history.to_dict("records"), "notes": [note]}
+        )
+        return out
+
+    return compute
