@@ -83,9 +83,12 @@ def alerts(
     _show(result, names, fmt, mail is not None and not result.empty)
 
 
-def _default_state(ws_path: Path) -> Path:
-    if "://" in str(ws_path):
+def _default_state(target: str) -> Path:
+    from crmroi.workspace import is_spark_master
+
+    if "://" in target or is_spark_master(target):
         raise InputError("a workspace at a URL needs --state FILE for the alerts' memory")
+    ws_path = Path(target)
     return ws_path.with_name(ws_path.name + ".alerts.json")
 
 

@@ -90,6 +90,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "crmroi.cli.mmm",
         "Marketing-mix model: incremental outcome and ROI of spend-only channels, with intervals.",
     ),
+    "serve": (
+        "crmroi.cli.serve",
+        "Serve the web dashboard: KPIs, findings, attribution, ROI and uploads in the browser.",
+    ),
     "synth": (
         "crmroi.cli.synth",
         "Simulate a company with a known ground truth and write its canonical tables.",
