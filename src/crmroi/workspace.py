@@ -306,17 +306,19 @@ def _connect_when_free(target: str, lock_wait: float, on_wait: Callable[[str], N
             holder = _LOCK_HOLDER.search(str(exc))
             if holder is None:
                 raise
-            if time.monotonic() + delay > deadline:
-                raise WorkspaceError(
-                    f"{target} is in use by another process (PID {holder.group(1)}), e.g. an "
-                    f"import; gave up after {lock_wait:g} s: try again when it has finished"
-                ) from None
-            if on_wait is not None and not announced:
+            # Said at the first conflict, even when a slow first attempt already used up the
+            # wait: the user learns why the command paused before it gives up.
+            if on_wait is not None and not announced and lock_wait > 0:
                 on_wait(
                     f"{target} is in use by another process (PID {holder.group(1)}), e.g. an "
                     f"import; waiting up to {lock_wait:g} s for it to finish …"
                 )
                 announced = True
+            if time.monotonic() + delay > deadline:
+                raise WorkspaceError(
+                    f"{target} is in use by another process (PID {holder.group(1)}), e.g. an "
+                    f"import; gave up after {lock_wait:g} s: try again when it has finished"
+                ) from None
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
 

@@ -87,6 +87,16 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "(attribution_lookback_days)",
         ),
         ("nothing to attribute", "nichts zuzuordnen"),
+        # impact/experiments.py: members a conversion window leaves out
+        (r"([\d,]+) of ([\d,]+) members left out", r"\1 von \2 Mitgliedern ausgelassen"),
+        (
+            r"their (\d+)-day window ends after the .+ data \((\d{4}-\d{2}-\d{2})\)",
+            r"ihr Zeitraum von \1 Tagen endet nach dem Ende der Daten (\2)",
+        ),
+        (
+            r"a window of (\d+) days or less \(--window (\d+)\) keeps them",
+            r"ein Zeitraum von höchstens \1 Tagen (--window \2) behält sie",
+        ),
         # roi/analysis.py via attribution/journeys.py: what the lookback window left out
         ("attributed basis", "zugeordnete Basis"),
         ("lookback window", "Rückblickfenster"),

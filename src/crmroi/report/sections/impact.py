@@ -184,18 +184,102 @@ def _campaign_table(ctx: ReportContext, rows: list[dict[str, Any]]) -> DataTable
     )
 
 
+def _experiments(ctx: ReportContext) -> tuple[DataTable | None, tuple[str, ...]]:
+    """Campaigns and workflows against their control groups, on conversions (no currency).
+
+    A unit the conversion window leaves out is listed with the reason (as a note), so an
+    experiment the data holds is never silently missing (e.g. a test whose file has no dates).
+    """
+    from crmroi.impact.experiments import experiments
+    from crmroi.report.reasons import german_reason
+    from crmroi.roi.fx import FxRates
+
+    window = ctx.config.roi_settings().conversion_window_days
+    rows = experiments(ctx.ws, FxRates(ctx.currency, {}), "conversions", window_days=window)
+    if not rows:
+        return None, ()
+    reasons = tuple(
+        f"{r.unit}: {german_reason(r.reason) if ctx.lang == 'de' else r.reason}"
+        for r in rows
+        if r.reason
+    )
+    return _experiment_table(ctx, rows, window), reasons
+
+
+def _experiment_table(ctx: ReportContext, rows: list[Any], window: int) -> DataTable:
+    return DataTable(
+        id="experiments",
+        title=ctx.text(
+            "Experiments: conversion against the control group",
+            "Experimente: Konversion gegen die Kontrollgruppe",
+        ),
+        columns=(
+            ctx.text("campaign or workflow", "Kampagne oder Workflow"),
+            ctx.text("treated", "behandelt"),
+            ctx.text("control", "Kontrolle"),
+            ctx.text("conversion, treated", "Konversion, behandelt"),
+            ctx.text("conversion, control", "Konversion, Kontrolle"),
+            ctx.text("lift", "Plus"),
+            ctx.text("low (95 %)", "unten (95 %)"),
+            ctx.text("high (95 %)", "oben (95 %)"),
+            ctx.text("left out", "ausgelassen"),
+        ),
+        rows=tuple(
+            (
+                r.unit,
+                r.treated,
+                r.control,
+                r.treated_value,
+                r.control_value,
+                r.lift,
+                r.low,
+                r.high,
+                r.left_out,
+            )
+            for r in rows
+        ),
+        units=(
+            Unit.text,
+            Unit.integer,
+            Unit.integer,
+            Unit.ratio,
+            Unit.ratio,
+            Unit.ratio,
+            Unit.ratio,
+            Unit.ratio,
+            Unit.integer,
+        ),
+        caption=ctx.text(
+            f"Conversion = share of contacts with a won deal within {window} days of entering "
+            "the campaign or workflow (`[roi] conversion_window_days`); lift = treated − "
+            "control, with its 95 % interval (Agresti–Caffo). Members whose window ends after "
+            "the data are left out; `crmroi experiments --window N` shows each outcome.",
+            f"Konversion = Anteil der Kontakte mit gewonnenem Deal binnen {window} Tagen nach "
+            "Eintritt (`[roi] conversion_window_days`); Plus = behandelt − Kontrolle, mit "
+            "95-%-Intervall (Agresti–Caffo). Mitglieder, deren Zeitraum nach dem Datenende "
+            "endet, sind ausgelassen; `crmroi experiments --window N` zeigt jedes Ergebnis.",
+        ),
+    )
+
+
 @register_section("impact")
 def impact(ctx: ReportContext) -> Section | None:
-    """Channel shares (data-driven vs last touch), workflow holdouts, campaign ROI."""
-    if ctx.rows["touchpoints"] == 0 and ctx.rows["workflow_enrollments"] == 0:
+    """Channel shares (data-driven vs last touch), experiments, workflow holdouts, campaign ROI."""
+    if (
+        ctx.rows["touchpoints"] == 0
+        and ctx.rows["workflow_enrollments"] == 0
+        and ctx.rows["campaign_members"] == 0
+    ):
         return None
     data = ctx.roi.to_dict()
     parts = _channel_parts(ctx) if ctx.rows["touchpoints"] else None
     chart = parts[0] if parts else None
+    experiment_table, experiment_notes = _experiments(ctx)
     tables = tuple(
         t
         for t in (
             parts[1] if parts else None,
+            experiment_table,
             _workflow_table(ctx, data["workflows"]),
             _campaign_table(ctx, data["campaigns"]),
         )
@@ -212,4 +296,5 @@ def impact(ctx: ReportContext) -> Section | None:
         ),
         charts=(chart,) if chart else (),
         tables=tables,
+        notes=experiment_notes,
     )
