@@ -36,6 +36,7 @@ from crmroi.config import CompanySettings, Config
 from crmroi.insights import Finding, run
 from crmroi.report import Report, build_report, write_report
 from crmroi.report.html import render_html, write_html
+from crmroi.report.sections.findings import evidence_text
 from tests.support import insert_rows
 
 ORDER = [
@@ -394,3 +395,33 @@ def test_without_targets_the_kpis_say_how_to_set_one(workspace: Workspace, plant
         assert [m.how for m in section.missing][-1] == (
             "crmroi targets set won_revenue 100000 --period 2025-03"
         )
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "en",
+            "customers: 263; relative drop: 28.0%; p-value: < 0.001; p-value: 0.042; "
+            "revenue, last 12 months: €37,079,178; P(alive): 99.0%; gap: 2,000",
+        ),
+        (
+            "de",
+            "Kunden: 263; relativer Rückgang: 28,0\xa0%; p-Wert: < 0,001; p-Wert: 0,042; "
+            "Umsatz, letzte 12 Monate: 37.079.178\xa0€; P(aktiv): 99,0\xa0%; Lücke: 2.000",
+        ),
+    ],
+)
+def test_evidence_of_the_newer_detectors_reads_by_meaning(lang: str, expected: str) -> None:
+    """A p-value is no money (its key holds "value") and never a bare 0; drops and P(alive) are
+    shares; a target gap is in the KPI's own unit, so it gets none."""
+    evidence = {
+        "customers": 263,
+        "relative_drop": 0.28,
+        "p_value": 0.00001,
+        "lift_p_value": 0.0421,
+        "revenue_12m": 37_079_178.0,
+        "p_alive": 0.99,
+        "gap": 2000.0,
+    }
+    assert evidence_text(evidence, lang, "EUR") == expected

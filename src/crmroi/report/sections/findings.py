@@ -70,18 +70,61 @@ EVIDENCE_NAMES: dict[str, tuple[str, str]] = {
     "amount": ("amount", "Betrag"),
     "source": ("source", "Quelle"),
     "closed_at": ("close date", "Abschlussdatum"),
+    "account_id": ("account", "Konto"),
+    "workflow_id": ("workflow", "Workflow"),
+    "segment": ("segment", "Segment"),
+    "customers": ("customers", "Kunden"),
+    "stage": ("stage", "Stufe"),
+    "pipeline": ("pipeline", "Pipeline"),
+    "enrolled": ("enrolled", "eingeschrieben"),
+    "holdout": ("holdout", "Kontrollgruppe"),
+    "conversion_lift": ("conversion lift", "Konversionsplus"),
+    "conversion_before": ("conversion before", "Konversion vorher"),
+    "conversion_now": ("conversion now", "Konversion jetzt"),
+    "exits_before": ("exits before", "Abgänge vorher"),
+    "exits_now": ("exits now", "Abgänge jetzt"),
+    "mean_days_before": ("mean time before", "mittlere Dauer vorher"),
+    "mean_days_now": ("mean time now", "mittlere Dauer jetzt"),
+    "open_value_in_stage": ("open value in the stage", "offener Wert in der Stufe"),
+    "mean_score_before": ("mean score before", "mittlerer Score vorher"),
+    "mean_score_now": ("mean score now", "mittlerer Score jetzt"),
+    "relative_drop": ("relative drop", "relativer Rückgang"),
+    "compare_days": ("compared over", "verglichen über"),
+    "window_days": ("window", "Zeitraum"),
+    "interactions_recent": ("recent interactions", "jüngste Interaktionen"),
+    "interactions_expected": ("expected interactions", "erwartete Interaktionen"),
+    "p_alive": ("P(alive)", "P(aktiv)"),
+    "p_value": ("p-value", "p-Wert"),
+    "revenue_12m": ("revenue, last 12 months", "Umsatz, letzte 12 Monate"),
+    "kpi": ("KPI", "KPI"),
+    "period": ("period", "Periode"),
+    "dimension": ("dimension", "Dimension"),
+    "member": ("member", "Mitglied"),
+    "target": ("target", "Ziel"),
+    "value_to_date": ("value so far", "Wert bisher"),
+    "share_elapsed": ("share of the period elapsed", "verstrichener Anteil der Periode"),
+    "projected": ("projected", "Prognose"),
+    "projection": ("projected by", "Prognose nach"),
+    "gap": ("gap", "Lücke"),
+    "value_per_unit": ("value per unit", "Wert je Einheit"),
+    "history_periods": ("past periods", "frühere Perioden"),
+    "history_sd": ("spread of past periods", "Streuung früherer Perioden"),
 }
 """Labels of the evidence keys the detectors use; a key not listed is shown as it is (its JSON
 name in ``crmroi findings --format json``), never guessed into prose."""
 
 MONEY_WORDS = ("revenue", "value", "cost", "pipeline", "amount", "money", "spend", "clv")
+UNITLESS = frozenset({"target", "value_to_date", "projected", "gap", "history_sd"})
+"""A target's figures are in the KPI's own unit (money or a count), which the key cannot tell."""
 
 
 def evidence_unit(key: str, value: Any) -> Unit:
     """How an evidence value reads: by its key's wording (a share, days, money) and its type."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return Unit.text
-    if "share" in key or key.endswith("rate"):
+    if key.endswith("p_value") or key in UNITLESS:
+        return Unit.number
+    if "share" in key or key.endswith(("rate", "drop", "p_alive")) or "conversion" in key:
         return Unit.ratio
     if key.endswith("_pct"):
         return Unit.percent
@@ -99,9 +142,18 @@ def evidence_text(evidence: Mapping[str, Any], lang: str, currency: str) -> str:
         if value is None:
             continue
         en, de = EVIDENCE_NAMES.get(key, (key, key))
-        shown = format_value(value, evidence_unit(key, value), lang, currency)
+        if key.endswith("p_value") and isinstance(value, int | float):
+            shown = _p_value(float(value), lang)
+        else:
+            shown = format_value(value, evidence_unit(key, value), lang, currency)
         parts.append(f"{de if lang == 'de' else en}: {shown}")
     return "; ".join(parts)
+
+
+def _p_value(value: float, lang: str) -> str:
+    """A p-value to three places, or "< 0.001" (never a bare 0, which reads as certainty)."""
+    text = "< 0.001" if value < 0.001 else f"{value:.3f}"
+    return text.replace(".", ",") if lang == "de" else text
 
 
 def kind_name(kind: str, lang: str) -> str:
