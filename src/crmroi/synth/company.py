@@ -88,9 +88,13 @@ def _quiet(step: str) -> None:
 
 
 def generate(
-    size: str = "small", seed: int = 0, *, progress: Progress = _quiet
+    size: str = "small", seed: int = 0, *, progress: Progress = _quiet, staggered: bool = False
 ) -> SyntheticCompany:
     """Simulate the company: ``small`` (~2k contacts), ``medium`` (~50k) or ``large`` (~1M).
+
+    ``staggered``: the sales teams go live one after another (``plan.STAGGERED_GO_LIVE``, recorded
+    in ``truth["go_live_by_team"]``) instead of all at ``ADOPTION``; the CRM's win-rate and cycle
+    effects start at the owner's team's date. Lead-response habits still switch at ``ADOPTION``.
 
     ``progress`` is called with the name of each of ``STEPS`` when it is done (the CLI shows
     a progress bar with it).
@@ -99,7 +103,7 @@ def generate(
         raise InputError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
     spec: Size = SIZES[size]
     rngs = dict(zip(STREAMS, np.random.default_rng(seed).spawn(len(STREAMS)), strict=True))
-    users = make_users(spec, rngs["users"])
+    users = make_users(spec, rngs["users"], staggered=staggered)
     roster = Roster.of(users)
     contacts, segment = make_contacts(spec, roster, rngs["contacts"])
     accounts = make_accounts(segment, contacts, roster, rngs["accounts"])
