@@ -3,21 +3,25 @@
 Known answers: statsmodels' cluster-robust and HC1 standard errors for :mod:`crmroi.impact.ols`;
 a hand-built book of deals whose win rate is exactly 20 % before and 30 % after go-live in every
 owner × month for the parts estimate (incremental revenue = 0.1 × Σ amount of the exposed
-deals).
+deals); the hand-made company of ``tests/roi`` with its planted 1.3× deal size.
 """
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
 
+from crmroi import open_workspace
 from crmroi.impact.deal_data import DealFrame
 from crmroi.impact.ols import joint_cov, ols
-from crmroi.impact.parts import parts_estimate
+from crmroi.impact.parts import deal_level_estimate, parts_estimate
+from crmroi.roi.fx import FxRates
+from tests.roi.conftest import build_small_company
 
 
 def test_joint_covariance_matches_statsmodels() -> None:
@@ -99,3 +103,21 @@ def test_too_few_deals_is_unavailable_with_reason() -> None:
     deals = book((1, 5), (3, 10)).iloc[:150]
     est = parts_estimate(DealFrame(deals, staggered=False))
     assert not est.ok and est.reason is not None and "150 deals" in est.reason
+
+
+def test_planted_deal_size_uplift_on_the_hand_made_company(tmp_path: Path) -> None:
+    """``tests/roi/conftest.build_small_company``: after adoption (close month ≥ 2024-01, i.e.
+    creation month ≥ 2023-12), deals of the 7 reps who log in are worth 1.3× their base amount;
+    every deal is won. So Δ = Σ amount × (1 − 1/1.3) over those deals, which is the planted
+    ``incremental`` less the workflow's revenue (its deals have no owner)."""
+    with open_workspace(tmp_path / "w.duckdb") as ws:
+        truth = build_small_company(ws)
+        est = deal_level_estimate(ws, FxRates("EUR", {}), pd.Timestamp("2023-12-01"))
+    planted = truth["incremental"] - truth["workflow_revenue"]
+    assert est.ok and est.low is not None and est.high is not None
+    assert est.low <= planted <= est.high, (est.low, planted, est.high)
+    d = est.details
+    assert abs(d["log_deal_size_change"] - math.log(1.3)) < 2 * d["log_deal_size_change_se"]
+    assert d["win_rate_change"] == pytest.approx(0.0, abs=1e-9)
+    assert "pre_trend_p_value" not in est.diagnostics  # every deal won: nothing to test
+    assert est.diagnostics["non_user_p_value"] == 1.0

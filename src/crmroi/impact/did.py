@@ -118,10 +118,13 @@ def exposure(
     }
 
 
-def did_estimate(
-    ws: Workspace, fx: FxRates, adoption: pd.Timestamp, *, end: pd.Timestamp | None = None
-) -> Estimate:
-    """Difference-in-differences on the workspace's reps, months before ``end`` (module doc)."""
+def rep_month_panel(
+    ws: Workspace, fx: FxRates, end: pd.Timestamp | None
+) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """Won revenue per rep and creation month before ``end``, and the users who own those deals.
+
+    The panel (``unit``, ``month``, ``revenue``) is zero-filled; None when no user owns a won deal.
+    """
     users = ws.table("users").select("user_id", "team", "active_from").execute()
     users["user_id"] = users["user_id"].astype(str)
     agg = won_revenue(ws, fx, by=("owner_id",), date="created")
@@ -130,16 +133,25 @@ def did_estimate(
     if end is not None:
         agg = agg[agg["month"] < end]
     if agg.empty:
-        return Estimate.unavailable(METHOD, "no won deals owned by CRM users")
-    # only the reps who own deals define the design (staff seats neither sell nor compare)
-    design, exposed_from = exposure(
-        ws, users[users["user_id"].isin(set(agg["owner_id"]))], adoption
-    )
+        return None
     months = pd.date_range(agg["month"].min(), agg["month"].max(), freq="MS")
-    owners = sorted(set(agg["owner_id"].astype(str)))  # seats that own no deal add nothing
+    owners = sorted(set(agg["owner_id"]))  # seats that own no deal add nothing
     grid = pd.MultiIndex.from_product([owners, months], names=["unit", "month"])
-    revenue = agg.assign(unit=agg["owner_id"].astype(str)).groupby(["unit", "month"])["revenue"]
+    revenue = agg.assign(unit=agg["owner_id"]).groupby(["unit", "month"])["revenue"]
     panel = revenue.sum().reindex(grid, fill_value=0.0).reset_index()
+    # only the reps who own deals define the design (staff seats neither sell nor compare)
+    return panel, users[users["user_id"].isin(set(owners))]
+
+
+def did_estimate(
+    ws: Workspace, fx: FxRates, adoption: pd.Timestamp, *, end: pd.Timestamp | None = None
+) -> Estimate:
+    """Difference-in-differences on the workspace's reps, months before ``end`` (module doc)."""
+    built = rep_month_panel(ws, fx, end)
+    if built is None:
+        return Estimate.unavailable(METHOD, "no won deals owned by CRM users")
+    panel, users = built
+    design, exposed_from = exposure(ws, users, adoption)
     start = pd.to_datetime(panel["unit"].map(exposed_from))  # object dtype warned on fillna
     exposed = start.notna() & (panel["month"] >= start.fillna(pd.Timestamp.max))
     panel["treat"] = exposed.astype(float)

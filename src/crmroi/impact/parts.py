@@ -48,6 +48,7 @@ from crmroi.workspace import Workspace
 METHOD = "deal_level_parts"
 MIN_DEALS = 100
 MIN_OWNERS = 4
+NO_VARIANCE = 1e-9
 ASSUMPTIONS = (
     "Win rates and deal sizes of reps who use the CRM would have stayed at their pre-go-live "
     "level, after owner, segment and month-of-year effects (within-owner before/after).",
@@ -124,7 +125,9 @@ def _increment(
         est, sd = part(at)
         parts[name], parts[f"{name}_se"] = est, sd
     est, sd = parts["unexposed_win_rate_change"], parts["unexposed_win_rate_change_se"]
-    parts["unexposed_p_value"] = float(2 * stats.t.sf(abs(est) / sd, groups - 1)) if sd else 1.0
+    # a win rate that never varies (every deal won, say) leaves only rounding in sd: no test
+    varies = sd > NO_VARIANCE and np.ptp(won) > 0
+    parts["unexposed_p_value"] = float(2 * stats.t.sf(abs(est) / sd, groups - 1)) if varies else 1.0
     per_deal = a * (p_hat - shrink * (p_hat - tau_p))
     monthly = pd.Series(per_deal, index=deals.loc[exposed, "month"].to_numpy()).groupby(level=0)
     return value, se, counterfactual, crit, parts, monthly.sum()
@@ -160,7 +163,7 @@ def placebo(deals: pd.DataFrame) -> dict[str, float] | None:
 def pre_trend(deals: pd.DataFrame) -> dict[str, float] | None:
     """Linear trend of the win rate before go-live (points per year) and its p-value."""
     pre = deals[deals["month"] < deals["go_live"]].copy()
-    if len(pre) < MIN_DEALS / 2:
+    if len(pre) < MIN_DEALS / 2 or pre["won"].nunique() < 2:
         return None
     start = pre["month"].min()
     pre["trend"] = (pre["month"] - start).dt.days.to_numpy() / 365.25

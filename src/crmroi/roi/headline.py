@@ -17,6 +17,7 @@ from crmroi.roi.settings import STRONGEST_FIRST
 
 METHOD_NAMES = {
     "parts": "deal-level win rate × deal size",
+    "staggered": "group-time difference-in-differences",
     "did": "difference-in-differences",
     "its": "before/after time series",
     "holdouts": "holdout groups",
