@@ -53,3 +53,18 @@ def test_table_and_bad_option(workspace_file: Path) -> None:
     assert "30 months" in done.stdout
     bad = run(workspace_file, "--margin", "1.5")
     assert bad.returncode == 2 and "margin" in bad.stderr
+
+
+def test_explain_prints_each_estimate_with_design_assumptions_and_checks(
+    workspace_file: Path,
+) -> None:
+    done = run(workspace_file, "--explain", "--adoption-date", "2024-01-01")
+    assert done.returncode == 0, done.stderr
+    text = done.stdout.split("Incremental revenue: how each estimate was made", 1)[1]
+    assert "chosen: parts: the first method" in text
+    for key, method in (("parts", "deal_level_parts"), ("did", "difference_in_differences"),
+                        ("its", "interrupted_time_series"), ("holdouts", "holdouts")):  # fmt: skip
+        block = text.split(f"[{key}] {method}: ", 1)[1].split("\n\n", 1)[0]
+        assert "(95 %)" in block and "\n  design: " in block, key
+        assert "\n  assumes: " in block and "\n  checks: n = " in block, key
+    assert "pre-trend p = " in text and "placebo " in text

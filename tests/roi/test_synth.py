@@ -129,7 +129,7 @@ def test_incremental_revenue_recovers_planted_uplift(
         assert est.ok and est.low is not None and est.high is not None, name
         months = len(est.months) if name == "did" else est.details["post_months"]
         assert est.low <= monthly * months <= est.high, (name, est.low, monthly * months)
-    assert result.bases["incremental"].benefit.method == "difference_in_differences"
+    assert result.bases["incremental"].benefit.method == "deal_level_parts"
 
 
 @pytest.mark.slow
@@ -143,7 +143,7 @@ def test_incremental_roi_below_touched(medium: tuple[RoiResult, dict[str, Any]])
 
 @pytest.mark.slow
 def test_did_interval_covers_the_uplift_on_small_companies(tmp_path: Any) -> None:
-    """The default incremental method on 8 small companies: measured 8 of 8 covered."""
+    """Difference-in-differences on 8 small companies: measured 8 of 8 covered."""
     covered = 0
     for seed in range(8):
         company = generate("small", seed)
@@ -152,7 +152,7 @@ def test_did_interval_covers_the_uplift_on_small_companies(tmp_path: Any) -> Non
             frame = company.tables[name]
             ws.con.insert(name, frame[list(TABLES_BY_NAME[name].column_names)])
         adoption = pd.Timestamp(company.truth["adoption_date"])
-        est = incremental_revenue(ws, FxRates("EUR", {}), adoption).chosen
+        est = incremental_revenue(ws, FxRates("EUR", {}), adoption).estimates["did"]
         ws.close()
         assert est.method == "difference_in_differences" and est.low is not None
         planted = company.truth["crm_effect"]["monthly_revenue_uplift_expected"] * len(est.months)

@@ -77,6 +77,14 @@ def roi(
     fmt: Annotated[
         OutputFormat, typer.Option("--format", help="table, json or csv.")
     ] = OutputFormat.table,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Also print each incremental estimate's design, assumptions (one line each), "
+            "checks (n, pre-trend p, placebo) and why the headline's was chosen.",
+        ),
+    ] = False,
 ) -> None:
     """ROI of the CRM on touched, attributed and incremental revenue, side by side."""
     from crmroi.config import load_config
@@ -104,6 +112,13 @@ def roi(
         print_csv(rows)
         return
     _print_tables(result, rows)
+    if explain:
+        from crmroi.impact.explain import explain_lines
+
+        say("")
+        say("Incremental revenue: how each estimate was made")
+        for line in explain_lines(result["incremental_methods"], result["incremental_why"]):
+            say(line)
 
 
 def _basis_rows(result: dict[str, Any]) -> list[dict[str, Any]]:

@@ -35,6 +35,13 @@ class Estimate:
     monthly: tuple[float, ...] = ()
     details: dict[str, Any] = field(default_factory=dict)
     reason: str | None = None
+    design: str = ""
+    """The design in one line (what is compared with what)."""
+    assumptions: tuple[str, ...] = ()
+    """What must hold for the interval to be right, one line each."""
+    diagnostics: dict[str, float | None] = field(default_factory=dict)
+    """Checks of those assumptions: ``n``, ``pre_trend_p_value``, ``placebo_value``,
+    ``placebo_low``, ``placebo_high`` (a placebo go-live before the real one should give ≈ 0)."""
 
     @classmethod
     def unavailable(cls, method: str, reason: str) -> Estimate:
@@ -59,7 +66,14 @@ class Estimate:
             "relative_high": self.relative_high,
             "p_value": self.p_value,
             "reason": self.reason,
-            **{k: v for k, v in self.details.items() if not isinstance(v, (list, tuple, dict))},
+            "design": self.design,
+            "assumptions": list(self.assumptions),
+            "diagnostics": dict(self.diagnostics),
+            **{
+                k: v
+                for k, v in self.details.items()
+                if not isinstance(v, (list, tuple, dict)) and k not in ("design",)
+            },
         }
 
 

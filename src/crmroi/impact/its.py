@@ -57,7 +57,33 @@ def hac_lags(n: int) -> int:
     return max(1, lags)
 
 
-def interrupted_time_series(revenue: pd.Series, adoption: object) -> Estimate:
+ASSUMPTIONS = (
+    "Without the CRM, monthly won revenue would have followed its pre-go-live level, trend and "
+    "season (extrapolated from the months before go-live).",
+    "Nothing else changed at go-live (prices, territories, marketing, the market).",
+    "Monthly residuals may be autocorrelated (Newey–West errors) but are otherwise stable.",
+)
+
+
+def its_placebo(revenue: pd.Series, adoption: object) -> dict[str, float | None]:
+    """The same estimate on the months before go-live with a go-live halfway through them."""
+    when = pd.Timestamp(adoption)  # type: ignore[arg-type]
+    pre = revenue[revenue.index < pd.Timestamp(year=when.year, month=when.month, day=1)]
+    if len(pre) < MIN_PRE_MONTHS + MIN_POST_MONTHS:
+        return {}
+    placebo = interrupted_time_series(pre, pre.index[len(pre) // 2], checks=False)
+    if not placebo.ok:
+        return {}
+    return {
+        "placebo_value": placebo.value,
+        "placebo_low": placebo.low,
+        "placebo_high": placebo.high,
+    }
+
+
+def interrupted_time_series(
+    revenue: pd.Series, adoption: object, *, checks: bool = True
+) -> Estimate:
     """Incremental revenue after ``adoption`` from a gap-free monthly ``revenue`` series.
 
     ``revenue`` is indexed by month starts. Returns an :class:`Estimate` whose ``relative`` is the
@@ -114,4 +140,8 @@ def interrupted_time_series(revenue: pd.Series, adoption: object) -> Estimate:
             "counterfactual": counterfactual,
             "hac_lags": lags,
         },
+        design="monthly won revenue per creation-month cohort before vs after go-live "
+        "(segmented regression" + (", month-of-year effects)" if seasonal else ")"),
+        assumptions=ASSUMPTIONS,
+        diagnostics={"n": float(len(y)), **(its_placebo(revenue, when) if checks else {})},
     )

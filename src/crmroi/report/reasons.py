@@ -30,6 +30,32 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"needs ≥(\d+) reps, ≥(\d+) months, exposed and unexposed cells",
             r"braucht ≥\1 Vertriebler, ≥\2 Monate, Zellen mit und ohne CRM",
         ),
+        # impact/parts.py, impact/staggered.py (added by the incr helper)
+        ("deal-level win rate × deal size", "Gewinnquote × Dealgröße je Deal"),
+        ("group-time difference-in-differences", "Differenz-von-Differenzen je Gruppe und Monat"),
+        (
+            r"needs ≥(\d+) closed deals of ≥(\d+) owners, some before and some after go-live by "
+            "reps who use the CRM",
+            r"braucht ≥\1 abgeschlossene Deals von ≥\2 Vertrieblern, einige vor und einige nach "
+            "dem Start bei Vertrieblern, die das CRM nutzen",
+        ),
+        (
+            r"found (\d+) deals, (\d+) owners, (\d+) before, (\d+) exposed",
+            r"gefunden: \1 Deals, \2 Vertriebler, \3 davor, \4 mit CRM",
+        ),
+        (
+            r"needs ≥(\d+) reps, exposed rep-months and reps not \(yet\) exposed to compare",
+            r"braucht ≥\1 Vertriebler, Monate mit CRM und Vertriebler (noch) ohne CRM zum "
+            "Vergleich",
+        ),
+        (
+            "incremental revenue by deal_level_parts",
+            "inkrementeller Umsatz je Deal (Gewinnquote × Dealgröße)",
+        ),
+        (
+            "incremental revenue by staggered_did",
+            "inkrementeller Umsatz per Differenz-von-Differenzen je Gruppe",
+        ),
         # impact/its.py, impact/incremental.py
         (
             r"needs ≥(\d+) months of won deals before adoption and ≥(\d+) after",

@@ -138,6 +138,7 @@ class RoiResult:
             "unused_seat_cost": self.tco.unused_seat_cost,
             "bases": {name: b.to_dict() for name, b in self.bases.items()},
             "incremental_methods": {k: e.to_dict() for k, e in self.impact.estimates.items()},
+            "incremental_why": self.impact.why,
             "campaigns": list(self.campaigns),
             "workflows": list(self.workflows),
             "tornado": [r.to_dict() for r in self.tornado],

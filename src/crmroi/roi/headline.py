@@ -16,6 +16,8 @@ from crmroi.roi.benefits import Benefit
 from crmroi.roi.settings import STRONGEST_FIRST
 
 METHOD_NAMES = {
+    "parts": "deal-level win rate × deal size",
+    "staggered": "group-time difference-in-differences",
     "did": "difference-in-differences",
     "its": "before/after time series",
     "holdouts": "holdout groups",

@@ -94,19 +94,26 @@ def generate(
     *,
     preset: str = "default",
     progress: Progress = _quiet,
+    staggered: bool = False,
 ) -> SyntheticCompany:
     """Simulate the company: ``small`` (~2k contacts), ``medium`` (~50k) or ``large`` (~1M).
 
     ``preset`` chooses the planted problems (:mod:`crmroi.synth.presets`: ``default`` plants
-    them all, ``healthy`` none). ``progress`` is called with the name of each of ``STEPS``
-    when it is done (the CLI shows a progress bar with it).
+    them all, ``healthy`` none).
+
+    ``staggered``: the sales teams go live one after another (``plan.STAGGERED_GO_LIVE``, recorded
+    in ``truth["go_live_by_team"]``) instead of all at ``ADOPTION``; the CRM's win-rate and cycle
+    effects start at the owner's team's date. Lead-response habits still switch at ``ADOPTION``.
+
+    ``progress`` is called with the name of each of ``STEPS`` when it is done (the CLI shows
+    a progress bar with it).
     """
     if size not in SIZES:
         raise InputError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
     spec: Size = SIZES[size]
     plant = presets.preset(preset)
     rngs = dict(zip(STREAMS, np.random.default_rng(seed).spawn(len(STREAMS)), strict=True))
-    users = make_users(spec, rngs["users"], plant.low_adoption_share)
+    users = make_users(spec, rngs["users"], plant.low_adoption_share, staggered=staggered)
     roster = Roster.of(users)
     contacts, segment = make_contacts(spec, roster, rngs["contacts"])
     accounts = make_accounts(segment, contacts, roster, rngs["accounts"])

@@ -22,6 +22,7 @@ from crmroi.synth.plan import (
     LOW_ADOPTION_SHARE,
     MONTH_FACTOR,
     SEGMENTS,
+    STAGGERED_GO_LIVE,
     START,
     TEAM_SHARE,
     TREND_PER_YEAR,
@@ -104,6 +105,8 @@ class Users:
     seat_to: Seconds
     """Licensed seat of every user (reps and staff); END when still active."""
     role: tuple[str, ...]
+    go_live: Seconds | None = None
+    """Per rep, its team's go-live when adoption is staggered (None: everyone at ADOPTION)."""
 
 
 def _team_sizes(reps: int) -> Ints:
@@ -113,9 +116,17 @@ def _team_sizes(reps: int) -> Ints:
 
 
 def make_users(
-    size: Size, rng: np.random.Generator, low_share: float = LOW_ADOPTION_SHARE
+    size: Size,
+    rng: np.random.Generator,
+    low_share: float = LOW_ADOPTION_SHARE,
+    *,
+    staggered: bool = False,
 ) -> Users:
-    """Reps (by team, some hired late or leaving) and staff seats, with their seat costs."""
+    """Reps (by team, some hired late or leaving) and staff seats, with their seat costs.
+
+    ``staggered``: each team goes live on its own date (``STAGGERED_GO_LIVE``), reps get their
+    seat from then on.
+    """
     sizes = _team_sizes(size.reps)
     team = np.repeat(np.arange(3), sizes)
     first_of_team = np.r_[0, np.cumsum(sizes)[:-1]]
@@ -139,7 +150,8 @@ def make_users(
     roles = ("rep",) * n + STAFF_ROLES[: size.staff]
     total = len(roles)
     seat_from = np.empty(total, dtype=np.int64)
-    seat_from[:n] = np.maximum(hired, ADOPTION)
+    go_live = np.asarray(STAGGERED_GO_LIVE)[team] if staggered else None
+    seat_from[:n] = np.maximum(hired, ADOPTION if go_live is None else go_live)
     seat_from[n:] = ADOPTION - 91 * DAY  # staff run the implementation from April
     seat_to = np.r_[left, np.full(size.staff, END, dtype=np.int64)]
     names = [f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}" for i in range(total)]
@@ -161,7 +173,7 @@ def make_users(
             "region": pd.Series([None] * total, dtype=col.STRING),  # regions are the accounts'
         },
     )
-    return Users(frame, team, low, hired, left, seat_from, seat_to, roles)
+    return Users(frame, team, low, hired, left, seat_from, seat_to, roles, go_live)
 
 
 @dataclass(frozen=True)

@@ -94,9 +94,13 @@ def stages_frame() -> pd.DataFrame:
     )
 
 
-def uses_crm(low: Bools, owner: Ints, created: Seconds) -> Bools:
-    """Deals that get the CRM effect: created after adoption by a rep who uses the CRM."""
-    return np.asarray((created >= ADOPTION) & ~low[owner])
+def uses_crm(low: Bools, owner: Ints, created: Seconds, go_live: Seconds | None = None) -> Bools:
+    """Deals that get the CRM effect: created after adoption by a rep who uses the CRM.
+
+    With ``go_live`` (per rep) the effect starts at the owner's team's go-live instead.
+    """
+    start = ADOPTION if go_live is None else go_live[owner]
+    return np.asarray((created >= start) & ~low[owner])
 
 
 def win_probability(segment: Ints, crm: Bools) -> Floats:
@@ -167,7 +171,7 @@ def make_deals(
     created = contacts.created[idx] + journeys.length[idx]
     segment = contacts.segment[idx]
     owner = deal_owner(contacts, users, roster, idx, created, rng)
-    crm = uses_crm(users.low, owner, created)
+    crm = uses_crm(users.low, owner, created, users.go_live)
     won = rng.random(n) < win_probability(segment, crm)
     hit = np.zeros(n, dtype=bool)
     if broken_stage:  # its own stream: every other draw stays as without the problem

@@ -36,6 +36,8 @@ END = epoch("2026-01-01")
 ADOPTION = epoch("2024-07-01")
 """The day the company switched the CRM on for everybody."""
 CURRENCY = "EUR"
+STAGGERED_GO_LIVE = (epoch("2024-01-01"), epoch("2024-07-01"), epoch("2025-01-01"))
+"""With ``generate(staggered=True)``: the go-live of the SMB, Mid-Market and Enterprise teams."""
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from crmroi.synth.plan import (
     NPS_SHARES,
     RESPONSE_MEDIAN_HOURS,
     SEGMENTS,
+    STAGGERED_GO_LIVE,
     START,
     TREND_PER_YEAR,
     WIN_RATE,
@@ -146,7 +147,7 @@ def _effects(w: World) -> dict[str, object]:
     """True incremental opportunities, won deals and won amount of every campaign and workflow."""
     c, j = w.contacts, w.journeys
     at = c.created + j.length
-    won_p = win_probability(c.segment, uses_crm(w.users.low, c.owner, at))
+    won_p = win_probability(c.segment, uses_crm(w.users.low, c.owner, at, w.users.go_live))
     value = won_p * expected_amount(c.segment, at)
     obs = j.observable
     campaigns: list[dict[str, Any]] = []
@@ -307,6 +308,9 @@ def build_truth(w: World, tables: dict[str, pd.DataFrame]) -> dict[str, object]:
         "currency": CURRENCY,
         "horizon": {"start": _day(START), "end": _day(END - DAY)},
         "adoption_date": _day(ADOPTION),
+        "go_live_by_team": None
+        if w.users.go_live is None
+        else dict(zip(SEGMENTS, map(_day, STAGGERED_GO_LIVE), strict=True)),
         "rows": {name: len(frame) for name, frame in tables.items()},
         "seasonality": {"month_factor": MONTH_FACTOR.tolist(), "trend_per_year": TREND_PER_YEAR},
         "reps": _uid(reps),
