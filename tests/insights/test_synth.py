@@ -174,14 +174,17 @@ def test_campaign_roi_is_silent_where_every_controlled_campaign_pays(
     company: Company, found: list[Finding]
 ) -> None:
     """Only campaigns with a control group are judged. On this company each of them truly
-    pays (planted incremental won amount > its cost), so nothing is reported. The planted
-    losers, the zero-lift display campaigns, have no control group: this detector cannot see
-    them (issue 12 point 5 asks the synth for controlled losers)."""
+    pays (planted incremental won amount > its cost) but the planted flop (no lift), so none
+    of those is reported. The zero-lift display campaigns have no control group: this
+    detector cannot see them. The flop has one, but on the small company its 250 leads per
+    arm cannot prove the loss (the medium one can: ``test_campaign_synth.py``)."""
     _, tables, truth = company
     cost = tables["campaigns"].set_index("campaign_id")["cost"]
     planted = truth["marketing"]["campaigns"]
-    controlled = [c for c in planted if c["control"] > 0]
+    [flop] = [c for c in planted if c.get("planted_loss")]
+    assert flop["lift"] == 0 and 200 < flop["control"] < 300
+    controlled = [c for c in planted if c["control"] > 0 and c is not flop]
     assert controlled
     assert all(c["incremental_won_amount"] > cost[c["campaign_id"]] for c in controlled)
-    assert all(c["control"] == 0 for c in planted if c["lift"] == 0)
+    assert all(c["control"] == 0 for c in planted if c["lift"] == 0 and c is not flop)
     assert [f for f in found if f.kind == "campaign_roi"] == []

@@ -6,6 +6,7 @@ Each planted problem is checked in the tables themselves, not only in truth.json
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -86,16 +87,47 @@ def test_the_presets_share_everything_else(
     truth: dict[str, Any], healthy: SyntheticCompany
 ) -> None:
     """Same seed, same company: the same contacts, accounts, users and campaigns (bar the
-    planted lifts), and the same costs."""
+    planted lifts and the default's losing campaign, its last), and the same costs."""
     other: dict[str, Any] = healthy.truth  # type: ignore[assignment]
     assert other["reps"] == truth["reps"]
     assert other["costs"] == truth["costs"]
     assert other["rows"]["accounts"] == truth["rows"]["accounts"]
     assert other["rows"]["contacts"] == truth["rows"]["contacts"] - truth["duplicates"]["count"]
-    lifts = [c["lift"] for c in truth["marketing"]["campaigns"]]
+    *shared, flop = truth["marketing"]["campaigns"]
+    assert flop["planted_loss"] and not any(c.get("planted_loss") for c in shared)
+    lifts = [c["lift"] for c in shared]
     healthy_lifts = [c["lift"] for c in other["marketing"]["campaigns"]]
     differs = np.array(lifts) != np.array(healthy_lifts)
-    channels = {
-        c["channel"] for c, d in zip(truth["marketing"]["campaigns"], differs, strict=True) if d
-    }
+    channels = {c["channel"] for c, d in zip(shared, differs, strict=True) if d}
     assert channels == set(PRESETS["healthy"].channel_lift)
+
+
+def test_the_losing_campaign_is_in_the_tables_and_moves_nothing_else(
+    tables: dict[str, pd.DataFrame], truth: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default's losing campaign: SMB leads only, about half of them its control, no
+    touchpoint, the cost truth.json records; without it every other table is the same."""
+    [flop] = [c for c in truth["marketing"]["campaigns"] if c.get("planted_loss")]
+    cid = flop["campaign_id"]
+    campaign = tables["campaigns"].set_index("campaign_id").loc[cid]
+    assert campaign["cost"] == flop["cost"]
+    members = tables["campaign_members"]
+    mine = members[members["campaign_id"] == cid]
+    segment = (
+        tables["contacts"]
+        .set_index("contact_id")["account_id"]
+        .map(tables["accounts"].set_index("account_id")["segment"])
+    )
+    assert set(mine["contact_id"].map(segment)) == {"SMB"}
+    assert abs(mine["is_control"].mean() - 0.5) < 0.1
+    assert flop["cost"] == 500 + 150 * int((~mine["is_control"]).sum())
+    assert not (tables["touchpoints"]["campaign_id"] == cid).any()
+    without = replace(PRESETS["default"], flop_campaign=False)
+    monkeypatch.setitem(PRESETS, "default", without)
+    plain = generate("small", seed=0).tables
+    for name, frame in tables.items():
+        if name == "campaigns":
+            frame = frame[frame["campaign_id"] != cid]
+        if name == "campaign_members":
+            frame = frame[frame["campaign_id"] != cid]
+        pd.testing.assert_frame_equal(frame.reset_index(drop=True), plain[name], obj=name)

@@ -19,6 +19,7 @@ from crmroi.insights.context import DetectorContext, data_end
 from crmroi.insights.finding import Finding, rank
 from crmroi.insights.settings import FindingsSettings
 from crmroi.insights.targets import detect as target_gap
+from crmroi.roi.analysis import RoiResult
 from crmroi.roi.fx import reporting_currency
 from crmroi.roi.settings import RoiSettings
 from crmroi.workspace import Workspace
@@ -48,12 +49,14 @@ def find(
     lang: str = "en",
     fx_rates: Mapping[str, float] | None = None,
     roi: RoiSettings | None = None,
+    analysis: RoiResult | None = None,
 ) -> list[Finding]:
     """Every finding of every detector, largest money at stake × confidence first.
 
     ``currency`` is the reporting currency (else the deals' one currency), ``fx_rates`` convert
     the licence costs into it, ``roi`` are the settings of the ROI analysis the campaign
-    detector reads; an empty workspace has nothing to find.
+    detector reads; ``analysis`` is that analysis when the caller has already run it with those
+    settings (the report does), so it is not run twice. An empty workspace has nothing to find.
     """
     moment = data_end(ws)
     if moment is None:
@@ -66,5 +69,6 @@ def find(
         lang=lang,
         fx_rates=dict(fx_rates or {}),
         roi=roi,
+        shared={} if analysis is None else {"roi": analysis},
     )
     return rank(f for detector in DETECTORS.values() for f in detector(ctx))

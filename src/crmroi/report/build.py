@@ -114,6 +114,7 @@ class ReportContext:
             lang=self.lang,
             fx_rates=self.config.roi.fx_rates,
             roi=self.config.roi_settings(),
+            analysis=self._roi_outcome[0],
         )
 
     def won_deals(self) -> int:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from crmroi.errors import InputError
 from crmroi.synth import columns as col
+from crmroi.synth import flop as flops
 from crmroi.synth import presets
 from crmroi.synth.accounts import Contacts, duplicates, make_accounts, make_contacts
 from crmroi.synth.activities import make_activities
@@ -73,6 +74,7 @@ STREAMS = (
     "sessions",
     "customer",
     "duplicates",
+    "flop",
 )
 
 
@@ -166,6 +168,7 @@ def generate(
     sessions = sessions_frame(touches, campaigns.name, contacts.created.size, rngs["sessions"])
     original, dup_created = duplicates(contacts, rngs["duplicates"], plant.duplicate_share)
     progress("web sessions")
+    flop = flops.make_flop(contacts, rngs["flop"]) if plant.flop_campaign else None
     tables = {
         "accounts": accounts.frame,
         "contacts": _contacts_frame(contacts, journeys, deals, original, dup_created),
@@ -174,8 +177,16 @@ def generate(
         "stages": stages_frame(),
         "deal_stage_history": deals.history,
         "activities": activities,
-        "campaigns": _campaigns_frame(campaigns, journeys),
-        "campaign_members": members_frame(contacts, journeys, touches),
+        "campaigns": _with_flop(
+            _campaigns_frame(campaigns, journeys),
+            None if flop is None else flops.campaign_frame(flop, flop_campaign_id(campaigns)),
+        ),
+        "campaign_members": _with_flop(
+            members_frame(contacts, journeys, touches),
+            None
+            if flop is None
+            else flops.members_frame(flop, contacts, flop_campaign_id(campaigns)),
+        ),
         "workflows": _workflows_frame(),
         "workflow_enrollments": _enrollments_frame(contacts, journeys),
         "touchpoints": touchpoints_frame(touches, contacts.account),
@@ -201,6 +212,7 @@ def generate(
         cost_totals,
         original,
         len(contacts.created),
+        flop,
     )
     truth = build_truth(world, tables)
     progress("tables and truth")
@@ -274,6 +286,16 @@ def _campaigns_frame(campaigns: Campaigns, journeys: Journeys) -> pd.DataFrame:
             "currency": col.strings([CURRENCY] * n),
         },
     )
+
+
+def flop_campaign_id(campaigns: Campaigns) -> str:
+    """The flop campaign's id: the one after the channels' campaigns."""
+    return f"CMP-{campaigns.channel.size + 1:03d}"
+
+
+def _with_flop(rows: pd.DataFrame, flop_rows: pd.DataFrame | None) -> pd.DataFrame:
+    """``rows`` followed by the flop campaign's (when the preset plants it)."""
+    return rows if flop_rows is None else pd.concat([rows, flop_rows], ignore_index=True)
 
 
 def _workflows_frame() -> pd.DataFrame:

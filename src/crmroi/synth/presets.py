@@ -2,13 +2,13 @@
 
 ``default`` is the demo company with every weak spot the findings detectors look for: reps who
 barely use the CRM (so their deals go quiet), duplicate contacts, campaigns and a workflow
-without any effect, a sales stage that broke in the last year, and customers whose engagement
-fades before they leave, some of them still paying at the end (at risk), and a customer
-segment whose engagement falls. ``healthy`` is the same company with none of them: everybody
-uses the CRM and keeps a next step on every open deal, every campaign and workflow has a real
-effect, no stage breaks, no contact is entered twice and customers leave without warning signs
-(churn itself is normal business, not a planted problem). Everything else, sizes and seeds
-included, is shared.
+without any effect (one of the campaigns tested against a control group), a sales stage that
+broke in the last year, and customers whose engagement fades before they leave, some of them
+still paying at the end (at risk), and a customer segment whose engagement falls. ``healthy``
+is the same company with none of them: everybody uses the CRM and keeps a next step on every
+open deal, every campaign and workflow has a real effect, no stage breaks, no contact is
+entered twice and customers leave without warning signs (churn itself is normal business, not
+a planted problem). Everything else, sizes and seeds included, is shared.
 """
 
 from __future__ import annotations
@@ -41,6 +41,9 @@ class Preset:
     follow_up: bool
     """Every deal still open at the end had a call logged in the last week (nothing neglected:
     a rep's deal can otherwise sit idle past the team's usual gap by chance)."""
+    flop_campaign: bool = False
+    """A costly campaign without effect, run against a control group (:mod:`crmroi.synth.flop`):
+    the one campaign loss a control group can prove."""
     channel_lift: dict[str, float] = field(default_factory=dict)
     """Mean campaign lift per channel where it differs from ``marketing.CHANNELS``."""
     workflow_lift: dict[str, float] = field(default_factory=dict)
@@ -57,6 +60,7 @@ PRESETS: dict[str, Preset] = {
         broken_stage=True,
         falling_segment=True,
         follow_up=False,
+        flop_campaign=True,
     ),
     "healthy": Preset(
         "healthy",

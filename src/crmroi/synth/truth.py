@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crmroi.synth import flop as flops
 from crmroi.synth.accounts import Accounts, Contacts
+from crmroi.synth.flop import Flop
 from crmroi.synth.marketing import CHANNELS, WORKFLOWS, Campaigns, Journeys
 from crmroi.synth.people import Users
 from crmroi.synth.pipeline import OPEN, WON, Deals, expected_amount, uses_crm, win_probability
@@ -78,6 +80,8 @@ class World:
     cost_totals: dict[str, float]
     duplicate_of: np.ndarray
     n_contacts: int
+    flop: Flop | None = None
+    """The planted losing campaign with a control group (default preset only)."""
 
 
 def _day(seconds: int) -> str:
@@ -217,9 +221,34 @@ def _effects(w: World) -> dict[str, object]:
         "opportunities": int(j.opportunity.sum()),
         "expected_opportunities": round(float(j.probability[obs].sum()), 4),
         "channels": channels,
-        "campaigns": campaigns,
+        "campaigns": campaigns + _flop(w),
         "workflows": workflows,
     }
+
+
+def _flop(w: World) -> list[dict[str, Any]]:
+    """The flop campaign's truth row: no lift, so no incremental anything; its cost is lost.
+
+    Not part of any channel's figures (it is an A/B test outside the channels' plans).
+    """
+    if w.flop is None:
+        return []
+    obs = w.journeys.observable[w.flop.lead]
+    return [
+        {
+            "campaign_id": f"CMP-{w.campaigns.channel.size + 1:03d}",
+            "name": flops.NAME,
+            "channel": flops.CHANNEL,
+            "lift": 0.0,
+            "treated": int((~w.flop.control & obs).sum()),
+            "control": int((w.flop.control & obs).sum()),
+            "incremental_opportunities": 0.0,
+            "incremental_won_deals": 0.0,
+            "incremental_won_amount": 0.0,
+            "cost": w.flop.cost,
+            "planted_loss": True,
+        }
+    ]
 
 
 def _churn(w: World) -> dict[str, object]:
