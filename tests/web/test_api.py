@@ -130,6 +130,7 @@ def test_unknown_names_are_refused_before_any_query(live: Live) -> None:
         "/api/attribution?model=markov;drop table deals": "unknown model",
         "/api/attribution?level=region": "unknown level",
         "/api/attribution?conversions=leads": "unknown conversions",
+        "/api/attribution?model=markov_2&bootstrap=20": "bootstrap=0",
         "/api/clv?time_unit=year": "unknown time unit",
         "/api/clv?customer=email": "unknown customer column",
         "/api/clv?observation_end=2263-01-01": "is outside",

@@ -20,6 +20,9 @@ CONVERSIONS = ("deals", "orders")
 MAX_MODELS = 8
 MAX_BOOTSTRAP = 200
 """The CLI's default; more replicates would hold a request (and the workspace) for minutes."""
+MAX_HORIZON = 1000
+"""Time units of a CLV horizon: discounting sums one term per unit, and (1 + rate)^units
+overflows a float beyond about 1000 units at the API's highest rate (just under 1 per unit)."""
 
 
 def _one_of(name: str, value: str, known: tuple[str, ...]) -> None:
@@ -47,6 +50,12 @@ class AttributionQuery:
             raise InputError(f"at most {MAX_MODELS} models at once")
         for model in self.models:
             _one_of("model", model, tuple(MODELS))
+            if self.bootstrap and getattr(MODELS[model], "order", 1) > 1:
+                raise InputError(
+                    f"{model}: bootstrap intervals of a higher-order Markov chain take minutes "
+                    "(20 replicates: over a minute on the small demo company); ask with "
+                    "bootstrap=0 here, or use `crmroi attribution`"
+                )
         _one_of("level", self.level, LEVELS)
         _one_of("conversions", self.conversions, CONVERSIONS)
 

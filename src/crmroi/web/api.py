@@ -15,7 +15,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from crmroi.errors import InputError
 from crmroi.insights import KINDS
 from crmroi.web import queries
-from crmroi.web.analyses import MAX_BOOTSTRAP, AttributionQuery, ClvQuery
+from crmroi.web.analyses import MAX_BOOTSTRAP, MAX_HORIZON, AttributionQuery, ClvQuery
 from crmroi.web.models import (
     AttributionOut,
     ClvOut,
@@ -151,7 +151,7 @@ def attribution(
 def clv(
     request: Request,
     time_unit: Annotated[str, Query(max_length=10)] = "week",
-    horizon: Annotated[float | None, Query(gt=0, le=3653)] = None,
+    horizon: Annotated[float | None, Query(gt=0, le=MAX_HORIZON)] = None,
     discount_rate: Annotated[float | None, Query(ge=0, lt=1)] = None,
     customer: Annotated[str, Query(max_length=20)] = "account_id",
     observation_end: Annotated[date | None, Query()] = None,
