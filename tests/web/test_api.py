@@ -65,6 +65,45 @@ def test_funnel_and_forecast_equal_the_cli_json(
     assert _same(api, cli), (api, cli)
 
 
+@pytest.mark.parametrize(
+    ("path", "command"),
+    [
+        (
+            "/api/attribution?model=data_driven&model=last_touch&level=campaign"
+            "&lookback_days=60&bootstrap=20&seed=3",
+            "attribution -m data_driven -m last_touch --level campaign --lookback-days 60 "
+            "--bootstrap 20 --seed 3",
+        ),
+        ("/api/clv?time_unit=month&top=5", "clv --time-unit month --top 5"),
+    ],
+)
+def test_attribution_and_clv_equal_the_cli_json(
+    live: Live,
+    uploaded: list[list[str]],
+    company: Company,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    path: str,
+    command: str,
+) -> None:
+    answer = get(live.url + path)
+    assert answer.status_code == 200, answer.text
+    api = answer.json()
+    shutil.copy(company.config, tmp_path / "crmroi.toml")
+    monkeypatch.chdir(tmp_path)
+    args = ["-w", str(live.settings.workspace), *command.split(), "--format", "json"]
+    done = CliRunner().invoke(app, args, catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    cli = json.loads(done.stdout)
+    if command.startswith("attribution"):
+        assert set(api["models"]) == {"data_driven", "last_touch"}
+        assert api["models"]["last_touch"], "the small company has attributed campaigns"
+        cli.setdefault("notes", [])  # the API always lists notes; the CLI leaves none out
+    else:
+        assert len(api["top_customers"]) == 5
+    assert _same(api, cli), (api, cli)
+
+
 def _same(a: Any, b: Any) -> bool:
     """Equal, numbers up to float noise (the engine's parallel sums add in varying order)."""
     if isinstance(a, dict) and isinstance(b, dict):
@@ -88,6 +127,13 @@ def test_unknown_names_are_refused_before_any_query(live: Live) -> None:
         "/api/findings?kind=everything": "unknown kind",
         "/api/kpis?kpi=won_revenue&from=2263-01-01": "is outside",
         "/api/kpis?kpi=won_revenue&from=2025-02-01&to=2025-01-01": "is after",
+        "/api/attribution?model=markov;drop table deals": "unknown model",
+        "/api/attribution?level=region": "unknown level",
+        "/api/attribution?conversions=leads": "unknown conversions",
+        "/api/attribution?model=markov_2&bootstrap=20": "bootstrap=0",
+        "/api/clv?time_unit=year": "unknown time unit",
+        "/api/clv?customer=email": "unknown customer column",
+        "/api/clv?observation_end=2263-01-01": "is outside",
     }
     for path, message in cases.items():
         answer = get(live.url + path)
@@ -114,6 +160,8 @@ def test_openapi_schema_lists_the_queries(live: Live) -> None:
         "/api/imports",
         "/api/targets",
         "/api/report/{section}",
+        "/api/attribution",
+        "/api/clv",
     } <= set(schema["paths"])
     finding = schema["components"]["schemas"]["FindingOut"]
     assert set(finding["required"]) >= {"id", "kind", "money_at_stake", "confidence", "action"}

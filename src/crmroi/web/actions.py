@@ -18,8 +18,10 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from crmroi.errors import CrmroiError
+from crmroi.config import LANGUAGES
+from crmroi.errors import CrmroiError, InputError
 from crmroi.web import queries, uploads
+from crmroi.web.config_edit import MAX_NAME, CompanyEdit, parse_day, save_company
 from crmroi.web.models import UploadOut
 from crmroi.web.pages import LangParam, error_page, language, results, shell
 from crmroi.web.render import page
@@ -178,12 +180,18 @@ def settings(request: Request, lang: LangParam = None) -> HTMLResponse:
 
 
 def settings_page(
-    request: Request, lang: str, *, error: str | None = None, status: int = 200
+    request: Request,
+    lang: str,
+    *,
+    error: str | None = None,
+    company_error: str | None = None,
+    status: int = 200,
 ) -> HTMLResponse:
-    """The settings page, with the reason a target was refused when there is one."""
+    """The settings page, with the reason a target or a company edit was refused."""
     from crmroi.metrics import REGISTRY
 
     res = results(request)
+    asked = request.query_params.get("lang")
     found = res.get(("targets",), queries.targets)
     return page(
         request,
@@ -192,12 +200,16 @@ def settings_page(
         stale=found.stale,
         status=status,
         config=res.config(),
-        config_path=str(res.settings.config) if res.settings.config else None,
+        config_path=str(res.config_path),
+        config_exists=res.config_path.is_file(),
         workspace=str(res.settings.workspace),
         registry=list(REGISTRY),
         target_grains=queries.TARGET_GRAINS,
         targets=found.value,
+        url_lang=asked if asked in LANGUAGES else None,  # else the configured one shows
+        max_name=MAX_NAME,
         error=error,
+        company_error=company_error,
         csrf=csrf_token(request),
         shell=shell(request, lang),
     )
@@ -215,9 +227,7 @@ def set_target(
 ) -> Response:
     """Set one company-wide target: a one-row targets file through the import path."""
     if not csrf_ok(request, csrf):
-        return PlainTextResponse(
-            "the form expired or came from another site: reload the page", status_code=403
-        )
+        return _expired()
     text = io.StringIO()
     csv.writer(text).writerows(
         [("kpi", "grain", "period_start", "value"), (kpi, grain, period_start.isoformat(), value)]
@@ -235,6 +245,35 @@ def set_target(
             request, language(request, lang), error="; ".join(problems), status=400
         )
     return RedirectResponse(f"/settings?lang={language(request, lang)}", status_code=303)
+
+
+def _expired() -> Response:
+    return PlainTextResponse(
+        "the form expired or came from another site: reload the page", status_code=403
+    )
+
+
+@router.post("/settings/company")
+def set_company(
+    request: Request,
+    name: Annotated[str, Form(max_length=4 * MAX_NAME)],
+    currency: Annotated[str, Form(max_length=10)],
+    company_lang: Annotated[str, Form(max_length=10)],
+    adoption_date: Annotated[str, Form(max_length=20)] = "",
+    csrf: Annotated[str, Form()] = "",
+    lang: LangParam = None,
+) -> Response:
+    """Save company name, currency, language and go-live into the settings file."""
+    if not csrf_ok(request, csrf):
+        return _expired()
+    res = results(request)
+    try:
+        edit = CompanyEdit(name, currency, company_lang, parse_day(adoption_date))
+        save_company(res.config_path, edit)
+    except InputError as exc:
+        return settings_page(request, language(request, lang), company_error=str(exc), status=400)
+    shown = f"?lang={lang}" if lang in LANGUAGES else ""
+    return RedirectResponse(f"/settings{shown}", status_code=303)
 
 
 @router.get("/report.{fmt}")

@@ -15,7 +15,16 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from crmroi.errors import InputError
 from crmroi.insights import KINDS
 from crmroi.web import queries
-from crmroi.web.models import FindingOut, ImportsOut, KpiResult, SectionOut, TargetRow
+from crmroi.web.analyses import MAX_BOOTSTRAP, MAX_HORIZON, AttributionQuery, ClvQuery
+from crmroi.web.models import (
+    AttributionOut,
+    ClvOut,
+    FindingOut,
+    ImportsOut,
+    KpiResult,
+    SectionOut,
+    TargetRow,
+)
 from crmroi.web.pages import LangParam, language, results
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -109,6 +118,60 @@ def forecast(
 def roi(request: Request) -> dict[str, Any]:
     """`crmroi roi --format json`: every revenue basis side by side, the headline on the best."""
     found: dict[str, Any] = results(request).get(("roi",), queries.roi).value
+    return found
+
+
+@router.get("/attribution", response_model=AttributionOut)
+def attribution(
+    request: Request,
+    model: Annotated[list[str] | None, Query(max_length=40)] = None,
+    level: Annotated[str, Query(max_length=10)] = "channel",
+    conversions: Annotated[str, Query(max_length=10)] = "deals",
+    lookback_days: Annotated[int, Query(ge=1, le=3650)] = 90,
+    bootstrap: Annotated[int, Query(ge=0, le=MAX_BOOTSTRAP)] = MAX_BOOTSTRAP,
+    seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = 0,
+) -> AttributionOut:
+    """`crmroi attribution --format json`: each model's credit with bootstrap intervals."""
+    try:
+        q = AttributionQuery(
+            models=tuple(dict.fromkeys(model or ("data_driven",))),
+            level=level,
+            conversions=conversions,
+            lookback_days=lookback_days,
+            bootstrap=bootstrap,
+            seed=seed,
+        )
+    except InputError as exc:
+        raise _bad(str(exc)) from None
+    found: AttributionOut = results(request).get(("attribution", q), q).value
+    return found
+
+
+@router.get("/clv", response_model=ClvOut)
+def clv(
+    request: Request,
+    time_unit: Annotated[str, Query(max_length=10)] = "week",
+    horizon: Annotated[float | None, Query(gt=0, le=MAX_HORIZON)] = None,
+    discount_rate: Annotated[float | None, Query(ge=0, lt=1)] = None,
+    customer: Annotated[str, Query(max_length=20)] = "account_id",
+    observation_end: Annotated[date | None, Query()] = None,
+    top: Annotated[int, Query(ge=1, le=1000)] = 10,
+) -> ClvOut:
+    """`crmroi clv --format json`: BG/NBD and Gamma-Gamma parameters, totals, top customers."""
+    if observation_end is not None and not queries.FIRST_DAY <= observation_end <= queries.LAST_DAY:
+        raise _bad(f"{observation_end} is outside {queries.FIRST_DAY} … {queries.LAST_DAY}")
+    try:
+        q = ClvQuery(
+            time_unit=time_unit,
+            horizon=horizon,
+            discount_rate=discount_rate,
+            customer=customer,
+            observation_end=observation_end,
+            top=top,
+        )
+    except InputError as exc:
+        raise _bad(str(exc)) from None
+    found: ClvOut = results(request).get(("clv", q), q).value
     return found
 
 

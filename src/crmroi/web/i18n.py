@@ -86,10 +86,13 @@ WORDS: dict[str, tuple[str, str]] = {
     "adoption_date": ("CRM go-live", "CRM-Einführung"),
     "settings_file": ("Settings file", "Einstellungsdatei"),
     "settings_help": (
-        "Company, currency, language and costs live in crmroi.toml; edit it and reload.",
-        "Unternehmen, Währung, Sprache und Kosten stehen in crmroi.toml; Datei ändern und "
-        "neu laden.",
+        "Company, currency, language and go-live are saved into crmroi.toml here (its other "
+        "sections and comments stay); costs and the rest: edit the file and reload.",
+        "Unternehmen, Währung, Sprache und Einführung werden hier in crmroi.toml gespeichert "
+        "(die übrigen Abschnitte und Kommentare bleiben); Kosten und den Rest in der Datei "
+        "ändern und neu laden.",
     ),
+    "edit_company": ("Company settings", "Unternehmensangaben"),
     "set_target": ("Set a target", "Ziel setzen"),
     "targets": ("Targets", "Ziele"),
     "save": ("Save", "Speichern"),

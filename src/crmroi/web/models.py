@@ -156,3 +156,78 @@ class TargetRow(BaseModel):
     period: date | None
     dimension: str
     value: float
+
+
+class AttributionRow(BaseModel):
+    """One channel, campaign or workflow under one model (a row of ``crmroi attribution``)."""
+
+    channel: str
+    parent: str | None
+    conversions: float
+    revenue: float
+    share: float
+    share_low: float | None
+    share_high: float | None
+    """The 95 % bootstrap interval (null without a bootstrap or where it is undefined)."""
+
+
+class AttributionOut(BaseModel):
+    """``crmroi attribution --format json``: each model's rows, and the notes."""
+
+    models: dict[str, list[AttributionRow]]
+    notes: list[str] = []
+
+
+class BgnbdOut(BaseModel):
+    """The fitted BG/NBD parameters (purchases and dropping out)."""
+
+    r: float | None
+    alpha: float | None
+    a: float | None
+    b: float | None
+    log_likelihood: float | None
+
+
+class GammaGammaOut(BaseModel):
+    """The fitted Gamma-Gamma parameters (spend per purchase)."""
+
+    p: float | None
+    q: float | None
+    v: float | None
+    log_likelihood: float | None
+
+
+class ClvTotals(BaseModel):
+    """Sums and means over all customers."""
+
+    expected_purchases: float | None
+    mean_p_alive: float | None
+    total_clv: float | None
+    mean_clv: float | None
+
+
+class ClvCustomer(BaseModel):
+    """One customer's predictions over the horizon."""
+
+    customer: str
+    p_alive: float | None
+    expected_purchases: float | None
+    expected_spend: float | None
+    clv: float | None
+
+
+class ClvOut(BaseModel):
+    """``crmroi clv --format json``: parameters, totals and the top customers."""
+
+    bgnbd: BgnbdOut
+    gamma_gamma: GammaGammaOut | None
+    time_unit: str
+    horizon: float
+    discount_rate_per_unit: float
+    customers: int
+    repeat_customers: int
+    repeat_customers_without_spend: int
+    notes: list[str]
+    spend_frequency_correlation: float | None
+    summary: ClvTotals
+    top_customers: list[ClvCustomer]

@@ -66,7 +66,8 @@ class Results:
         return load_config(self.settings.config)
 
     @property
-    def _config_path(self) -> Path:
+    def config_path(self) -> Path:
+        """The settings file read (and written by the Settings page)."""
         return self.settings.config or Path(DEFAULT_CONFIG)
 
     @contextmanager
@@ -98,7 +99,7 @@ class Results:
         When another request holds the workspace (computing, or importing), the version read
         last is used instead of waiting for it.
         """
-        config = _stat(self._config_path)
+        config = _stat(self.config_path)
         seen = self._seen
         if seen is not None and time.monotonic() - seen[0] < VERSION_TTL:
             return f"{seen[1]}:{config}"
@@ -140,7 +141,7 @@ class Results:
     def _compute(self, key: Hashable, compute: Callable[[Workspace, Config], T]) -> Cached:
         with self.workspace() as ws:
             held = self._entries.get(key)  # another request may have computed it meanwhile
-            version = f"{self._read_version(ws)}:{_stat(self._config_path)}"
+            version = f"{self._read_version(ws)}:{_stat(self.config_path)}"
             if held is not None and held.version == version:
                 return held
             clock = time.perf_counter()
