@@ -35,14 +35,18 @@ def test_tco_equals_planted_total(small_company: Company) -> None:
 
 
 def test_incremental_recovers_planted_uplift(small_company: Company) -> None:
+    """The headline takes the deal-level parts (first in the order that passes its checks);
+    its interval, and DiD's on the low-adoption reps, hold the planted 1.3× uplift."""
     ws, truth = small_company
     result = analyse(ws, FAST)
     inc = result.bases["incremental"].benefit
-    assert inc.method == "difference_in_differences"
+    assert inc.method == "deal_level_parts"
     assert inc.low is not None and inc.high is not None
     assert inc.low <= truth["incremental"] <= inc.high
     did = result.impact.estimates["did"]
     assert did.details["design"] == "low_adoption_reps"
+    assert did.low is not None and did.high is not None
+    assert did.low <= truth["incremental"] <= did.high
     its = result.impact.estimates["its"]
     assert its.low is not None and its.high is not None
     assert its.low <= truth["incremental"] <= its.high
