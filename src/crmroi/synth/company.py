@@ -294,8 +294,21 @@ def flop_campaign_id(campaigns: Campaigns) -> str:
 
 
 def _with_flop(rows: pd.DataFrame, flop_rows: pd.DataFrame | None) -> pd.DataFrame:
-    """``rows`` followed by the flop campaign's (when the preset plants it)."""
-    return rows if flop_rows is None else pd.concat([rows, flop_rows], ignore_index=True)
+    """``rows`` followed by the flop campaign's (when the preset plants it).
+
+    Concatenated Arrow-backed text columns hold two chunks, which Spark's Arrow conversion
+    refuses ("Cannot convert ChunkedArray to Array"); each column is made one chunk again.
+    """
+    if flop_rows is None:
+        return rows
+    both = pd.concat([rows, flop_rows], ignore_index=True)
+    return both.assign(
+        **{
+            name: both[name].astype(object).astype(both[name].dtype)
+            for name in both.columns
+            if isinstance(both[name].dtype, pd.StringDtype)
+        }
+    )
 
 
 def _workflows_frame() -> pd.DataFrame:
