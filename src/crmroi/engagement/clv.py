@@ -110,7 +110,11 @@ def fit_clv(summary: pd.DataFrame) -> ClvFit:
     corr = float("nan")
     without_spend = 0
     if "monetary_value" in summary.columns:
-        spending = repeat[repeat["monetary_value"] > 0]
+        # in a fixed order: the engine returns rows in any order, and where the likelihood is
+        # flat (p and v trade off) the summation order alone moved the optimum
+        spending = repeat[repeat["monetary_value"] > 0].sort_values(
+            ["frequency", "monetary_value"], kind="stable"
+        )
         without_spend = len(repeat) - len(spending)
         if len(spending) >= 3:
             gg = gamma_gamma.fit(spending["frequency"], spending["monetary_value"])

@@ -48,6 +48,9 @@ class Finding:
             raise ValueError(f"unknown finding kind {self.kind!r}")
         if not 0.0 <= self.confidence <= 1.0:
             raise ValueError(f"confidence {self.confidence} is not in [0, 1]")
+        # in cents: the engine sums in parallel, so the same data can differ in the last bits
+        # (2,093,202.24 and 2,093,202.2399999998), which must not make two runs disagree
+        object.__setattr__(self, "money_at_stake", round(float(self.money_at_stake), 2))
 
     @property
     def id(self) -> str:

@@ -27,6 +27,10 @@ TABLE_WHAT: dict[str, tuple[str, str]] = {
     "users": ("CRM users (seats)", "CRM-Nutzer (Lizenzen)"),
     "workflows": ("workflows (names and costs)", "Workflows (Namen und Kosten)"),
     "campaigns": ("campaigns (names and costs)", "Kampagnen (Namen und Kosten)"),
+    "campaign_members": (
+        "campaign members and control groups",
+        "Kampagnenmitglieder und Kontrollgruppen",
+    ),
     "targets": (
         "targets per KPI and period (overall, per owner or team)",
         "Ziele je Kennzahl und Zeitraum (gesamt, je Person oder Team)",
@@ -63,7 +67,7 @@ SECTION_NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
     "quality": (("deals", "contacts", "accounts"),),
     "overview": (("deals",), ("costs",)),
     "sales": (("deals",),),
-    "impact": (("touchpoints", "workflow_enrollments"),),
+    "impact": (("touchpoints", "workflow_enrollments", "campaign_members"),),
     "customers": (("orders", "survey_responses"),),
     "costs": (("costs",),),
 }
@@ -77,7 +81,14 @@ SECTION_READS: dict[str, tuple[str, ...]] = {
     "quality": ("deals", "contacts", "accounts"),
     "overview": ("deals", "costs", "users"),
     "sales": ("deals",),
-    "impact": ("deals", "touchpoints", "workflow_enrollments", "workflows", "campaigns"),
+    "impact": (
+        "deals",
+        "touchpoints",
+        "workflow_enrollments",
+        "workflows",
+        "campaigns",
+        "campaign_members",
+    ),
     "customers": ("orders", "survey_responses"),
     "costs": ("costs", "users"),
 }

@@ -113,6 +113,14 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "(attribution_lookback_days)",
         ),
         ("nothing to attribute", "nichts zuzuordnen"),
+        # impact/adoption.py: no go-live date at all
+        ("no adoption date", "kein Einführungsdatum"),
+        (
+            r"import users with active_from or a cost ledger, or set \[company\] adoption_date "
+            r"in crmroi\.toml or pass --adoption-date",
+            "Nutzer mit active_from oder ein Kostenbuch importieren, oder angeben mit [company] "
+            "adoption_date in crmroi.toml oder --adoption-date",
+        ),
         # impact/experiments.py: members a conversion window leaves out
         (r"([\d,]+) of ([\d,]+) members left out", r"\1 von \2 Mitgliedern ausgelassen"),
         (

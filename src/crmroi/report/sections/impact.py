@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from crmroi.errors import CrmroiError
 from crmroi.report.build import ReportContext, register_section
 from crmroi.report.charts import BENEFIT, NEUTRAL, grouped_bars
 from crmroi.report.i18n import term
@@ -255,7 +256,8 @@ def _experiment_table(ctx: ReportContext, rows: list[Any], window: int) -> DataT
             "control, with its 95 % interval (Agresti–Caffo). Members whose window ends after "
             "the data are left out; `crmroi experiments --window N` shows each outcome.",
             f"Konversion = Anteil der Kontakte mit gewonnenem Deal binnen {window} Tagen nach "
-            "Eintritt (`[roi] conversion_window_days`); Plus = behandelt − Kontrolle, mit "
+            "Eintritt (Konversionszeitraum, einstellbar unter [roi]); Plus = behandelt − "
+            "Kontrolle, mit "
             "95-%-Intervall (Agresti–Caffo). Mitglieder, deren Zeitraum nach dem Datenende "
             "endet, sind ausgelassen; `crmroi experiments --window N` zeigt jedes Ergebnis.",
         ),
@@ -271,7 +273,11 @@ def impact(ctx: ReportContext) -> Section | None:
         and ctx.rows["campaign_members"] == 0
     ):
         return None
-    data = ctx.roi.to_dict()
+    try:  # the workflow and campaign ROI tables need the ROI analysis (an adoption date) …
+        data: dict[str, Any] | None = ctx.roi.to_dict()
+        unavailable: CrmroiError | None = None
+    except CrmroiError as exc:  # … the channel shares and the experiments do not
+        data, unavailable = None, exc
     parts = _channel_parts(ctx) if ctx.rows["touchpoints"] else None
     chart = parts[0] if parts else None
     experiment_table, experiment_notes = _experiments(ctx)
@@ -280,11 +286,23 @@ def impact(ctx: ReportContext) -> Section | None:
         for t in (
             parts[1] if parts else None,
             experiment_table,
-            _workflow_table(ctx, data["workflows"]),
-            _campaign_table(ctx, data["campaigns"]),
+            _workflow_table(ctx, data["workflows"]) if data else None,
+            _campaign_table(ctx, data["campaigns"]) if data else None,
         )
         if t is not None
     )
+    if unavailable is not None and not tables and chart is None:
+        raise unavailable
+    if unavailable is not None:
+        from crmroi.report.reasons import german_reason
+
+        reason = str(unavailable)
+        experiment_notes += (
+            ctx.text(
+                f"Campaign and workflow ROI are not shown: {reason}",
+                f"ROI je Kampagne und Workflow nicht gezeigt: {german_reason(reason)}",
+            ),
+        )
     return Section(
         id="impact",
         title=ctx.text("What brought the revenue", "Was den Umsatz gebracht hat"),
