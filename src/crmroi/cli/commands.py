@@ -17,6 +17,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Import exports (CSV/TSV, XLSX, Parquet, JSON); bad rows go to quarantine with their "
         "reason.",
     ),
+    "warehouse": (
+        "crmroi.cli.warehouse",
+        "Map existing warehouse tables onto the canonical tables, as views (no import).",
+    ),
     "quarantine": (
         "crmroi.cli.quarantine",
         "List rejected input rows; fix them in the source file and import it again.",
