@@ -183,3 +183,18 @@ def test_estimate_outside_its_interval_is_named() -> None:
         "paid_social",
         "(baseline)",
     ]
+
+
+@pytest.mark.parametrize("model", [*FAST_MODELS, "data_driven"])
+@pytest.mark.parametrize("touched", [True, False])
+def test_no_conversion_gives_zero_shares_and_intervals_without_warnings(
+    model: str, touched: bool
+) -> None:
+    """A workspace slice where nothing converted (found by the report's property test): every
+    share and interval bound is 0, without a 0/0 in the spread (warnings are errors here)."""
+    seqs = [["email", "search"], ["search"]] if touched else []
+    zeros = [0.0] * len(seqs)
+    journeys = from_sequences(seqs, zeros, [1.0] * len(seqs), zeros)
+    result = attribute_journeys(journeys, models=(model,), bootstrap=50)
+    table = result.table(model)
+    assert (table[["share", "share_low", "share_high"]].to_numpy() == 0).all()

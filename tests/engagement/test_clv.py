@@ -142,3 +142,25 @@ def test_repeat_buyers_without_spend_are_left_out_of_gamma_gamma_and_still_value
 def test_no_note_when_every_repeat_buyer_spends(summary: pd.DataFrame) -> None:
     fit = fit_clv(summary)
     assert (fit.n_repeat_without_spend, fit.notes) == (0, ())
+
+
+def test_a_fit_on_a_flat_ridge_ignores_last_bit_noise_in_the_means(tmp_path: Path) -> None:
+    """The small simulated company spends the same per order, so the Gamma-Gamma likelihood is
+    flat along p → ∞, v → 0 and the optimum wandered with the last bits of m̄, which the
+    engine's parallel sums change from run to run (the API and the CLI disagreed). Noise of
+    a few ulps must leave the fitted parameters exactly as they are."""
+    from crmroi import open_workspace, synth
+    from crmroi.engagement.summary import purchase_summary
+    from tests.metrics.kit import load
+
+    ws = open_workspace(tmp_path / "small.duckdb")
+    load(ws, synth.generate("small", 0).tables)
+    summary = purchase_summary(ws, time_unit=TimeUnit.month)
+    base = fit_clv(summary).gamma_gamma
+    rng = np.random.default_rng(1)
+    for _ in range(3):
+        noisy = summary.assign(
+            monetary_value=summary["monetary_value"]
+            * (1 + rng.choice([-4, -1, 0, 1, 4], len(summary)) * np.finfo(float).eps)
+        )
+        assert fit_clv(noisy.sample(frac=1.0, random_state=rng)).gamma_gamma == base

@@ -122,7 +122,7 @@ def test_silent_once_the_planted_problems_are_fixed(company: Company, tmp_path: 
 def _adoption_oracle(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
     """pandas, 2025 (the last 365 days): per rep, human activities ÷ (deals closed in 2025 +
     deals open at its end); low adopters below half the median; money = (win rate of the
-    team's other reps − the rep's) × the rep's open pipeline, where positive."""
+    team's other reps − the rep's) × the rep's open pipeline, where positive, in cents."""
     deals, acts = tables["deals"], tables["activities"]
     users = tables["users"].set_index("user_id")
     closed_at = pd.to_datetime(deals["closed_at"])
@@ -150,7 +150,7 @@ def _adoption_oracle(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
         )
         money = gap * float(pipeline.get(rep, 0.0))
         if money > 0:
-            out[str(users.loc[rep, "name"])] = float(money)
+            out[str(users.loc[rep, "name"])] = round(float(money), 2)
     return out
 
 

@@ -149,13 +149,15 @@ class RuleModel:
         count = np.maximum(sub.conversions, 1.0)
         t = per_journey
         total = t.sum()
+        if total <= 0:  # nothing converted: every share is 0 and so is its spread
+            return np.zeros((n, k + 1), dtype=np.float64)
         share = alloc.shares()
         scaled = sp.diags(1.0 / count) @ x
         var = (
             np.asarray(x.multiply(scaled).sum(axis=0)).ravel()
             - 2 * share * (scaled.T @ t)
             + share**2 * float((t * t / count).sum())
-        ) / max(total, 1e-300) ** 2
+        ) / total**2
         sd = np.sqrt(np.maximum(var, 0.0))
         draws = share + rng.standard_normal((n, k + 1)) * sd
         return np.asarray(np.clip(draws, 0.0, 1.0), dtype=np.float64)

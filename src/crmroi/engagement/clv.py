@@ -110,11 +110,13 @@ def fit_clv(summary: pd.DataFrame) -> ClvFit:
     corr = float("nan")
     without_spend = 0
     if "monetary_value" in summary.columns:
-        # in a fixed order: the engine returns rows in any order, and where the likelihood is
-        # flat (p and v trade off) the summation order alone moved the optimum
-        spending = repeat[repeat["monetary_value"] > 0].sort_values(
-            ["frequency", "monetary_value"], kind="stable"
+        # Where the likelihood is flat (p and v trade off along a ridge), the engine's parallel
+        # sums, which differ in the last bits from run to run, moved the optimum: the fit sees
+        # the means rounded to micro-units of the currency, in a fixed order.
+        spending = repeat[repeat["monetary_value"] > 0].assign(
+            monetary_value=lambda frame: frame["monetary_value"].round(6)
         )
+        spending = spending.sort_values(["frequency", "monetary_value"], kind="stable")
         without_spend = len(repeat) - len(spending)
         if len(spending) >= 3:
             gg = gamma_gamma.fit(spending["frequency"], spending["monetary_value"])
