@@ -2,7 +2,9 @@
 
 Usage: python benchmarks/web_load.py [--size small|medium] [--clients 20] [--seconds 30]
 
-Simulates the company, uploads its exports through ``POST /imports`` (the page's path), opens
+Starts ``crmroi serve`` in a process of its own, as a user runs it (the clients here are threads of
+this process and must not share the server's GIL). Simulates the company, uploads its exports
+through ``POST /imports`` (the page's path), opens
 every page once (the first visit after an import computes the results), then runs ``--clients``
 threads for ``--seconds``, each requesting the pages and API queries in turn. Prints requests per
 second, p50 and p95 latency per path and the errors; then the same while an import runs (a
@@ -18,6 +20,8 @@ import os
 import re
 import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -25,11 +29,8 @@ from collections import defaultdict
 from pathlib import Path
 
 import httpx
-import uvicorn
 
 from crmroi import synth
-from crmroi.web.app import create_app
-from crmroi.web.settings import WebSettings
 
 PATHS = (
     "/",
@@ -51,6 +52,19 @@ def _port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _wait_for(port: int, server: subprocess.Popen[bytes]) -> None:
+    """Until the server accepts connections (it imports the web stack first)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"crmroi serve exited with {server.returncode}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise SystemExit("crmroi serve did not start within 120 s")
 
 
 def _csrf(client: httpx.Client) -> str:
@@ -112,15 +126,11 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="crmroi-web-load-"))
     company = synth.generate(args.size, 0)
     files = [p for p in synth.write(company, folder / "exports") if p.suffix == ".csv"]
-    settings = WebSettings(workspace=str(folder / "crmroi.duckdb"), upload_dir=folder / "uploads")
     port = _port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
+    crmroi = Path(sys.executable).with_name("crmroi")
+    command = [str(crmroi), "-w", str(folder / "crmroi.duckdb"), "serve", "--port", str(port)]
+    server = subprocess.Popen(command, cwd=folder)
+    _wait_for(port, server)
     url = f"http://127.0.0.1:{port}"
     print(f"company {args.size}: {len(files)} files; {args.clients} clients, {args.seconds:.0f} s")
     with httpx.Client(base_url=url) as http:
@@ -160,8 +170,8 @@ def main() -> None:
     busy.clear()
     writer.join()
     _print(f"while imports run ({imported[0]} imports)", timings, args.seconds)
-    server.should_exit = True
-    thread.join()
+    server.terminate()
+    server.wait(timeout=60)
     print(f"\nload average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 

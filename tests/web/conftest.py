@@ -95,6 +95,8 @@ class Live:
 
     url: str
     settings: WebSettings
+    app: Any = None
+    """The application served, for tests that reach into its state."""
 
 
 @contextmanager
@@ -103,9 +105,8 @@ def serving(settings: WebSettings) -> Iterator[Live]:
     import uvicorn
 
     port = free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
-    )
+    app = create_app(settings)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -114,10 +115,11 @@ def serving(settings: WebSettings) -> Iterator[Live]:
         assert time.monotonic() < deadline, "the server did not start"
         time.sleep(0.05)
     try:
-        yield Live(f"http://127.0.0.1:{port}", settings)
+        yield Live(f"http://127.0.0.1:{port}", settings, app)
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+        app.state.results.close()
 
 
 @pytest.fixture(scope="session")

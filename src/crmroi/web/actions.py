@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from crmroi.config import LANGUAGES
@@ -25,6 +26,7 @@ from crmroi.web.config_edit import MAX_NAME, CompanyEdit, parse_day, save_compan
 from crmroi.web.models import UploadOut
 from crmroi.web.pages import LangParam, error_page, language, results, shell
 from crmroi.web.render import page
+from crmroi.web.results import Results
 from crmroi.web.security import CSRF_FIELD, csrf_ok, csrf_token
 
 router = APIRouter(include_in_schema=False)
@@ -123,10 +125,17 @@ async def upload(request: Request, lang: LangParam = None) -> Response:
         return _refusal(request, lang, str(exc), exc.status)
     finally:
         await form.close()
-    paths = uploads.store(checked, settings)
-    with results(request).writing() as ws:
-        outcome = uploads.import_files(ws, paths)
+    # in a worker thread: the import waits for the workspace (a background recomputation may
+    # hold it for seconds), and waiting on the event loop stalled every other request
+    outcome = await run_in_threadpool(_store_and_import, results(request), checked)
     return _show(request, lang, outcome)
+
+
+def _store_and_import(res: Results, checked: list[uploads.Incoming]) -> UploadOut:
+    """Store the checked files outside every served path and import them."""
+    paths = uploads.store(checked, res.settings)
+    with res.writing() as ws:
+        return uploads.import_files(ws, paths)
 
 
 MAX_MAPPING = 64 * 1024
@@ -283,7 +292,7 @@ def download(request: Request, fmt: str, lang: LangParam = None) -> Response:
         return PlainTextResponse("report formats: html, pdf, xlsx", status_code=404)
     lang = language(request, lang)
     try:
-        report = results(request).get(("report", lang), queries.report(lang)).value
+        report = results(request).get(("report", lang), queries.ReportQuery(lang)).value
     except CrmroiError as exc:
         return error_page(request, "overview", lang, str(exc))
     from crmroi.report import write_report

@@ -46,7 +46,7 @@ def findings(
     if kind is not None and kind not in KINDS:
         raise _bad(f"unknown kind {kind!r}: one of {', '.join(KINDS)}")
     code = language(request, lang)
-    found = results(request).get(("findings", code), queries.findings(code)).value
+    found = results(request).get(("findings", code), queries.FindingsQuery(code)).value
     chosen = [f for f in found if kind is None or f.kind == kind]
     return [queries.finding_out(f) for f in chosen[:top]]
 
@@ -91,7 +91,7 @@ def report_section(request: Request, section: str, lang: LangParam = None) -> Se
     if section not in SECTIONS:
         raise HTTPException(404, f"unknown section {section!r}: one of {', '.join(SECTIONS)}")
     code = language(request, lang)
-    report = results(request).get(("report", code), queries.report(code)).value
+    report = results(request).get(("report", code), queries.ReportQuery(code)).value
     out = queries.section_out(report, section)
     if out is None:
         raise HTTPException(404, f"the report has no {section} section on this data")
@@ -110,7 +110,9 @@ def forecast(
     request: Request, grain: Annotated[str, Query(pattern="^(month|quarter|year)$")] = "month"
 ) -> dict[str, Any]:
     """`crmroi forecast --format json`: this period's weighted forecast and past accuracy."""
-    found: dict[str, Any] = results(request).get(("forecast", grain), queries.forecast(grain)).value
+    found: dict[str, Any] = (
+        results(request).get(("forecast", grain), queries.ForecastQuery(grain)).value
+    )
     return found
 
 

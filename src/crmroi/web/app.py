@@ -6,6 +6,8 @@ No module-level state: the results cache, the kept uploads and the settings live
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -25,7 +27,15 @@ STATIC = Path(__file__).with_name("static")
 def create_app(settings: WebSettings) -> FastAPI:
     """The dashboard and API on ``settings.workspace``; refuses an unguarded non-loopback host."""
     check_bind(settings.host, settings.token)
+    results = Results(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        results.close()  # the worker process that recomputes slow results
+
     app = FastAPI(
+        lifespan=lifespan,
         title="crmroi",
         version=__version__,
         description="KPIs, findings, attribution and ROI of one crmroi workspace.",
@@ -33,7 +43,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
-    app.state.results = Results(settings)
+    app.state.results = results
     app.state.uploads = {}
     app.middleware("http")(guard(settings.token))
     app.add_exception_handler(CrmroiError, _analysis_error)

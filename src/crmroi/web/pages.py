@@ -44,10 +44,10 @@ def section_page(request: Request, page_id: str, lang: str) -> HTMLResponse:
     """A page showing one section of the report, the overview also the top findings."""
     res = results(request)
     try:
-        report = res.get(("report", lang), queries.report(lang))
+        report = res.get(("report", lang), queries.ReportQuery(lang))
         top = None
         if page_id == "overview":
-            top = res.get(("findings", lang), queries.findings(lang)).value[:TOP_FINDINGS]
+            top = res.get(("findings", lang), queries.FindingsQuery(lang)).value[:TOP_FINDINGS]
     except CrmroiError as exc:
         return error_page(request, page_id, lang, str(exc))
     section = next((s for s in report.value.sections if s.id == SECTION_OF[page_id]), None)
@@ -111,7 +111,7 @@ def findings(
     lang = language(request, lang)
     chosen = kind if kind in KINDS else None
     try:
-        found = results(request).get(("findings", lang), queries.findings(lang))
+        found = results(request).get(("findings", lang), queries.FindingsQuery(lang))
     except CrmroiError as exc:
         return error_page(request, "findings", lang, str(exc))
     shown = [f for f in found.value if chosen is None or f.kind == chosen]

@@ -36,33 +36,41 @@ FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
 """The dates a query may name: the engine's timestamps end in 2262."""
 
 
-def report(lang: str) -> Any:
-    """The report in ``lang``, as ``crmroi report`` computes it."""
+@dataclass(frozen=True)
+class ReportQuery:
+    """The report in ``lang``, as ``crmroi report`` computes it.
 
-    def compute(ws: Workspace, config: Config) -> Report:
+    The slow queries are module-level dataclasses, not closures, so that the dashboard can
+    recompute them in its worker process (:mod:`crmroi.web.results`).
+    """
+
+    lang: str
+
+    def __call__(self, ws: Workspace, config: Config) -> Report:
+        """Build the report."""
         from crmroi.report import build_report
 
-        return build_report(ws, config, lang=lang)
-
-    return compute
+        return build_report(ws, config, lang=self.lang)
 
 
-def findings(lang: str) -> Any:
+@dataclass(frozen=True)
+class FindingsQuery:
     """Every finding in ``lang``, ranked, as ``crmroi findings`` computes them."""
 
-    def compute(ws: Workspace, config: Config) -> list[Finding]:
+    lang: str
+
+    def __call__(self, ws: Workspace, config: Config) -> list[Finding]:
+        """Run every detector."""
         from crmroi.insights import find
 
         return find(
             ws,
             config.findings,
             currency=config.roi.currency,
-            lang=lang,
+            lang=self.lang,
             fx_rates=config.roi.fx_rates,
             roi=config.roi_settings(),
         )
-
-    return compute
 
 
 def finding_out(finding: Finding) -> FindingOut:
@@ -287,21 +295,23 @@ def funnel(ws: Workspace, config: Config) -> list[dict[str, Any]]:
     return rows
 
 
-def forecast(grain: str) -> Any:
+@dataclass(frozen=True)
+class ForecastQuery:
     """`crmroi forecast --format json` for ``grain``, as of the end of the data."""
 
-    def compute(ws: Workspace, config: Config) -> dict[str, Any]:
+    grain: str
+
+    def __call__(self, ws: Workspace, config: Config) -> dict[str, Any]:
+        """Forecast this period and score the last six."""
         from crmroi.cli.output import jsonable
         from crmroi.metrics import Grain
         from crmroi.metrics import forecast as fc
 
         moment, source = fc.default_as_of(ws)
-        current = fc.forecast(ws, grain=Grain(grain), as_of=moment)
-        history = fc.accuracy(ws, grain=Grain(grain), count=6, as_of=moment)
+        current = fc.forecast(ws, grain=Grain(self.grain), as_of=moment)
+        history = fc.accuracy(ws, grain=Grain(self.grain), count=6, as_of=moment)
         note = f"forecast as of {moment:%Y-%m-%d %H:%M} ({source}; --as-of DAY changes it)"
         out: dict[str, Any] = jsonable(
             {"forecast": current, "accuracy": history.to_dict("records"), "notes": [note]}
         )
         return out
-
-    return compute

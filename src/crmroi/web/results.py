@@ -9,14 +9,22 @@ computation. While an import of this server holds the workspace, or another requ
 or a slow result (the report) is recomputed in the background after a change, a page is served
 from the results of the version before (marked stale), so a page is never half-updated and
 never waits for an import or for another page.
+
+The background recomputation runs in a worker process when the workspace can be opened by
+another process (a DuckDB file, PostgreSQL): the report is seconds of Python holding the GIL,
+and in a thread of the server it slowed every page served meanwhile. The server's lock is held
+while the worker has the workspace, so the two never open the file at once.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import pickle
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +32,7 @@ from typing import Any, TypeVar
 
 from crmroi.config import DEFAULT_CONFIG, Config, load_config
 from crmroi.web.settings import WebSettings
-from crmroi.workspace import Workspace, open_workspace
+from crmroi.workspace import Workspace, is_spark_master, open_workspace
 
 T = TypeVar("T")
 MAX_ENTRIES = 128
@@ -60,6 +68,30 @@ class Results:
         self.slow = SLOW_SECONDS
         self._seen: tuple[float, str] | None = None
         """When the workspace version was last read (monotonic seconds), and that version."""
+        self._worker: ProcessPoolExecutor | None = None
+        self._worker_lock = threading.Lock()
+
+    def close(self) -> None:
+        """Stop the worker process, if one was started."""
+        with self._worker_lock:
+            if self._worker is not None:
+                self._worker.shutdown(cancel_futures=True)
+                self._worker = None
+
+    def _shareable(self) -> bool:
+        """Whether another process may open the workspace.
+
+        Not one in memory, and not a Spark session, whose embedded catalog admits one process.
+        """
+        target = self.settings.workspace
+        return target is not None and target != ":memory:" and not is_spark_master(str(target))
+
+    def _pool(self) -> ProcessPoolExecutor:
+        with self._worker_lock:
+            if self._worker is None:
+                spawn = multiprocessing.get_context("spawn")  # no fork of a threaded server
+                self._worker = ProcessPoolExecutor(max_workers=1, mp_context=spawn)
+            return self._worker
 
     def config(self) -> Config:
         """The settings file as it is now (read on every use: the user may edit it)."""
@@ -88,11 +120,6 @@ class Results:
             self._seen = None
             self._importing.clear()
 
-    def _read_version(self, ws: Workspace) -> str:
-        imports = ws.table("imports")
-        row = imports.aggregate(runs=imports.count(), last=imports.at.max()).execute()
-        return f"{int(row['runs'].iloc[0])}:{row['last'].iloc[0]}"
-
     def version(self) -> str:
         """The workspace version now, read at most every ``VERSION_TTL`` seconds.
 
@@ -108,7 +135,7 @@ class Results:
             return f"{seen[1]}:{config}"
         try:
             with self.workspace() as ws:
-                version = self._read_version(ws)
+                version = _read_version(ws)
         finally:
             self._lock.release()
         self._seen = (time.monotonic(), version)
@@ -138,15 +165,27 @@ class Results:
         finally:
             self._lock.release()
 
-    def _compute(self, key: Hashable, compute: Callable[[Workspace, Config], T]) -> Cached:
-        with self.workspace() as ws:
-            held = self._entries.get(key)  # another request may have computed it meanwhile
-            version = f"{self._read_version(ws)}:{_stat(self.config_path)}"
-            if held is not None and held.version == version:
-                return held
-            clock = time.perf_counter()
-            value = compute(ws, self.config())
-            fresh = Cached(version, value, seconds=time.perf_counter() - clock)
+    def _compute(
+        self, key: Hashable, compute: Callable[[Workspace, Config], T], *, elsewhere: bool = False
+    ) -> Cached:
+        """Compute ``key`` here, or with ``elsewhere`` in the worker process when it can."""
+        if elsewhere and self._shareable() and _picklable(compute):
+            with self._lock:  # the worker has the workspace: this process must not open it
+                version, value, seconds = (
+                    self._pool()
+                    .submit(_compute_in_worker, self.settings, self.config_path, compute)
+                    .result()
+                )
+            fresh = Cached(version, value, seconds=seconds)
+        else:
+            with self.workspace() as ws:
+                held = self._entries.get(key)  # another request may have computed it meanwhile
+                version = f"{_read_version(ws)}:{_stat(self.config_path)}"
+                if held is not None and held.version == version:
+                    return held
+                clock = time.perf_counter()
+                value = compute(ws, self.config())
+                fresh = Cached(version, value, seconds=time.perf_counter() - clock)
         with self._entries_lock:
             self._entries[key] = fresh
             self._entries.move_to_end(key)
@@ -163,7 +202,7 @@ class Results:
 
         def run() -> None:
             try:
-                self._compute(key, compute)
+                self._compute(key, compute, elsewhere=True)
             except Exception:  # the next request computes it in the open and shows the error
                 with self._entries_lock:
                     self._entries.pop(key, None)
@@ -171,6 +210,33 @@ class Results:
                 self._refreshing.discard(key)
 
         threading.Thread(target=run, name=f"refresh {key!r}", daemon=True).start()
+
+
+def _compute_in_worker(
+    settings: WebSettings, config_path: Path, compute: Callable[[Workspace, Config], T]
+) -> tuple[str, T, float]:
+    """In the worker process: the version, the result and the seconds it took."""
+    config = load_config(settings.config)
+    with open_workspace(settings.workspace, **config.workspace.open_options()) as ws:
+        version = f"{_read_version(ws)}:{_stat(config_path)}"
+        clock = time.perf_counter()
+        value = compute(ws, config)
+        return version, value, time.perf_counter() - clock
+
+
+def _read_version(ws: Workspace) -> str:
+    imports = ws.table("imports")
+    row = imports.aggregate(runs=imports.count(), last=imports.at.max()).execute()
+    return f"{int(row['runs'].iloc[0])}:{row['last'].iloc[0]}"
+
+
+def _picklable(compute: Callable[..., Any]) -> bool:
+    """The queries are module-level dataclasses; a closure or lambda stays in this process."""
+    try:
+        pickle.dumps(compute)
+    except (pickle.PicklingError, AttributeError, TypeError):
+        return False
+    return True
 
 
 def _stale(held: Cached) -> Cached:
