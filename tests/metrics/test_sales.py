@@ -20,6 +20,7 @@ Quota (targets of won_revenue by month): January 5,000, February 2,500.
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from crmroi import Workspace
@@ -159,6 +160,52 @@ def test_won_revenue(ws: Workspace) -> None:
     """Won by close date: January d1 + d2 = 4,000; February d4 = 2,000; whole range 6,000."""
     assert monthly(ws, "won_revenue") == [4000.0, 2000.0]
     assert one(ws, "won_revenue") == 6000.0
+
+
+def test_won_revenue_is_unknown_where_no_won_deal_has_an_amount(workspace: Workspace) -> None:
+    """An export without amounts (the Olist closed deals): January's two won deals have none,
+    so its won revenue is unknown, not 0; February has one priced win (800) beside an unpriced
+    one, so 800 (the known part); March has only a lost deal, so 0; April has no deal, so 0.
+    The average deal size is over the priced wins: unknown in January, 800 (not 400) in
+    February, unknown in March and April (no win)."""
+    put(workspace, "users", {"user_id": "u1"})
+    rows = [
+        ("w1", "won", None, "2024-01-05", "2024-01-20"),
+        ("w2", "won", None, "2024-01-06", "2024-01-25"),
+        ("w3", "won", 800.0, "2024-02-01", "2024-02-10"),
+        ("w4", "won", None, "2024-02-01", "2024-02-11"),
+        ("l1", "lost", 300.0, "2024-03-01", "2024-03-10"),
+    ]
+    put(
+        workspace,
+        "deals",
+        *[
+            {
+                "deal_id": d,
+                "owner_id": "u1",
+                "status": status,
+                "amount": amount,
+                "created_at": created,
+                "closed_at": closed,
+            }
+            for d, status, amount, created, closed in rows
+        ],
+    )
+    from datetime import date
+
+    df = query(
+        workspace,
+        MetricQuery(
+            kpis=("won_revenue", "avg_deal_size"),
+            grain="month",
+            start=date(2024, 1, 1),
+            end=date(2024, 4, 30),
+        ),  # type: ignore[arg-type]
+    )
+    revenue = df[df["kpi"] == "won_revenue"]["value"].tolist()
+    assert pd.isna(revenue[0]) and revenue[1:] == [800.0, 0.0, 0.0]
+    size = df[df["kpi"] == "avg_deal_size"]["value"].tolist()
+    assert pd.isna(size[0]) and size[1] == 800.0 and pd.isna(size[2]) and pd.isna(size[3])
 
 
 def test_won_and_lost_deals(ws: Workspace) -> None:

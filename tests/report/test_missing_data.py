@@ -119,6 +119,22 @@ def test_deals_without_adoption_date_still_show_the_sales_figures(tmp_path: Path
     assert "before:" not in sales
 
 
+def test_won_deals_without_amounts_show_no_revenue_and_say_why(tmp_path: Path) -> None:
+    """An export without amounts (like Olist's closed deals): the won revenue is unknown, not
+    €0, and the empty revenue chart gives way to the line that names the missing field. The
+    counts still hold: 2 won, 1 lost → win rate 66.7 %."""
+    no_amounts = re.sub(r",(1000|3000|500|700),EUR,", ",,EUR,", DEALS)
+    assert ",1000," not in no_amounts
+    page = _report(tmp_path, {"deals.csv": no_amounts})
+    sales = _section(page, "sales")
+    assert "Won revenue – " in sales and "€0" not in sales
+    assert "Won deals 2" in sales and "Win rate 66.7%" in sales
+    assert "Missing: the amounts of the won deals (deals.amount is empty on every one)" in sales
+    assert 'id="chart-won-revenue"' not in page
+    (tmp_path / "priced").mkdir()
+    assert 'id="chart-won-revenue"' in _report(tmp_path / "priced", {"deals.csv": DEALS})
+
+
 @pytest.mark.parametrize("out", ["r.html", "r.pdf", "r.xlsx"])
 def test_deals_and_costs_render_in_every_format(tmp_path: Path, out: str) -> None:
     page = _report(tmp_path, {"deals.csv": DEALS, "costs.csv": COSTS}, out, "--lang", "de")

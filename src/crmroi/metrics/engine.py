@@ -201,9 +201,11 @@ def _run(ctx: QueryContext, kpis: Sequence[str]) -> pd.DataFrame:
     df = df[df["period_start"].isin(starts)] if ctx.grain is not None else df
     if not ctx.dimensions:  # a full grid: every KPI in every period, counts 0 where no records
         grid = pd.MultiIndex.from_product([list(kpis), starts], names=["kpi", "period_start"])
-        df = df.set_index(["kpi", "period_start"]).reindex(grid).reset_index()
+        df = df.assign(_found=True).set_index(["kpi", "period_start"]).reindex(grid).reset_index()
         zero = df["kpi"].map({k: ctx.registry.get(k).empty_is_zero for k in kpis})
-        df.loc[zero & df["value"].isna(), "value"] = 0.0
+        # only periods without records are 0; a value the engine left unknown stays unknown
+        df.loc[zero & df["_found"].isna(), "value"] = 0.0
+        df = df.drop(columns="_found")
     return df
 
 

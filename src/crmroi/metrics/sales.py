@@ -28,6 +28,7 @@ def _closed(ctx: QueryContext) -> ir.Table:
     return d.mutate(
         won=(d.status == "won").cast("int32"),
         won_amount=ibis.ifelse(d.status == "won", d.amount, 0.0),
+        won_unpriced=((d.status == "won") & d.amount.isnull()).cast("int32"),
         cycle=ibis.ifelse(d.status == "won", days_between(d.created_at, d.closed_at), None),
     )
 
@@ -44,6 +45,7 @@ def _closed_sums(ctx: QueryContext) -> ir.Table:
         won=_.won.sum(),
         closed=_.count(),
         won_amount=_.won_amount.sum(),
+        won_unpriced=_.won_unpriced.sum(),
         cycle=_.cycle.mean(),
     )
 
@@ -63,10 +65,12 @@ def won_revenue(ctx: QueryContext) -> ir.Table:
     """Σ amount of the deals won in the period.
 
     Formula: Σ deals.amount over status = won, by close date. Source: Nutshell, Frappe
-    (REFERENCE §3.1 quota attainment uses the same closed-won amount).
+    (REFERENCE §3.1 quota attainment uses the same closed-won amount). Unknown, not 0, where
+    deals were won but none of them has an amount (an export without the amount column).
     """
     t = _closed_sums(ctx)
-    return t.mutate(value=t.won_amount)
+    unknown = (t.won > 0) & (t.won_unpriced == t.won)
+    return t.mutate(value=ibis.ifelse(unknown, ibis.null("float64"), t.won_amount))
 
 
 @kpi(
@@ -145,9 +149,10 @@ def avg_deal_size(ctx: QueryContext) -> ir.Table:
     """Σ won amount ÷ number of won deals, by close date.
 
     Formula: Σ amount (won) ÷ count (won). Source: Frappe CRM dashboard, Krayin (REFERENCE §3.1).
+    Over the won deals with an amount: one without it is unknown, not a deal of size 0.
     """
     t = _closed_sums(ctx)
-    return t.mutate(value=ratio(t.won_amount, t.won))
+    return t.mutate(value=ratio(t.won_amount, t.won - t.won_unpriced))
 
 
 @kpi(

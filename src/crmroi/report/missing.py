@@ -146,6 +146,21 @@ def missing_won_deals(text: Text) -> Missing:
     )
 
 
+def missing_amounts(text: Text) -> Missing:
+    """Deals are won but none has an amount: revenue cannot be summed (not 0)."""
+    return Missing(
+        what=text(
+            "the amounts of the won deals (deals.amount is empty on every one)",
+            "die Beträge der gewonnenen Deals (deals.amount ist bei allen leer)",
+        ),
+        how='amount = { column = "Amount" }',
+        where=text(
+            "under [fields] in the mapping of the deals file, then import it again with --map",
+            "unter [fields] im Mapping der Deals-Datei, danach diese mit --map neu importieren",
+        ),
+    )
+
+
 def missing_tables(
     section_id: str, rows: Mapping[str, int], text: Text, *, wide: bool = False
 ) -> tuple[Missing, ...]:

@@ -8,7 +8,7 @@ import pandas as pd
 
 from crmroi.report.build import ReportContext, register_section
 from crmroi.report.charts import monthly_bars
-from crmroi.report.missing import missing_adoption, missing_table
+from crmroi.report.missing import missing_adoption, missing_amounts, missing_table
 from crmroi.report.model import Chart, Metric, Missing, Section, Unit
 
 HEADLINE_KPIS = ("won_revenue", "won_deals", "win_rate", "avg_deal_size", "sales_cycle_days")
@@ -46,13 +46,10 @@ def _monthly_revenue(ctx: ReportContext) -> pd.DataFrame:
     frame = query(
         ctx.ws, MetricQuery(kpis=("won_revenue",), grain=Grain.month, settings=ctx.config.kpis)
     )
-    return pd.DataFrame(
-        {"month": pd.to_datetime(frame["period_start"]), "revenue": frame["value"].fillna(0.0)}
-    )
+    return pd.DataFrame({"month": pd.to_datetime(frame["period_start"]), "revenue": frame["value"]})
 
 
-def _chart(ctx: ReportContext, adoption: date | None) -> Chart:
-    monthly = _monthly_revenue(ctx)
+def _chart(ctx: ReportContext, adoption: date | None, monthly: pd.DataFrame) -> Chart:
     caption_en = "Deals won, by the month they closed"
     caption_de = "Gewonnene Deals nach Abschlussmonat"
     if adoption is not None:
@@ -62,7 +59,7 @@ def _chart(ctx: ReportContext, adoption: date | None) -> Chart:
         id="won-revenue",
         title=ctx.text("Won revenue by month", "Gewonnener Umsatz pro Monat"),
         spec=monthly_bars(
-            monthly,
+            monthly.fillna({"revenue": 0.0}),
             x="month",
             y="revenue",
             x_title=ctx.text("month of close", "Abschlussmonat"),
@@ -148,12 +145,16 @@ def sales(ctx: ReportContext) -> Section | None:
                     "kein „vorher“ zum Vergleich.",
                 ),
             )
+    monthly = _monthly_revenue(ctx)
+    # won deals without any amount: an empty chart would read as revenue 0
+    revenue = monthly["revenue"]
+    priced = not (revenue.isna().any() and not (revenue > 0).any())
     return Section(
         id="sales",
         title=title,
         summary=summary,
         metrics=metrics,
-        charts=(_chart(ctx, adoption),),
+        charts=(_chart(ctx, adoption, monthly),) if priced else (),
         notes=notes,
-        missing=missing,
+        missing=missing if priced else (*missing, missing_amounts(ctx.text)),
     )
