@@ -1,13 +1,21 @@
-"""`crmroi mmm`: incremental outcome and ROI of channels known only by their weekly spend."""
+"""`crmroi mmm`: incremental outcome and ROI of channels known only by their weekly spend.
+
+Reads the workspace (``channel_spend`` and the weekly outcome counted from deals or contacts)
+unless both files are given.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from crmroi.cli.context import workspace
 from crmroi.cli.output import OutputFormat, emit, print_json, say
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TABLE_COLUMNS = (
     "channel", "spend", "incremental", "incremental_low", "incremental_high", "roas", "roas_low",
@@ -16,16 +24,26 @@ TABLE_COLUMNS = (
 
 
 def mmm(
+    ctx: typer.Context,
     spend: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--spend",
-            help="CSV of weekly spend: week then one column per channel, or week,channel,spend.",
+            help="CSV of weekly spend: week then one column per channel, or week,channel,spend "
+            "(default: the workspace's channel_spend).",
         ),
-    ],
+    ] = None,
     outcome: Annotated[
-        Path, typer.Option("--outcome", help="CSV of the weekly outcome: week, value.")
-    ],
+        Path | None,
+        typer.Option(
+            "--outcome",
+            help="CSV of the weekly outcome: week, value (default: counted in the workspace).",
+        ),
+    ] = None,
+    measure: Annotated[
+        str,
+        typer.Option("--measure", help="Workspace outcome: revenue (won), deals (won) or leads."),
+    ] = "revenue",
     bootstrap: Annotated[
         int, typer.Option("--bootstrap", min=0, help="Bootstrap replicates for the intervals.")
     ] = 500,
@@ -37,14 +55,14 @@ def mmm(
     """Marketing-mix model: incremental outcome and ROI of spend-only channels, with intervals."""
     from crmroi.errors import InputError
     from crmroi.mmm.fit import fit_mmm
-    from crmroi.mmm.io import aligned, read_outcome, read_spend
 
-    weekly = read_outcome(outcome)
-    table = aligned(read_spend(spend), weekly, outcome)
+    if (spend is None) != (outcome is None):
+        raise InputError("give both --spend and --outcome, or neither to read the workspace")
+    table, weekly = _files(spend, outcome) if spend and outcome else _workspace(ctx, measure)
     try:
         result = fit_mmm(table, weekly, bootstrap=bootstrap, seed=seed).to_dict()
     except ValueError as exc:
-        raise InputError(str(exc), file=str(spend)) from exc
+        raise InputError(str(exc), file=str(spend or "channel_spend")) from exc
     if fmt is OutputFormat.json:
         print_json(result)
         return
@@ -63,6 +81,31 @@ def mmm(
         f"{result['weeks']} weeks, R² {result['r2']:.3f}; baseline (what no spend at all "
         f"would leave): {result['baseline']:,.0f}; ROI = ROAS − 1"
     )
+
+
+def _files(spend: Path, outcome: Path) -> tuple[pd.DataFrame, pd.Series]:
+    from crmroi.mmm.io import aligned, read_outcome, read_spend
+
+    weekly = read_outcome(outcome)
+    return aligned(read_spend(spend), weekly, outcome), weekly
+
+
+def _workspace(ctx: typer.Context, measure: str) -> tuple[pd.DataFrame, pd.Series]:
+    from crmroi.config import load_config
+    from crmroi.errors import InputError
+    from crmroi.mmm.weekly import MEASURES, weekly_inputs
+    from crmroi.roi.fx import FxRates, reporting_currency
+
+    if measure not in MEASURES:
+        raise InputError(f"unknown --measure {measure!r}; choose one of {', '.join(MEASURES)}")
+    settings = load_config().roi_settings()
+    with workspace(ctx) as ws:
+        currency = reporting_currency(
+            settings.currency, ws.table("channel_spend"), ws.table("deals")
+        )
+        fx = FxRates(currency, settings.fx_rates)
+        inputs = weekly_inputs(ws, measure, fx)
+    return inputs.spend, inputs.outcome
 
 
 def register(app: typer.Typer) -> None:
