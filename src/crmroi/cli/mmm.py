@@ -17,6 +17,8 @@ from crmroi.cli.output import OutputFormat, emit, print_json, say
 if TYPE_CHECKING:
     import pandas as pd
 
+    from crmroi.mmm.weekly import WeeklyInputs
+
 TABLE_COLUMNS = (
     "channel", "spend", "incremental", "incremental_low", "incremental_high", "roas", "roas_low",
     "roas_high",
@@ -43,7 +45,7 @@ def mmm(
     measure: Annotated[
         str,
         typer.Option("--measure", help="Workspace outcome: revenue (won), deals (won) or leads."),
-    ] = "revenue",
+    ] = "leads",
     bootstrap: Annotated[
         int, typer.Option("--bootstrap", min=0, help="Bootstrap replicates for the intervals.")
     ] = 500,
@@ -55,14 +57,21 @@ def mmm(
     """Marketing-mix model: incremental outcome and ROI of spend-only channels, with intervals."""
     from crmroi.errors import InputError
     from crmroi.mmm.fit import fit_mmm
+    from crmroi.mmm.weekly import fit_weekly
 
     if (spend is None) != (outcome is None):
         raise InputError("give both --spend and --outcome, or neither to read the workspace")
-    table, weekly = _files(spend, outcome) if spend and outcome else _workspace(ctx, measure)
-    try:
-        result = fit_mmm(table, weekly, bootstrap=bootstrap, seed=seed).to_dict()
-    except ValueError as exc:
-        raise InputError(str(exc), file=str(spend or "channel_spend")) from exc
+    if spend and outcome:
+        table, weekly = _files(spend, outcome)
+        try:
+            result = fit_mmm(table, weekly, bootstrap=bootstrap, seed=seed).to_dict()
+        except ValueError as exc:
+            raise InputError(str(exc), file=str(spend)) from exc
+    else:
+        inputs = _workspace(ctx, measure)
+        weekly = inputs.outcome
+        result = fit_weekly(inputs, bootstrap=bootstrap, seed=seed).to_dict()
+        result["value_per_unit"] = inputs.value_per_unit
     if fmt is OutputFormat.json:
         print_json(result)
         return
@@ -90,7 +99,7 @@ def _files(spend: Path, outcome: Path) -> tuple[pd.DataFrame, pd.Series]:
     return aligned(read_spend(spend), weekly, outcome), weekly
 
 
-def _workspace(ctx: typer.Context, measure: str) -> tuple[pd.DataFrame, pd.Series]:
+def _workspace(ctx: typer.Context, measure: str) -> WeeklyInputs:
     from crmroi.config import load_config
     from crmroi.errors import InputError
     from crmroi.mmm.weekly import MEASURES, weekly_inputs
@@ -105,7 +114,7 @@ def _workspace(ctx: typer.Context, measure: str) -> tuple[pd.DataFrame, pd.Serie
         )
         fx = FxRates(currency, settings.fx_rates)
         inputs = weekly_inputs(ws, measure, fx)
-    return inputs.spend, inputs.outcome
+    return inputs
 
 
 def register(app: typer.Typer) -> None:

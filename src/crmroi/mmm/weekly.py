@@ -26,6 +26,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from crmroi.errors import InputError
+from crmroi.mmm.fit import MONTHS_MIN_WEEKS, MmmResult, fit_mmm
 from crmroi.roi.fx import FxRates, distinct_currencies
 from crmroi.workspace import Workspace
 
@@ -131,4 +132,19 @@ def weekly_inputs(ws: Workspace, measure: Measure, fx: FxRates) -> WeeklyInputs:
     return WeeklyInputs(spend, outcome.rename(measure), measure, value)
 
 
-__all__ = ["MEASURES", "Measure", "WeeklyInputs", "weekly_inputs"]
+def fit_weekly(inputs: WeeklyInputs, *, bootstrap: int = 500, seed: int = 0) -> MmmResult:
+    """The model on the workspace's weeks: the season by calendar month once two years are in.
+
+    A CRM's leads and deals step with the calendar (budgets, holidays), which month shares fit
+    and two harmonics do not (:func:`crmroi.mmm.fit.month_design`).
+    """
+    season: Literal["harmonics", "months"] = (
+        "months" if len(inputs.spend) >= MONTHS_MIN_WEEKS else "harmonics"
+    )
+    try:
+        return fit_mmm(inputs.spend, inputs.outcome, bootstrap=bootstrap, seed=seed, season=season)
+    except ValueError as exc:
+        raise InputError(str(exc), file="channel_spend") from exc
+
+
+__all__ = ["MEASURES", "Measure", "WeeklyInputs", "fit_weekly", "weekly_inputs"]
