@@ -3,7 +3,7 @@
 ``default`` is the demo company with every weak spot the findings detectors look for: reps who
 barely use the CRM (so their deals go quiet), duplicate contacts, campaigns and a workflow
 without any effect (one of the campaigns tested against a control group), with spend-only
-channels a print channel that returns half its spend, a sales stage that
+channels a print channel that returns less than a third of its spend, a sales stage that
 broke in the last year, and customers whose engagement fades before they leave, some of them
 still paying at the end (at risk), and a customer segment whose engagement falls. ``healthy``
 is the same company with none of them: everybody uses the CRM and keeps a next step on every

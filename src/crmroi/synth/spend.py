@@ -57,12 +57,13 @@ class SpendChannel:
 
 
 SPEND_CHANNELS: tuple[SpendChannel, ...] = (
-    SpendChannel("print", 0.04, 0.3, 1.0, 0.5),
+    SpendChannel("print", 0.05, 0.3, 1.0, 0.3),
     SpendChannel("radio", 0.05, 0.6, 1.5, 1.6),
     SpendChannel("trade_fairs", 0.04, 0.2, 0.8, 3.2),
     SpendChannel("linkedin_ads", 0.05, 0.1, 2.0, 2.3),
 )
-"""Print loses money (half its spend comes back); the others pay, trade fairs best."""
+"""Print loses money (less than a third of its spend comes back); the others pay, trade fairs
+best."""
 
 
 @dataclass(frozen=True)
