@@ -148,10 +148,10 @@ def make_spend(company: Company, rng: np.random.Generator, roas: Mapping[str, fl
     created = np.concatenate(leads_at)
     order = np.argsort(created, kind="stable")
     created, channel_of = created[order], np.concatenate(lead_channel)[order]
-    deals, history, won = _deals(company, created, rng)
+    deals, history, opened = _deals(company, created, rng)
     return SpendWorld(
         spend=_spend_frame(pd.concat(rows, ignore_index=True)),
-        contacts=_contacts_frame(company, created, won, rng),
+        contacts=_contacts_frame(company, created, opened, deals, rng),
         deals=deals,
         history=history,
         truth={
@@ -184,24 +184,29 @@ def _spend_frame(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _contacts_frame(
-    company: Company, created: Ints, won: Ints, rng: np.random.Generator
+    company: Company, created: Ints, opened: Ints, deals: pd.DataFrame, rng: np.random.Generator
 ) -> pd.DataFrame:
+    """One contact per untracked lead; a lead with a deal converted when the deal was opened."""
     n = created.size
     number = company.next_contact + np.arange(n)
     email = pa.array([f"lead.{i}@offline.example" for i in number])
     stage = np.zeros(n, dtype=np.int64)
-    stage[won] = 1
+    stage[opened] = np.where(deals["status"].to_numpy() == "won", 2, 1)
+    converted = np.zeros(n, dtype=np.int64)
+    converted[opened] = deals["created_at"].to_numpy("datetime64[s]").astype(np.int64)
+    has_deal = np.zeros(n, dtype=bool)
+    has_deal[opened] = True
     return col.frame(
         "contacts",
         {
             "contact_id": col.ids("CON-", number, 7),
             "account_id": col.null_strings(n),
             "email_hash": col.from_arrow(email_hash(email)),
-            "lifecycle_stage": col.labels(("lead", "customer"), stage),
+            "lifecycle_stage": col.labels(("lead", "opportunity", "customer"), stage),
             "source": col.null_strings(n),
             "owner_id": col.strings(rng.choice(company.reps, n)),
             "created_at": col.timestamps(created),
-            "converted_at": col.null_timestamps(n),
+            "converted_at": col.timestamps(converted, null=~has_deal),
         },
     )
 
@@ -209,12 +214,12 @@ def _contacts_frame(
 def _deals(
     company: Company, created: Ints, rng: np.random.Generator
 ) -> tuple[pd.DataFrame, pd.DataFrame, Ints]:
-    """Won deals of the leads that win; a deal whose close falls after the end is still open."""
-    won = np.flatnonzero(rng.random(created.size) < company.won_share)
-    n = won.size
+    """Deals of the leads that win (their indices too); a close after the end stays open."""
+    lead = np.flatnonzero(rng.random(created.size) < company.won_share)
+    n = lead.size
     mean = company.value_per_lead / company.won_share
     amount = np.round(rng.lognormal(np.log(mean) - AMOUNT_SIGMA**2 / 2, AMOUNT_SIGMA, n), 0)
-    opened = created[won] + (rng.uniform(3, 10, n) * DAY).astype(np.int64)
+    opened = created[lead] + (rng.uniform(3, 10, n) * DAY).astype(np.int64)
     closed = opened + (rng.uniform(*CYCLE_DAYS, n) * DAY).astype(np.int64)
     is_open = closed >= END
     deal_ids = col.ids("DEAL-", company.next_deal + np.arange(n), 7)
@@ -225,7 +230,7 @@ def _deals(
             "deal_id": deal_ids,
             "name": col.strings(["Untracked lead – Starter"] * n),
             "account_id": col.null_strings(n),
-            "contact_id": col.ids("CON-", company.next_contact + won, 7),
+            "contact_id": col.ids("CON-", company.next_contact + lead, 7),
             "owner_id": col.strings(rng.choice(company.reps, n)),
             "pipeline": col.strings(["sales"] * n),
             "stage": stage,
@@ -255,4 +260,4 @@ def _deals(
             "entered_at": col.timestamps(entries),
         },
     )
-    return frame, history, won
+    return frame, history, lead
