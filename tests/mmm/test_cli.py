@@ -115,3 +115,39 @@ def test_an_empty_workspace_says_what_to_import(tmp_path: Path) -> None:
     code, text = _workspace_run(tmp_path / "empty.duckdb")
     assert code != 0
     assert "no weekly spend: import channel_spend.csv" in text
+
+
+def test_a_count_outcome_is_valued_at_revenue_per_unit(tmp_path: Path) -> None:
+    """Won deals as the outcome: a deal is worth the won revenue per deal (here the mean of the
+    weekly amounts, one deal a week), and each channel's revenue is its deals times that."""
+    import pandas as pd
+
+    from crmroi import open_workspace
+    from tests.metrics.kit import load
+
+    world = simulate_world(4)
+    long = world.spend.stack().rename("spend").rename_axis(["period_start", "channel"])
+    spend = long[long > 0].reset_index().assign(spend_key=lambda f: f.index.astype(str))
+    weeks = world.outcome.index
+    deals = pd.DataFrame(
+        {
+            "deal_id": [f"d{i}" for i in range(len(weeks))],
+            "status": "won",
+            "amount": world.outcome.to_numpy(),
+            "created_at": weeks,
+            "closed_at": weeks + pd.Timedelta(days=2),
+        }
+    )
+    path = tmp_path / "ws.duckdb"
+    with open_workspace(path) as ws:
+        load(ws, {"channel_spend": spend, "deals": deals})
+    code, text = _workspace_run(path, "--measure", "deals", "--bootstrap", "0", "--format", "json")
+    assert code == 0, text
+    out = json.loads(text)
+    first = spend["period_start"].min()
+    assert out["value_per_unit"] == pytest.approx(world.outcome[first:].mean())
+    for row in out["channels"]:
+        assert row["incremental_revenue"] == pytest.approx(
+            row["incremental"] * out["value_per_unit"]
+        )
+        assert row["roas"] == pytest.approx(row["incremental_revenue"] / row["spend"])

@@ -23,6 +23,8 @@ TABLE_COLUMNS = (
     "channel", "spend", "incremental", "incremental_low", "incremental_high", "roas", "roas_low",
     "roas_high",
 )  # fmt: skip
+MONEY_COLUMNS = ("incremental_revenue", "roas", "roas_low", "roas_high")
+"""With a count outcome (leads, deals): the channel's revenue and its ROAS in money."""
 
 
 def mmm(
@@ -70,8 +72,8 @@ def mmm(
     else:
         inputs = _workspace(ctx, measure)
         weekly = inputs.outcome
-        result = fit_weekly(inputs, bootstrap=bootstrap, seed=seed).to_dict()
-        result["value_per_unit"] = inputs.value_per_unit
+        fitted = fit_weekly(inputs, bootstrap=bootstrap, seed=seed)
+        result = fitted.to_dict(None if measure == "revenue" else inputs.value_per_unit)
     if fmt is OutputFormat.json:
         print_json(result)
         return
@@ -80,15 +82,19 @@ def mmm(
     if fmt is OutputFormat.csv:
         emit(rows, fmt)
         return
+    value = result.get("value_per_unit")
+    columns = TABLE_COLUMNS if value is None else (*TABLE_COLUMNS[:5], *MONEY_COLUMNS)
     emit(
-        [{k: r[k] for k in TABLE_COLUMNS} for r in rows],
+        [{k: r[k] for k in columns} for r in rows],
         fmt,
         title=f"{weekly.name} per channel: incremental and ROAS with 95 % intervals "
         f"({bootstrap} bootstrap replicates)",
     )
+    one = {"leads": "a lead", "deals": "a won deal"}.get(str(weekly.name), "one")
+    worth = "" if value is None else f"; {one} is worth {value:,.2f} of won revenue"
     say(
         f"{result['weeks']} weeks, R² {result['r2']:.3f}; baseline (what no spend at all "
-        f"would leave): {result['baseline']:,.0f}; ROI = ROAS − 1"
+        f"would leave): {result['baseline']:,.0f}; ROI = ROAS − 1{worth}"
     )
 
 

@@ -66,12 +66,30 @@ class MmmResult:
     baseline: float
     bootstrap: int
 
-    def to_dict(self) -> dict[str, object]:
-        """Plain values for JSON."""
-        rows = [asdict(c) | {"roi": c.roi, "roi_low": c.roas_low - 1, "roi_high": c.roas_high - 1}
-                for c in self.channels]  # fmt: skip
-        return {"weeks": self.weeks, "r2": self.r2, "baseline": self.baseline,
-                "bootstrap": self.bootstrap, "channels": rows}  # fmt: skip
+    def to_dict(self, value_per_unit: float | None = None) -> dict[str, object]:
+        """Plain values for JSON.
+
+        ``value_per_unit`` (money per lead or won deal, :mod:`crmroi.mmm.weekly`) turns a
+        count outcome into money: each channel gains ``incremental_revenue`` (with ``_low``
+        and ``_high``) and its ROAS and ROI are in money; ``incremental`` stays a count.
+        """
+        rows = [_row(c, value_per_unit) for c in self.channels]
+        head: dict[str, object] = {"weeks": self.weeks, "r2": self.r2, "baseline": self.baseline,
+                                   "bootstrap": self.bootstrap}  # fmt: skip
+        if value_per_unit is not None:
+            head["value_per_unit"] = value_per_unit
+        return head | {"channels": rows}
+
+
+def _row(c: ChannelEstimate, value: float | None) -> dict[str, object]:
+    scale = 1.0 if value is None else value
+    roas = (c.roas * scale, c.roas_low * scale, c.roas_high * scale)
+    row = asdict(c) | {"roas": roas[0], "roas_low": roas[1], "roas_high": roas[2]}
+    if value is not None:
+        row |= {"incremental_revenue": c.incremental * value,
+                "incremental_revenue_low": c.incremental_low * value,
+                "incremental_revenue_high": c.incremental_high * value}  # fmt: skip
+    return row | {"roi": roas[0] - 1, "roi_low": roas[1] - 1, "roi_high": roas[2] - 1}
 
 
 @dataclass(frozen=True)
