@@ -78,7 +78,7 @@ class SpendWorld:
 
 
 def _flighted(rng: np.random.Generator) -> Floats:
-    """Weekly spend of one channel, mean 1 on air: runs of 2–8 weeks on and off."""
+    """Weekly spend of one channel in relative units: runs of 2–8 weeks on and off air."""
     out = np.zeros(WEEKS)
     on, t = rng.random() < 0.5, 0
     while t < WEEKS:
