@@ -92,7 +92,14 @@ def test_healthy_preset_reports_no_spend_channel(healthy: Run) -> None:
     _, truth, rows, found = healthy
     assert truth["channels"]["print"]["roas"] == pytest.approx(1.8, abs=0.01)
     assert set(rows) == set(truth["channels"])
-    assert not [f for f in found if f.evidence.get("basis") == MMM_MODEL]
+    assert found == []  # no campaign and no spend-only channel loses money
+
+
+def test_the_finding_speaks_german() -> None:
+    from crmroi.insights.wording import say
+
+    title = say("spend_channel_title", "de", subject="print", roi=-69.1)
+    assert title == "Kanal print bringt -69 % auf seine Ausgaben (Marketing-Mix-Modell)"
 
 
 def test_the_rest_of_the_company_is_unchanged() -> None:
