@@ -52,8 +52,14 @@ def run_demo(
     lang: str = "en",
     formats: tuple[str, ...] = ("html", "pdf", "xlsx"),
     on_step: Callable[[str], None] | None = None,
+    spend_channels: bool = False,
 ) -> DemoResult:
-    """Build the demo company in ``out`` and write its report; ``on_step`` hears each step."""
+    """Build the demo company in ``out`` and write its report; ``on_step`` hears each step.
+
+    ``spend_channels``: the company also has channels known only by their weekly spend
+    (:mod:`crmroi.synth.spend`), which the report's campaign ROI shows from the marketing-mix
+    model.
+    """
     from datetime import date
 
     from crmroi import synth
@@ -70,7 +76,7 @@ def run_demo(
         clock = now
         step(name)
 
-    company = synth.generate(size, seed)
+    company = synth.generate(size, seed, spend_channels=spend_channels)
     lap("generate")
     data_dir = out / "data"
     if data_dir.exists():

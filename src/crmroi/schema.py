@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import ibis
 import ibis.expr.schema as sch
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bumped whenever a table or column changes; the workspace upgrades or refuses older files."""
 
 
@@ -389,6 +389,21 @@ TABLES: tuple[Table, ...] = (
             _c("ends_at", "timestamp", "Last occurrence of a recurring line; empty: ongoing."),
             _c("campaign_id", "string", "Campaign the cost belongs to, if any."),
             _c("workflow_id", "string", "Workflow the cost belongs to, if any."),
+        ),
+    ),
+    Table(
+        "channel_spend",
+        "Spend of one period on a channel or campaign run outside the CRM (print, radio, trade "
+        "fairs, ad platforms), known only by its money: the marketing-mix model's input.",
+        key="spend_key",
+        natural_key=("period_start", "channel", "campaign"),
+        columns=(
+            _c("spend_key", "string", "Derived from the natural key on import.", required=True),
+            _c("period_start", "timestamp", "First day of the period (a week).", required=True),
+            _c("channel", "string", "Channel, e.g. print, radio, trade_fairs.", required=True),
+            _c("campaign", "string", "Campaign within the channel; empty: the whole channel."),
+            _c("spend", "float64", "Money spent in the period (0 or more).", required=True),
+            _c("currency", "string", "ISO currency of spend."),
         ),
     ),
     Table(

@@ -57,6 +57,14 @@ def _add_new_columns(ws: Workspace) -> None:
             )
 
 
+def _add_new_tables(ws: Workspace) -> None:
+    """Version 2 → 3: tables added (channel_spend, the weekly spend of channels outside the CRM)."""
+    existing = set(ws.con.list_tables())
+    for spec in TABLES:
+        if spec.name not in existing:
+            ws.con.create_table(spec.name, schema=spec.ibis_schema())
+
+
 LOCK_WAIT_SECONDS = 600.0
 """How long opening a workspace waits for another process's lock (an import) before giving up."""
 _LOCK_HOLDER = re.compile(
@@ -64,7 +72,7 @@ _LOCK_HOLDER = re.compile(
 )
 
 # Upgrade steps: UPGRADES[v] turns a version-v workspace into version v+1.
-UPGRADES: dict[int, Callable[[Workspace], None]] = {1: _add_new_columns}
+UPGRADES: dict[int, Callable[[Workspace], None]] = {1: _add_new_columns, 2: _add_new_tables}
 
 
 class Workspace:

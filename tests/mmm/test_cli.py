@@ -28,8 +28,12 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
 
 def run(*args: str | Path) -> tuple[int, str]:
     """``crmroi mmm ARGS`` in-process through ``main()``, which maps errors to exit codes."""
+    return _main("mmm", *(str(a) for a in args))
+
+
+def _main(*argv: str) -> tuple[int, str]:
     out = io.StringIO()
-    saved, sys.argv = sys.argv, ["crmroi", "mmm", *(str(a) for a in args)]
+    saved, sys.argv = sys.argv, ["crmroi", *argv]
     code = 0
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
@@ -65,3 +69,85 @@ def test_bad_spend_names_file_row_and_column(
     code, text = run("--spend", bad, "--outcome", outcome)
     assert code == 2
     assert "bad.csv, row 4, column `trade_fairs`" in text
+
+
+def _workspace_run(path: Path, *args: str) -> tuple[int, str]:
+    """``crmroi --workspace PATH mmm ARGS`` in-process."""
+    return _main("--workspace", str(path), "mmm", *args)
+
+
+def test_the_workspace_is_read_by_default(tmp_path: Path) -> None:
+    """A world's spend as channel_spend rows and its outcome as one won deal a week: the command
+    on the workspace gives what the library gives on the world's own frames (season by month,
+    since the world has three years)."""
+    import pandas as pd
+
+    from crmroi import open_workspace
+    from crmroi.mmm.fit import fit_mmm
+    from tests.metrics.kit import load
+
+    world = simulate_world(3)
+    long = world.spend.stack().rename("spend").rename_axis(["period_start", "channel"])
+    spend = long[long > 0].reset_index().assign(spend_key=lambda f: f.index.astype(str))
+    weeks = world.outcome.index
+    deals = pd.DataFrame(
+        {
+            "deal_id": [f"d{i}" for i in range(len(weeks))],
+            "status": "won",
+            "amount": world.outcome.to_numpy(),
+            "created_at": weeks,
+            "closed_at": weeks + pd.Timedelta(hours=30),
+        }
+    )
+    path = tmp_path / "ws.duckdb"
+    with open_workspace(path) as ws:
+        load(ws, {"channel_spend": spend, "deals": deals})
+    code, text = _workspace_run(
+        path, "--measure", "revenue", "--bootstrap", "0", "--format", "json"
+    )
+    assert code == 0, text
+    got = {c["channel"]: c["incremental"] for c in json.loads(text)["channels"]}
+    want = fit_mmm(world.spend, world.outcome, bootstrap=0, season="months")
+    assert got == pytest.approx({c.channel: c.incremental for c in want.channels}, rel=1e-9)
+
+
+def test_an_empty_workspace_says_what_to_import(tmp_path: Path) -> None:
+    code, text = _workspace_run(tmp_path / "empty.duckdb")
+    assert code != 0
+    assert "no weekly spend: import channel_spend.csv" in text
+
+
+def test_a_count_outcome_is_valued_at_revenue_per_unit(tmp_path: Path) -> None:
+    """Won deals as the outcome: a deal is worth the won revenue per deal (here the mean of the
+    weekly amounts, one deal a week), and each channel's revenue is its deals times that."""
+    import pandas as pd
+
+    from crmroi import open_workspace
+    from tests.metrics.kit import load
+
+    world = simulate_world(4)
+    long = world.spend.stack().rename("spend").rename_axis(["period_start", "channel"])
+    spend = long[long > 0].reset_index().assign(spend_key=lambda f: f.index.astype(str))
+    weeks = world.outcome.index
+    deals = pd.DataFrame(
+        {
+            "deal_id": [f"d{i}" for i in range(len(weeks))],
+            "status": "won",
+            "amount": world.outcome.to_numpy(),
+            "created_at": weeks,
+            "closed_at": weeks + pd.Timedelta(days=2),
+        }
+    )
+    path = tmp_path / "ws.duckdb"
+    with open_workspace(path) as ws:
+        load(ws, {"channel_spend": spend, "deals": deals})
+    code, text = _workspace_run(path, "--measure", "deals", "--bootstrap", "0", "--format", "json")
+    assert code == 0, text
+    out = json.loads(text)
+    first = spend["period_start"].min()
+    assert out["value_per_unit"] == pytest.approx(world.outcome[first:].mean())
+    for row in out["channels"]:
+        assert row["incremental_revenue"] == pytest.approx(
+            row["incremental"] * out["value_per_unit"]
+        )
+        assert row["roas"] == pytest.approx(row["incremental_revenue"] / row["spend"])

@@ -7,9 +7,16 @@ import pandas as pd
 import pytest
 
 from crmroi.schema import TABLES_BY_NAME
+from crmroi.synth import generate
 from crmroi.synth.columns import PANDAS_DTYPES
 
 START, END = pd.Timestamp("2023-01-01"), pd.Timestamp("2026-01-01")
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["plain", "spend_channels"])
+def tables(request: pytest.FixtureRequest) -> dict[str, pd.DataFrame]:
+    """The small company, and the same with its spend-only channels' rows appended."""
+    return generate("small", seed=0, spend_channels=request.param).tables
 
 
 def test_columns_and_dtypes_match_the_schema(tables: dict[str, pd.DataFrame]) -> None:
@@ -188,7 +195,8 @@ def test_sizes_of_the_small_company(
 ) -> None:
     users = tables["users"]
     assert 5 <= len(users) <= 40
-    assert 1_900 <= len(tables["contacts"]) <= 2_100
+    tracked = tables["contacts"]["source"].notna()  # spend-only channels' leads are untracked
+    assert 1_900 <= int(tracked.sum()) <= 2_100
     assert tables["campaigns"]["channel"].nunique() >= 8
     assert len(tables["campaigns"]) >= 20
     assert set(tables["campaigns"]["source_system"]) >= {"crm", "google_ads", "meta_ads", "ga4"}

@@ -23,11 +23,21 @@ def demo(
     ] = "medium",
     seed: Annotated[int, typer.Option(help="Seed of the simulated company.")] = 0,
     lang: Annotated[str, typer.Option(help="Report language: en or de.")] = "en",
+    spend_channels: Annotated[
+        bool,
+        typer.Option(
+            "--spend-channels",
+            help="Add channels known only by their weekly spend (print, radio, trade fairs, "
+            "LinkedIn ads); the campaign ROI shows them from the marketing-mix model.",
+        ),
+    ] = False,
 ) -> None:
     """Simulate a company, import it through the real import path and write its report."""
     out.mkdir(parents=True, exist_ok=True)
     with progress_bar(len(STEPS), "demo") as step:
-        result = run_demo(out, size=size, seed=seed, lang=lang, on_step=step)
+        result = run_demo(
+            out, size=size, seed=seed, lang=lang, on_step=step, spend_channels=spend_channels
+        )
     console.print(reconciliation_table(list(result.imports)))
     total = sum(result.seconds.values())
     timings = ", ".join(f"{name} {secs:.1f} s" for name, secs in result.seconds.items())

@@ -48,6 +48,14 @@ def synth(
         SynthPreset,
         typer.Option(help="default plants the problems crmroi findings finds; healthy none."),
     ] = SynthPreset.default,
+    spend_channels: Annotated[
+        bool,
+        typer.Option(
+            "--spend-channels",
+            help="Also spend on print, radio, trade fairs and LinkedIn ads, known only by their "
+            "weekly spend (channel_spend), with planted carry-over, saturation and return.",
+        ),
+    ] = False,
 ) -> None:
     """Simulate a company with a known ground truth and write its canonical tables."""
     from crmroi import synth as synthetic
@@ -55,7 +63,9 @@ def synth(
 
     started = time.perf_counter()
     with progress_bar(len(STEPS) + 1, "synth") as step:
-        company = synthetic.generate(size.value, seed, preset=preset.value, progress=step)
+        company = synthetic.generate(
+            size.value, seed, preset=preset.value, progress=step, spend_channels=spend_channels
+        )
         paths = synthetic.write(company, out, fmt.value)
         step("files written")
     rows = sum(len(frame) for frame in company.tables.values())

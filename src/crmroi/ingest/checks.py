@@ -209,7 +209,15 @@ SCORE_RANGES = {"nps": (0.0, 10.0), "csat": (1.0, 10.0), "ces": (1.0, 10.0)}
 
 
 def range_rules(table: ir.Table, spec: Table, columns: list[str]) -> list[Rule]:
-    """Survey scores outside their scale (an NPS of 11 or -1) would skew every average."""
+    """Values outside their range, which would skew every figure built on them.
+
+    Survey scores outside their scale (an NPS of 11 or -1); a negative spend, which would read
+    as money a channel earned before it worked.
+    """
+    if spec.name == "channel_spend" and "spend" in columns:
+        spend = table["spend"]
+        bad = (spend < 0).fill_null(False)
+        return [(bad, "spend", "spend " + _number_text(spend) + " is negative")]
     if spec.name != "survey_responses" or "score" not in columns:
         return []
     score, survey = table["score"], table["survey"]

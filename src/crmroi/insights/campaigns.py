@@ -10,6 +10,11 @@ attributed revenue, which credits touches, not effects (on the simulated company
 −100 % for campaigns that truly pay and +1,500 % for one that has no effect at all), so it is
 never called a loss here. Cost and incremental revenue are the ROI analysis's own per-campaign
 figures (``RoiResult.campaigns`` and ``RoiResult.impact.campaigns``), never recomputed.
+
+Channels known only by their spend (print, radio, …) are judged the same way on the
+marketing-mix model's incremental revenue (rows with ``revenue_model`` ``marketing_mix``): a
+channel whose whole 95 % interval of return stays below its spend; the money at stake is the
+spend.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from crmroi.insights.context import DetectorContext, roi_result
 from crmroi.insights.finding import Finding
 from crmroi.insights.wording import say
 from crmroi.roi.analysis import RoiResult
+from crmroi.roi.units import MMM_MODEL
 
 
 def detect(ctx: DetectorContext) -> list[Finding]:
@@ -32,7 +38,7 @@ def detect(ctx: DetectorContext) -> list[Finding]:
     No finding when the ROI analysis cannot run on this workspace (``crmroi roi`` says why).
     """
     result = roi_result(ctx)
-    return [] if result is None else list(_losing(ctx, result))
+    return [] if result is None else [*_losing(ctx, result), *_losing_spend(ctx, result)]
 
 
 def loss_confidence(
@@ -83,6 +89,38 @@ def _losing(ctx: DetectorContext, result: RoiResult) -> Iterator[Finding]:
             },
             action=say("campaign_action", ctx.lang, subject=name),
             title=say("campaign_title", ctx.lang, subject=name, roi=roi_pct),
+        )
+
+
+def _losing_spend(ctx: DetectorContext, result: RoiResult) -> Iterator[Finding]:
+    """Spend-only channels whose marketing-mix interval of return lies below their spend."""
+    margin = result.settings.margin
+    for row in result.campaigns:
+        if row["revenue_model"] != MMM_MODEL:
+            continue
+        spend, inc, high = float(row["cost"]), float(row["revenue"]), row["incremental_high"]
+        if spend <= 0 or high is None or float(high) * margin >= spend:
+            continue
+        name = str(row["name"])
+        roi_pct = (inc * margin - spend) / spend * 100
+        yield Finding(
+            kind="campaign_roi",
+            subject=name,
+            money_at_stake=spend,
+            currency=result.currency,
+            confidence=loss_confidence(inc, row["incremental_low"], high, spend, margin),
+            evidence={
+                "channel": name,
+                "basis": MMM_MODEL,
+                "spend": round(spend, 2),
+                "incremental_revenue": round(inc, 2),
+                "incremental_low": _rounded(row["incremental_low"]),
+                "incremental_high": _rounded(high),
+                "margin": margin,
+                "incremental_roi_pct": round(roi_pct, 1),
+            },
+            action=say("spend_channel_action", ctx.lang, subject=name),
+            title=say("spend_channel_title", ctx.lang, subject=name, roi=roi_pct),
         )
 
 

@@ -73,6 +73,16 @@ TEXT: dict[str, dict[str, str]] = {
         "de": "{subject} stoppen oder überarbeiten und das Budget in Kampagnen verlagern, deren "
         "Kontrollgruppen einen Ertrag zeigen.",
     },
+    "spend_channel_title": {
+        "en": "Channel {subject} returns {roi:,.0f} % on its spend (marketing-mix model)",
+        "de": "Kanal {subject} bringt {roi:.0f} % auf seine Ausgaben (Marketing-Mix-Modell)",
+    },
+    "spend_channel_action": {
+        "en": "Cut or rework the spend on {subject} and move its budget to channels whose "
+        "modelled return is above their spend.",
+        "de": "Ausgaben für {subject} kürzen oder überarbeiten und das Budget in Kanäle "
+        "verlagern, deren modellierter Ertrag über ihren Ausgaben liegt.",
+    },
     "workflow_title": {
         "en": "Workflow {subject}: conversion lift of {lift:+.1f} points over its holdout, "
         "no shown effect",

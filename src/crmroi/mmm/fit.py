@@ -2,7 +2,8 @@
 
 Each channel's spend goes through geometric adstock and Hill saturation (:mod:`.transforms`) and
 enters with a non-negative coefficient; the baseline is a level, a linear trend and two yearly
-harmonics, free in sign. The two curve parameters of a channel are chosen from a grid (decay
+harmonics, free in sign (or, with ``season="months"``, a share of each calendar month per week
+and the trend). The two curve parameters of a channel are chosen from a grid (decay
 0 … 0.9, half-saturation 0.2 … 5 × the channel's mean effective spend) by coordinate descent: one
 channel at a time, the candidate that most reduces the squared error once the other columns are
 projected out (Frisch–Waugh), for a few sweeps. The coefficients are then a bounded least-squares
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -64,12 +66,30 @@ class MmmResult:
     baseline: float
     bootstrap: int
 
-    def to_dict(self) -> dict[str, object]:
-        """Plain values for JSON."""
-        rows = [asdict(c) | {"roi": c.roi, "roi_low": c.roas_low - 1, "roi_high": c.roas_high - 1}
-                for c in self.channels]  # fmt: skip
-        return {"weeks": self.weeks, "r2": self.r2, "baseline": self.baseline,
-                "bootstrap": self.bootstrap, "channels": rows}  # fmt: skip
+    def to_dict(self, value_per_unit: float | None = None) -> dict[str, object]:
+        """Plain values for JSON.
+
+        ``value_per_unit`` (money per lead or won deal, :mod:`crmroi.mmm.weekly`) turns a
+        count outcome into money: each channel gains ``incremental_revenue`` (with ``_low``
+        and ``_high``) and its ROAS and ROI are in money; ``incremental`` stays a count.
+        """
+        rows = [_row(c, value_per_unit) for c in self.channels]
+        head: dict[str, object] = {"weeks": self.weeks, "r2": self.r2, "baseline": self.baseline,
+                                   "bootstrap": self.bootstrap}  # fmt: skip
+        if value_per_unit is not None:
+            head["value_per_unit"] = value_per_unit
+        return head | {"channels": rows}
+
+
+def _row(c: ChannelEstimate, value: float | None) -> dict[str, object]:
+    scale = 1.0 if value is None else value
+    roas = (c.roas * scale, c.roas_low * scale, c.roas_high * scale)
+    row = asdict(c) | {"roas": roas[0], "roas_low": roas[1], "roas_high": roas[2]}
+    if value is not None:
+        row |= {"incremental_revenue": c.incremental * value,
+                "incremental_revenue_low": c.incremental_low * value,
+                "incremental_revenue_high": c.incremental_high * value}  # fmt: skip
+    return row | {"roi": roas[0] - 1, "roi_low": roas[1] - 1, "roi_high": roas[2] - 1}
 
 
 @dataclass(frozen=True)
@@ -102,6 +122,22 @@ def baseline_design(weeks: int) -> Array:
     return np.column_stack(
         [np.ones(weeks), trend, np.sin(w), np.cos(w), np.sin(2 * w), np.cos(2 * w)]
     )
+
+
+def month_design(starts: pd.DatetimeIndex) -> Array:
+    """Share of each week's seven days in each calendar month, and a linear trend.
+
+    For outcomes whose season steps by calendar month (budgets, holidays, a quiet August), which
+    two smooth harmonics miss: on the simulated company's leads they left residuals with a lag-1
+    autocorrelation of 0.43 that the channels' spend soaked up; month shares leave 0.00. The
+    twelve shares of a week sum to one, so together they are the level. Needs every calendar
+    month in the data (:func:`fit_mmm` asks for two years).
+    """
+    weeks = len(starts)
+    days = np.stack([np.asarray((starts + pd.Timedelta(days=d)).month) for d in range(7)], axis=1)
+    shares = np.stack([(days == m).mean(axis=1) for m in range(1, 13)], axis=1)
+    trend = np.arange(weeks, dtype=float) / max(weeks - 1, 1) - 0.5
+    return np.column_stack([shares, trend])
 
 
 def _select(
@@ -148,10 +184,21 @@ def _fit_once(
     return chosen, coef, beta * media.sum(axis=0)
 
 
+MONTHS_MIN_WEEKS = 104
+
+
 def fit_mmm(
-    spend: pd.DataFrame, outcome: pd.Series, *, bootstrap: int = 500, seed: int = 0
+    spend: pd.DataFrame,
+    outcome: pd.Series,
+    *,
+    bootstrap: int = 500,
+    seed: int = 0,
+    season: Literal["harmonics", "months"] = "harmonics",
 ) -> MmmResult:
     """Fit the model (module doc) to weekly ``spend`` (one column per channel) and ``outcome``.
+
+    ``season="months"`` models the season by calendar month (:func:`month_design`); it needs
+    the weeks as a DatetimeIndex on ``spend`` and at least two years of them.
 
     Channels are fitted in the order of their names, so the result does not depend on the
     order of the file's columns (coordinate descent would).
@@ -160,10 +207,23 @@ def fit_mmm(
     # thousands of products of a few hundred rows: BLAS threads cost more than they give
     # (measured 0.2 s CPU with one thread, 8 s with two on a loaded machine)
     with threadpool_limits(limits=1, user_api="blas"):
-        return _fit(spend, outcome, bootstrap, seed)
+        return _fit(spend, outcome, bootstrap, seed, season)
 
 
-def _fit(spend: pd.DataFrame, outcome: pd.Series, bootstrap: int, seed: int) -> MmmResult:
+def _baseline(spend: pd.DataFrame, season: str) -> Array:
+    if season == "harmonics":
+        return baseline_design(len(spend))
+    if not isinstance(spend.index, pd.DatetimeIndex) or len(spend) < MONTHS_MIN_WEEKS:
+        raise ValueError(
+            f"a season by calendar month needs dated weeks, at least {MONTHS_MIN_WEEKS} "
+            f"(two years); the data has {len(spend)}"
+        )
+    return month_design(spend.index)
+
+
+def _fit(
+    spend: pd.DataFrame, outcome: pd.Series, bootstrap: int, seed: int, season: str
+) -> MmmResult:
     if len(spend) != len(outcome):
         raise ValueError(f"spend has {len(spend)} weeks but the outcome {len(outcome)}")
     weeks, n_ch = spend.shape
@@ -176,7 +236,7 @@ def _fit(spend: pd.DataFrame, outcome: pd.Series, bootstrap: int, seed: int) -> 
     if (x < 0).any() or not np.isfinite(x).all():
         raise ValueError("spend must be finite and not negative")
     y = outcome.to_numpy(dtype=float)
-    base = baseline_design(weeks)
+    base = _baseline(spend, season)
     cands = [_candidates(x[:, j]) for j in range(n_ch)]
     middle = len(HALF_MULTIPLES) * (len(DECAYS) // 2) + len(HALF_MULTIPLES) // 2
     chosen, coef, incr = _fit_once(y, base, cands, [middle] * n_ch, SWEEPS)

@@ -187,6 +187,23 @@ def _campaign_rows(
     return rows, attribution
 
 
+def _mmm_rows(
+    ws: Workspace, fx: FxRates, settings: RoiSettings
+) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+    """Campaign rows of the spend-only channels, or a note why the model could not run."""
+    from crmroi.mmm.weekly import fit_weekly, weekly_inputs
+
+    if ws.count("channel_spend") == 0:
+        return [], ()
+    try:
+        inputs = weekly_inputs(ws, settings.mmm_outcome, fx)
+        result = fit_weekly(inputs, bootstrap=settings.mmm_bootstrap, seed=settings.seed)
+    except CrmroiError as exc:
+        return [], (f"spend-only channels: marketing-mix model not run: {exc}",)
+    rows = units.mmm_rows(result.channels, inputs.value_per_unit, margin=settings.margin)
+    return rows, ()
+
+
 def _productivity(ws: Workspace, tco: Tco, settings: RoiSettings) -> np.ndarray[Any, Any]:
     out = np.zeros(tco.months)
     if settings.hours_saved_per_user_month <= 0 or settings.loaded_hourly_cost <= 0:
@@ -230,6 +247,7 @@ def analyse(ws: Workspace, settings: RoiSettings) -> RoiResult:
         outcome=settings.holdout_outcome,
     )
     campaigns, attribution = _campaign_rows(ws, fx, tco, settings, impact)
+    mmm_rows, mmm_notes = _mmm_rows(ws, fx, settings)
     touched = benefits.touched(ws, fx, start=start, months=months, adoption=adoption)
     revenue = {
         "touched": touched,
@@ -253,7 +271,17 @@ def analyse(ws: Workspace, settings: RoiSettings) -> RoiResult:
     choice = choose(settings.basis, revenue, impact)
     lookback = (f"attributed basis: {attribution.window_note}",) if attribution.window_note else ()
     return _finish(
-        ws, settings, fx, tco, impact, bases, flows, campaigns, adoption_info, choice, lookback
+        ws,
+        settings,
+        fx,
+        tco,
+        impact,
+        bases,
+        flows,
+        campaigns + mmm_rows,
+        adoption_info,
+        choice,
+        lookback + mmm_notes,
     )
 
 

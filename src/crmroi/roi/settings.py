@@ -21,6 +21,7 @@ STRONGEST_FIRST: tuple[Basis, ...] = ("incremental", "attributed", "touched")
 """``basis = "auto"`` takes the first of these the data supports."""
 IncrementalMethod = Literal["auto", "parts", "staggered", "its", "did", "holdouts"]
 HoldoutOutcome = Literal["won", "opportunity"]
+MmmOutcome = Literal["revenue", "deals", "leads"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,12 @@ class RoiSettings:
     attribution_model: str = "data_driven"
     attribution_lookback_days: int = 90
     attribution_bootstrap: int = 200
+    mmm_outcome: MmmOutcome = "leads"
+    """Weekly outcome the marketing-mix model explains for channels known only by their spend
+    (``channel_spend``): ``leads``, ``deals`` (won) or ``revenue`` (won); counts are valued at
+    the won revenue per lead or per deal (:mod:`crmroi.mmm.weekly`)."""
+    mmm_bootstrap: int = 500
+    """Bootstrap replicates of the marketing-mix model's intervals."""
     hours_saved_per_user_month: float = 0.0
     """Optional productivity benefit: hours saved per active user and month."""
     loaded_hourly_cost: float = 0.0
@@ -103,6 +110,10 @@ class RoiSettings:
             problems.append("margin is a fraction between 0 and 1")
         if self.holdout_outcome not in ("won", "opportunity"):
             problems.append("holdout_outcome must be won or opportunity")
+        if self.mmm_outcome not in ("leads", "deals", "revenue"):
+            problems.append("mmm_outcome must be leads, deals or revenue")
+        if self.mmm_bootstrap < 0:
+            problems.append("mmm_bootstrap cannot be negative")
         if self.amortisation_months < 0:
             problems.append("amortisation_months cannot be negative")
         if any(rate <= 0 for rate in self.fx_rates.values()):

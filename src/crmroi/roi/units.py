@@ -13,6 +13,9 @@ joined on the id.
   else the won revenue of deals whose primary campaign (``deals.campaign_id``) is the campaign
   ("deal_source"), closed in the window; plus, where the campaign has a no-contact control group,
   its incremental revenue from :mod:`crmroi.impact.holdout`.
+* Channels known only by their spend (``channel_spend``): incremental revenue from the
+  marketing-mix model (:mod:`crmroi.mmm`), revenue model ``marketing_mix``, cost = the spend,
+  with the model's 95 % interval.
 * Workflows: incremental revenue from the holdout comparison.
 
 ROI = (revenue × margin − cost) ÷ cost × 100 (None with a reason when the cost is zero).
@@ -26,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from crmroi.impact.holdout import Comparison
+from crmroi.mmm.fit import ChannelEstimate
 from crmroi.roi.finance import simple_roi
 from crmroi.roi.fx import FxRates, distinct_currencies
 from crmroi.workspace import Workspace
@@ -112,6 +116,48 @@ def campaign_rows(
                 "roi_reason": roi.reason,
                 "incremental_revenue": inc,
                 "incremental_roi_pct": inc_roi.value if inc_roi else None,
+                "incremental_low": lift.incremental_low if lift else None,
+                "incremental_high": lift.incremental_high if lift else None,
+            }
+        )
+    return rows
+
+
+MMM_MODEL = "marketing_mix"
+
+
+def mmm_rows(
+    channels: Sequence[ChannelEstimate], value: float, *, margin: float
+) -> list[dict[str, Any]]:
+    """One campaign row per spend-only channel: its spend and the model's incremental revenue.
+
+    ``value`` turns the model's outcome into money (won revenue per lead or per won deal, 1 for
+    revenue). The channel's revenue *is* incremental (what it added), so ``revenue`` and
+    ``incremental_revenue`` agree.
+    """
+    rows = []
+    for c in channels:
+        inc, low, high = (
+            c.incremental * value,
+            c.incremental_low * value,
+            c.incremental_high * value,
+        )
+        roi = simple_roi(inc * margin, c.spend)
+        rows.append(
+            {
+                "campaign_id": c.channel,
+                "name": c.channel,
+                "cost": c.spend,
+                "deals": None,
+                "revenue": inc,
+                "revenue_model": MMM_MODEL,
+                "gross_profit": inc * margin,
+                "roi_pct": roi.value,
+                "roi_reason": roi.reason,
+                "incremental_revenue": inc,
+                "incremental_roi_pct": roi.value,
+                "incremental_low": low,
+                "incremental_high": high,
             }
         )
     return rows

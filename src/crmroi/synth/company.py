@@ -32,6 +32,7 @@ from crmroi.synth.people import GERMAN_SPEAKING, Roster, make_users
 from crmroi.synth.pipeline import OPEN, WON, Deals, make_deals, stages_frame
 from crmroi.synth.plan import CURRENCY, END, SIZES, Size
 from crmroi.synth.revenue import Subscriptions, make_subscriptions, monthly_events, orders_frame
+from crmroi.synth.spend import Company, empty_spend, make_spend
 from crmroi.synth.surveys import surveys_frame
 from crmroi.synth.touches import (
     CHANNEL_NAMES,
@@ -75,6 +76,7 @@ STREAMS = (
     "customer",
     "duplicates",
     "flop",
+    "spend",
 )
 
 
@@ -97,6 +99,7 @@ def generate(
     preset: str = "default",
     progress: Progress = _quiet,
     staggered: bool = False,
+    spend_channels: bool = False,
 ) -> SyntheticCompany:
     """Simulate the company: ``small`` (~2k contacts), ``medium`` (~50k) or ``large`` (~1M).
 
@@ -106,6 +109,12 @@ def generate(
     ``staggered``: the sales teams go live one after another (``plan.STAGGERED_GO_LIVE``, recorded
     in ``truth["go_live_by_team"]``) instead of all at ``ADOPTION``; the CRM's win-rate and cycle
     effects start at the owner's team's date. Lead-response habits still switch at ``ADOPTION``.
+
+    ``spend_channels``: the company also spends on channels known only by their weekly spend
+    (:mod:`crmroi.synth.spend`), whose untracked leads and deals are appended to ``contacts``,
+    ``deals`` and ``deal_stage_history``, their spend in ``channel_spend`` and their planted
+    return in ``truth["spend_channels"]``. Off, ``channel_spend`` is empty and every other
+    table is as it always was.
 
     ``progress`` is called with the name of each of ``STEPS`` when it is done (the CLI shows
     a progress bar with it).
@@ -177,11 +186,11 @@ def generate(
         "stages": stages_frame(),
         "deal_stage_history": deals.history,
         "activities": activities,
-        "campaigns": _with_flop(
+        "campaigns": _appended(
             _campaigns_frame(campaigns, journeys),
             None if flop is None else flops.campaign_frame(flop, flop_campaign_id(campaigns)),
         ),
-        "campaign_members": _with_flop(
+        "campaign_members": _appended(
             members_frame(contacts, journeys, touches),
             None
             if flop is None
@@ -214,9 +223,36 @@ def generate(
         len(contacts.created),
         flop,
     )
+    spend = None
+    if spend_channels:
+        spend = make_spend(_spend_company(tables, deals), rngs["spend"], plant.spend_roas)
+        for name, extra in (
+            ("contacts", spend.contacts),
+            ("deals", spend.deals),
+            ("deal_stage_history", spend.history),
+        ):
+            tables[name] = _appended(tables[name], extra)
+    tables["channel_spend"] = empty_spend() if spend is None else spend.spend
     truth = build_truth(world, tables)
+    if spend is not None:
+        truth["spend_channels"] = spend.truth
     progress("tables and truth")
     return SyntheticCompany(tables=tables, truth=truth)
+
+
+def _spend_company(tables: dict[str, pd.DataFrame], deals: Deals) -> Company:
+    """What the spend-only channels take from the company: its leads and what a lead is worth."""
+    leads = len(tables["contacts"])
+    won = deals.status == WON
+    users = tables["users"]
+    return Company(
+        leads=leads,
+        won_share=float(won.sum()) / leads,
+        value_per_lead=float(deals.amount[won].sum()) / leads,
+        reps=tuple(users.loc[users["role"] == "rep", "user_id"].astype(str)),
+        next_contact=leads + 1,
+        next_deal=len(tables["deals"]) + 1,
+    )
 
 
 def _customer_touches(deals: Deals, subs: Subscriptions, rng: np.random.Generator) -> Touches:
@@ -293,8 +329,8 @@ def flop_campaign_id(campaigns: Campaigns) -> str:
     return f"CMP-{campaigns.channel.size + 1:03d}"
 
 
-def _with_flop(rows: pd.DataFrame, flop_rows: pd.DataFrame | None) -> pd.DataFrame:
-    """``rows`` followed by the flop campaign's (when the preset plants it).
+def _appended(rows: pd.DataFrame, flop_rows: pd.DataFrame | None) -> pd.DataFrame:
+    """``rows`` followed by more (the flop campaign's, the spend-only channels'), if any.
 
     Concatenated Arrow-backed text columns hold two chunks, which Spark's Arrow conversion
     refuses ("Cannot convert ChunkedArray to Array"); each column is made one chunk again.

@@ -2,7 +2,8 @@
 
 ``default`` is the demo company with every weak spot the findings detectors look for: reps who
 barely use the CRM (so their deals go quiet), duplicate contacts, campaigns and a workflow
-without any effect (one of the campaigns tested against a control group), a sales stage that
+without any effect (one of the campaigns tested against a control group), with spend-only
+channels a print channel that returns less than a third of its spend, a sales stage that
 broke in the last year, and customers whose engagement fades before they leave, some of them
 still paying at the end (at risk), and a customer segment whose engagement falls. ``healthy``
 is the same company with none of them: everybody uses the CRM and keeps a next step on every
@@ -48,6 +49,9 @@ class Preset:
     """Mean campaign lift per channel where it differs from ``marketing.CHANNELS``."""
     workflow_lift: dict[str, float] = field(default_factory=dict)
     """Lift per workflow name where it differs from ``marketing.WORKFLOWS``."""
+    spend_roas: dict[str, float] = field(default_factory=dict)
+    """Planted ROAS per spend-only channel where it differs from ``spend.SPEND_CHANNELS``
+    (only with ``generate(..., spend_channels=True)``)."""
 
 
 PRESETS: dict[str, Preset] = {
@@ -73,6 +77,7 @@ PRESETS: dict[str, Preset] = {
         follow_up=True,
         channel_lift={"display": 0.015},
         workflow_lift={"Win-back sequence": 0.03},
+        spend_roas={"print": 1.8},
     ),
 }
 """Preset name → preset; ``default`` keeps the demo company as it always was."""

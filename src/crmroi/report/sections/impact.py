@@ -160,27 +160,52 @@ def _workflow_table(ctx: ReportContext, rows: list[dict[str, Any]]) -> DataTable
 
 
 def _campaign_table(ctx: ReportContext, rows: list[dict[str, Any]]) -> DataTable | None:
+    """The best campaigns by ROI, and every channel known only by its spend (the model's)."""
+    from crmroi.roi.units import MMM_MODEL
+
+    scored = [r for r in rows if r.get("roi_pct") is not None]
+    mixed = [r for r in scored if r.get("revenue_model") == MMM_MODEL]
     ranked = sorted(
-        (r for r in rows if r.get("roi_pct") is not None), key=lambda r: -float(r["roi_pct"])
-    )[:TOP_CAMPAIGNS]
+        [r for r in scored if r.get("revenue_model") != MMM_MODEL],
+        key=lambda r: -float(r["roi_pct"]),
+    )[: max(TOP_CAMPAIGNS - len(mixed), 0)]
+    ranked = sorted([*ranked, *mixed], key=lambda r: -float(r["roi_pct"]))
     if not ranked:
         return None
+    basis = {
+        MMM_MODEL: ctx.text("marketing-mix model", "Marketing-Mix-Modell"),
+        "deal_source": ctx.text("deal source", "Deal-Quelle"),
+    }
     return DataTable(
         id="campaigns",
         title=ctx.text("Campaigns by ROI", "Kampagnen nach ROI"),
         columns=(
             ctx.text("campaign", "Kampagne"),
             ctx.text("cost", "Kosten"),
-            ctx.text("attributed revenue", "zugeordneter Umsatz"),
+            ctx.text("revenue", "Umsatz"),
+            ctx.text("basis", "Grundlage"),
             "ROI",
         ),
-        rows=tuple((r["name"], r["cost"], r["revenue"], r["roi_pct"]) for r in ranked),
-        units=(Unit.text, Unit.currency, Unit.currency, Unit.percent),
+        rows=tuple(
+            (
+                r["name"],
+                r["cost"],
+                r["revenue"],
+                basis.get(str(r["revenue_model"]), ctx.text("attribution", "Attribution")),
+                r["roi_pct"],
+            )
+            for r in ranked
+        ),
+        units=(Unit.text, Unit.currency, Unit.currency, Unit.text, Unit.percent),
         caption=ctx.text(
-            "ROI = (attributed revenue − campaign cost) ÷ campaign cost × 100; each campaign's "
-            "cost is counted once, however many deals it touched.",
-            "ROI = (zugeordneter Umsatz − Kampagnenkosten) ÷ Kampagnenkosten × 100; die Kosten "
-            "zählen einmal je Kampagne, gleich wie viele Deals sie berührt hat.",
+            "ROI = (revenue − campaign cost) ÷ campaign cost × 100; each campaign's cost is "
+            "counted once, however many deals it touched. Revenue is attributed, or for channels "
+            "known only by their spend (print, radio …) the incremental revenue of the "
+            "marketing-mix model, cost = the spend (crmroi mmm).",
+            "ROI = (Umsatz − Kampagnenkosten) ÷ Kampagnenkosten × 100; die Kosten zählen einmal "
+            "je Kampagne, gleich wie viele Deals sie berührt hat. Umsatz ist zugeordnet, bei "
+            "Kanälen, die nur über ihre Ausgaben bekannt sind (Print, Radio …), der Zusatzumsatz "
+            "des Marketing-Mix-Modells, Kosten = die Ausgaben (crmroi mmm).",
         ),
     )
 
