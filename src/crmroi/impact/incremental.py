@@ -2,10 +2,11 @@
 
 Order of preference with ``method="auto"`` (REFERENCE.md §4.7): the deal-level parts estimate
 (:mod:`.parts`: win rate × deal size on every closed deal), then the group-time
-difference-in-differences for staggered go-lives (:mod:`.staggered`), then two-way fixed effects
-on rep × month revenue (:mod:`.did`), then the interrupted time series, then the sum of workflow
-holdout and campaign control lifts (it covers only the contacts in those experiments: a lower
-bound). A method is taken only when its checks pass — its placebo interval covers zero and its
+difference-in-differences for staggered go-lives (:mod:`.staggered`), then the synthetic control
+of a team that piloted the CRM against the teams not yet live (:mod:`.pilot`), then two-way fixed
+effects on rep × month revenue (:mod:`.did`), then the interrupted time series, then the sum of
+workflow holdout and campaign control lifts (it covers only the contacts in those experiments: a
+lower bound). A method is taken only when its checks pass — its placebo interval covers zero and its
 pre-trend test (and, for the parts, the change of reps who do not use the CRM) has p ≥ 0.05;
 when none passes, the first that runs is taken and ``why`` says so.
 
@@ -30,12 +31,13 @@ from crmroi.impact.estimate import Estimate, normal_interval
 from crmroi.impact.holdout import Comparison, campaign_controls, workflow_holdouts
 from crmroi.impact.its import interrupted_time_series
 from crmroi.impact.parts import deal_level_estimate
+from crmroi.impact.pilot import pilot_estimate
 from crmroi.impact.series import mature_until, monthly_series, won_revenue
 from crmroi.impact.staggered import staggered_estimate
 from crmroi.roi.fx import FxRates
 from crmroi.workspace import Workspace
 
-METHODS = ("parts", "staggered", "did", "its", "holdouts")
+METHODS = ("parts", "staggered", "synthetic", "did", "its", "holdouts")
 PRE_TREND_ALPHA = 0.05
 HOLDOUT_ASSUMPTIONS = (
     "Holdout and control contacts were chosen at random from the same audience.",
@@ -168,12 +170,14 @@ def incremental_revenue(
     did = did_estimate(ws, fx, adoption, end=cut)
     parts = deal_level_estimate(ws, fx, adoption, end=cut)
     staggered = staggered_estimate(ws, fx, adoption, end=cut)
+    synthetic = pilot_estimate(ws, fx, end=cut)
     workflows = workflow_holdouts(ws, fx, window_days, outcome)
     campaigns = campaign_controls(ws, fx, window_days, outcome)
     holdouts = holdout_total(workflows, campaigns)
     estimates = {
         "parts": parts,
         "staggered": staggered,
+        "synthetic": synthetic,
         "did": did,
         "its": its,
         "holdouts": holdouts,
