@@ -110,7 +110,8 @@ def team_cohorts(ws: Workspace, fx: FxRates, end: pd.Timestamp | None) -> Cohort
 
     def wide(column: str) -> pd.DataFrame:
         table = cells.pivot_table(index="month", columns="team", values=column, aggfunc="sum")
-        return table.reindex(months).fillna(0.0).astype(float)
+        out: pd.DataFrame = table.reindex(months).fillna(0.0).astype(float)
+        return out
 
     go_lives = {
         str(t): (month_start(g) if pd.notna(g) else None)
@@ -153,9 +154,10 @@ def pilot_estimate(ws: Workspace, fx: FxRates, *, end: pd.Timestamp | None = Non
 
 
 def _window(deals: pd.DataFrame, pilot: Pilot) -> pd.Series:
-    """Months before the next team's go-live, from the first in which every team closed at least
-    half its median month (a history that starts empty gives a few deals, and wild win rates, in
-    its first months)."""
+    """Months before the next team's go-live, from when every team closes half its median month.
+
+    A history that starts empty has few deals, and wild win rates, in its first months.
+    """
     months = pd.Series(deals.index < (pilot.stop or pd.Timestamp.max), index=deals.index)
     enough = (deals >= RAMP_UP_SHARE * deals[months].median()).all(axis=1)
     return months & enough.cummax()

@@ -4,19 +4,19 @@ Abadie, Diamond & Hainmueller (2010), "Synthetic Control Methods for Comparative
 *JASA* 105:493–505. The weights ``w`` (``w_j ≥ 0``, ``Σ w_j = 1``) minimise the pre-period
 distance ``Σ_{t<g} (y_1t − Σ_j w_j y_jt)²`` (their eq. 4 with the pre-period outcomes as the only
 predictors and ``V = I``); the gap ``y_1t − Σ_j w_j y_jt`` after go-live ``g`` is the effect,
-and its sum over the post months the total. Each unit enters relative to its own pre-period mean
-(teams of different size compare; Abadie 2021, *J Econ Lit* 59:391–425, §3.2 on rescaling), and
-the total is brought back to money with the treated unit's pre-period mean.
+its mean over the post months the monthly effect. Each unit enters relative to its own
+pre-period mean, so units of different size compare (Abadie 2021, *J Econ Lit* 59:391–425, on
+rescaling); results are given back in the outcome's unit with the treated unit's pre-period mean.
 
 Inference, two ways, because a CRM rarely has more than a handful of donor teams:
 
 * **Interval** by conformal inference (Chernozhukov, Wüthrich & Zhu 2021, *JASA*
   116:1849–1864, §2–3): under a constant monthly effect ``θ``, subtract ``θ`` from the post
   months, refit the weights on *all* months and take the residuals ``u``; the statistic
-  ``S(u) = Σ_post |u_t|`` is compared with its value under each of the ``T`` cyclic shifts of the
-  time index (moving blocks), ``p(θ) = share of shifts with S ≥ S(u)``; the 95 % set is
-  ``{θ : p(θ) > 0.05}``, found by bisection. Valid with any number of donors; needs ``T ≥ 20``
-  months, since the smallest p-value is ``1/T``.
+  ``S(u) = Σ_post |u_t|`` is compared with its value when the months are permuted (their i.i.d.
+  permutations: 999 random orders and the identity), ``p(θ) = share with S ≥ S(u)``; the 95 %
+  set is ``{θ : p(θ) > 0.05}``, found on a grid and by bisection. Valid with any number of
+  donors when the monthly deviations are exchangeable over time.
 * **In-space placebo** (Abadie et al. 2010, §2.4): each donor in turn is the treated unit (the
   other donors its donors); the p-value is the share of units whose post/pre RMSPE ratio is at
   least the treated unit's. Its smallest value is ``1/(J + 1)``, so it can only reject with many
@@ -24,13 +24,14 @@ Inference, two ways, because a CRM rarely has more than a handful of donor teams
 
 Written here on SciPy rather than taken from ``pysyncon`` (the maintained Python package): the
 weights are one small quadratic programme, while ``pysyncon`` imports matplotlib (~45 MB, 1.1 s
-at import) and gives conformal intervals per month, not for the total. ``pysyncon`` is the test
-oracle for the weights (``tests/impact/test_synthetic.py``).
+at import) and gives conformal intervals per month, not for the whole post period.
+``pysyncon`` is the test oracle for the weights (``tests/impact/test_synthetic.py``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import numpy.typing as npt
@@ -39,7 +40,8 @@ from scipy import optimize
 
 Array = npt.NDArray[np.float64]
 ALPHA = 0.05
-BISECTIONS = 40
+BISECTIONS = 30
+GRID = 33
 PERMUTATIONS = 1000
 
 
@@ -66,8 +68,8 @@ def simplex_weights(target: Array, donors: Array) -> Array:
         constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1.0, "jac": lambda w: np.ones(n)}],
         options={"ftol": 1e-14, "maxiter": 500},
     )
-    weights = np.clip(np.asarray(fit.x, dtype=np.float64), 0.0, None)
-    return weights / weights.sum()
+    weights: Array = np.clip(np.asarray(fit.x, dtype=np.float64), 0.0, None)
+    return np.asarray(weights / weights.sum(), dtype=np.float64)
 
 
 def _gaps(treated: Array, donors: Array, fit_rows: int) -> tuple[Array, Array]:
@@ -76,15 +78,23 @@ def _gaps(treated: Array, donors: Array, fit_rows: int) -> tuple[Array, Array]:
     return weights, treated - donors @ weights
 
 
+@cache
 def _permutations(n: int) -> npt.NDArray[np.int64]:
     """The identity and ``PERMUTATIONS − 1`` random orders of ``n`` months (fixed seed)."""
     rng = np.random.default_rng(0)
-    return np.vstack([np.arange(n), rng.permuted(np.tile(np.arange(n), (PERMUTATIONS - 1, 1)), axis=1)])
+    orders = np.vstack(
+        [np.arange(n), rng.permuted(np.tile(np.arange(n), (PERMUTATIONS - 1, 1)), axis=1)]
+    )
+    orders.setflags(write=False)  # cached: shared by every call
+    return orders
 
 
 def conformal_p_value(treated: Array, donors: Array, n_pre: int, theta: float) -> float:
-    """``p(θ)`` of the module doc: share of permutations of the months whose post-period
-    |residual| sum is at least the observed one, with weights refitted on every month under θ."""
+    """``p(θ)`` of the module doc, with weights refitted on every month under ``θ``.
+
+    The share of permutations of the months whose post-period |residual| sum is at least the
+    observed one.
+    """
     adjusted = treated.copy()
     adjusted[n_pre:] -= theta
     _, residuals = _gaps(adjusted, donors, len(adjusted))
@@ -114,12 +124,19 @@ def _edge(treated: Array, donors: Array, n_pre: int, inside: float, step: float)
 def conformal_interval(
     treated: Array, donors: Array, n_pre: int, centre: float, scale: float
 ) -> tuple[float, float] | None:
-    """95 % set of the constant monthly effect; None when ``centre`` is not in it."""
-    if conformal_p_value(treated, donors, n_pre, centre) <= ALPHA:
+    """95 % set of the constant monthly effect (its hull); None when it is empty.
+
+    The set need not contain ``centre`` nor be an interval, so it is first looked for on a grid
+    of ``centre ± 8 scale``; its lowest and highest points found there are then pushed outwards
+    to the edge by bisection.
+    """
+    grid = centre + max(scale, 1e-9) * np.linspace(-8.0, 8.0, GRID)
+    inside = [g for g in grid if conformal_p_value(treated, donors, n_pre, float(g)) > ALPHA]
+    if not inside:
         return None
-    step = max(scale, 1e-9)
-    low = _edge(treated, donors, n_pre, centre, -step)
-    high = _edge(treated, donors, n_pre, centre, step)
+    step = float(grid[1] - grid[0])
+    low = _edge(treated, donors, n_pre, float(inside[0]), -step)
+    high = _edge(treated, donors, n_pre, float(inside[-1]), step)
     return None if low is None or high is None else (low, high)
 
 

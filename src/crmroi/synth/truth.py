@@ -325,9 +325,7 @@ def _go_live_by_team(users: Users) -> dict[str, str] | None:
     """Each team's go-live when the teams went live apart (every team has a rep)."""
     if users.go_live is None:
         return None
-    return {
-        name: _day(int(users.go_live[users.team == t][0])) for t, name in enumerate(SEGMENTS)
-    }
+    return {name: _day(int(users.go_live[users.team == t][0])) for t, name in enumerate(SEGMENTS)}
 
 
 def build_truth(w: World, tables: dict[str, pd.DataFrame]) -> dict[str, object]:
