@@ -46,8 +46,7 @@ def test_the_synthetic_control_says_why_it_cannot_run(tmp_path: Path) -> None:
     est = incremental_revenue(ws, FxRates("EUR", {}), ADOPTION).estimates["synthetic"]
     ws.close()
     assert est.reason == (
-        "needs one team live ≥3 months before every other team and ≥2 teams not yet live as "
-        "donors"
+        "needs one team live ≥3 months before every other team and ≥2 teams not yet live as donors"
     )
     ws = load(generate("small", 0, pilot=True), tmp_path / "b.duckdb")
     est = incremental_revenue(ws, FxRates("EUR", {}), ADOPTION).estimates["synthetic"]
@@ -79,5 +78,5 @@ def test_the_pilot_teams_effect_is_covered_and_explained(tmp_path: Path) -> None
     block = lines[lines.index(next(x for x in lines if x.startswith("[synthetic]"))) :]
     assert block[1].startswith("  design: synthetic control")
     assert block[2].startswith("  weights: ")
-    assert sum(x.startswith("  assumes: ") for x in block[:8]) == 4
-    assert "in-space placebo p = " in block[7] and "pre-period fit RMSPE" in block[7]
+    assert sum(x.startswith("  assumes: ") for x in block[:9]) == 5
+    assert "in-space placebo p = " in block[8] and "pre-period fit RMSPE" in block[8]

@@ -31,8 +31,10 @@ MIN_MONTHS = 12
 MIN_PLACEBO_MONTHS = 6
 RAMP_UP_SHARE = 0.5
 ASSUMPTIONS = (
-    "Without the CRM, the pilot team's won revenue (relative to its mean month before go-live) "
-    "would have followed the weighted mix of donor teams, as it did before go-live.",
+    "Without the CRM, the pilot team's monthly win rate (relative to its mean month before "
+    "go-live) would have followed the weighted mix of donor teams, as it did before go-live.",
+    "The CRM changes the pilot team's win rate, not the size or number of its deals "
+    "(Δ = win-rate gap × closed amount of each month).",
     "The donor teams got no CRM in the window and were not affected by the pilot team's "
     "(no spill-over, no shared shock to the pilot team alone).",
     "The effect is the same in every month after go-live, and the monthly deviations from the "
