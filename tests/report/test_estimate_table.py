@@ -184,3 +184,26 @@ def test_why_a_method_was_chosen_is_german() -> None:
         "(Vorher-nachher-"
         "Zeitreihe fällt durch: Vortrend p = 0,001); mit Vorsicht lesen"
     )
+
+
+def test_why_the_synthetic_control_cannot_run_is_german() -> None:
+    from crmroi.report.reasons import german_reason
+
+    assert german_reason(
+        "synthetic control of a pilot team: needs ≥12 months of closed deals before and after "
+        "the pilot team's go-live (≥6 before); found 5 and 4"
+    ) == (
+        "synthetische Kontrolle eines Pilotteams: braucht ≥12 Monate mit abgeschlossenen Deals "
+        "vor und nach dem Start des Pilotteams (≥6 davor); gefunden: 5 und 4"
+    )
+    assert german_reason(
+        "synthetic control of a pilot team: needs one team live ≥3 months before every other "
+        "team and ≥2 teams not yet live as donors"
+    ) == (
+        "synthetische Kontrolle eines Pilotteams: braucht ein Team, das ≥3 Monate vor allen "
+        "anderen startete, und ≥2 noch nicht gestartete Teams als Spender"
+    )
+    assert (
+        german_reason("needs closed deals in every month for the pilot team and ≥2 donor teams")
+        == "braucht abgeschlossene Deals in jedem Monat für das Pilotteam und ≥2 Spenderteams"
+    )
