@@ -28,6 +28,14 @@ class SynthPreset(StrEnum):
     healthy = "healthy"
 
 
+class GoLive(StrEnum):
+    """--go-live choices: how the sales teams got the CRM."""
+
+    together = "together"
+    staggered = "staggered"
+    pilot = "pilot"
+
+
 class FileFormat(StrEnum):
     """--format choices."""
 
@@ -48,6 +56,14 @@ def synth(
         SynthPreset,
         typer.Option(help="default plants the problems crmroi findings finds; healthy none."),
     ] = SynthPreset.default,
+    go_live: Annotated[
+        GoLive,
+        typer.Option(
+            "--go-live",
+            help="together (everyone at once), staggered (team by team) or pilot (one team; "
+            "the others after the history, donors for a synthetic control).",
+        ),
+    ] = GoLive.together,
 ) -> None:
     """Simulate a company with a known ground truth and write its canonical tables."""
     from crmroi import synth as synthetic
@@ -55,7 +71,14 @@ def synth(
 
     started = time.perf_counter()
     with progress_bar(len(STEPS) + 1, "synth") as step:
-        company = synthetic.generate(size.value, seed, preset=preset.value, progress=step)
+        company = synthetic.generate(
+            size.value,
+            seed,
+            preset=preset.value,
+            progress=step,
+            staggered=go_live is GoLive.staggered,
+            pilot=go_live is GoLive.pilot,
+        )
         paths = synthetic.write(company, out, fmt.value)
         step("files written")
     rows = sum(len(frame) for frame in company.tables.values())
