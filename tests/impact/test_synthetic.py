@@ -118,15 +118,18 @@ def test_a_large_effect_is_significant() -> None:
         assert fit.low is not None and fit.low > 0
 
 
-def test_the_pilot_is_the_team_live_three_months_before_every_other() -> None:
-    """SMB first, the others ≥ 3 months later → SMB treated, window to the next go-live; a team
-    without a known go-live is left out; two months apart or too few teams → no pilot."""
+def test_the_pilot_is_the_one_team_live_while_the_others_are_not_yet() -> None:
+    """SMB live by the last month, Mid and Ent only after it → SMB treated, both donors; a team
+    without a known go-live is left out; a second team live within the data (a staggered
+    roll-out) or a single donor → no pilot."""
     ts = pd.Timestamp
+    last = ts("2025-06-01")
     pilot = find_pilot(
-        {"SMB": ts("2024-07-01"), "Mid": ts("2025-01-01"), "Ent": ts("2024-10-01"), "X": None}
+        {"SMB": ts("2024-07-01"), "Mid": ts("2026-01-01"), "Ent": ts("2025-07-01"), "X": None},
+        last,
     )
     assert pilot is not None
-    assert (pilot.team, pilot.go_live, pilot.stop) == ("SMB", ts("2024-07-01"), ts("2024-10-01"))
-    assert pilot.donors == ("Ent", "Mid")
-    assert find_pilot({"A": ts("2024-07-01"), "B": ts("2024-09-01"), "C": ts("2025-01-01")}) is None
-    assert find_pilot({"A": ts("2024-07-01"), "B": ts("2025-01-01")}) is None
+    assert (pilot.team, pilot.go_live, pilot.donors) == ("SMB", ts("2024-07-01"), ("Ent", "Mid"))
+    staggered = {"A": ts("2024-07-01"), "B": ts("2025-01-01"), "C": ts("2026-01-01")}
+    assert find_pilot(staggered, last) is None
+    assert find_pilot({"A": ts("2024-07-01"), "B": ts("2026-01-01")}, last) is None

@@ -161,15 +161,15 @@ def test_the_synthetic_design_keeps_its_names_and_numbers() -> None:
 def test_why_a_method_was_chosen_is_german() -> None:
     """Both forms of :func:`crmroi.impact.incremental.choose`, with failed checks and numbers."""
     why = (
-        "did: the first method in the order parts, staggered, synthetic, did, its, holdouts "
+        "did: the first method in the order parts, synthetic, staggered, did, its, holdouts "
         "that runs and passes its placebo and pre-trend checks (parts failed: placebo 1,240 "
         "[310, 2,170] excludes 0, pre-trend p = 0.010; synthetic failed: non-users' win rate "
         "changed too (p = 0.040)); also computed: parts, synthetic, its"
     )
     assert why_de(why) == (
         "Differenz-von-Differenzen: die erste Methode in der Reihenfolge Gewinnquote × "
-        "Dealgröße je Deal, Differenz-von-Differenzen je Gruppe und Monat, synthetische "
-        "Kontrolle, Differenz-von-Differenzen, Vorher-nachher-Zeitreihe, Holdout-Gruppen, die "
+        "Dealgröße je Deal, synthetische Kontrolle, Differenz-von-Differenzen je Gruppe und "
+        "Monat, Differenz-von-Differenzen, Vorher-nachher-Zeitreihe, Holdout-Gruppen, die "
         "läuft und ihre Placebo- und Vortrendprüfungen besteht (Gewinnquote × Dealgröße je "
         "Deal fällt durch: Placebo 1.240 [310; 2.170] schließt 0 aus, Vortrend p = 0,010; "
         "synthetische Kontrolle fällt durch: auch die Gewinnquote der Nicht-Nutzer änderte "
@@ -197,11 +197,11 @@ def test_why_the_synthetic_control_cannot_run_is_german() -> None:
         "vor und nach dem Start des Pilotteams (≥6 davor); gefunden: 5 und 4"
     )
     assert german_reason(
-        "synthetic control of a pilot team: needs one team live ≥3 months before every other "
-        "team and ≥2 teams not yet live as donors"
+        "synthetic control of a pilot team: needs one team live in the data and ≥2 teams live "
+        "only after it (a pilot) as donors"
     ) == (
-        "synthetische Kontrolle eines Pilotteams: braucht ein Team, das ≥3 Monate vor allen "
-        "anderen startete, und ≥2 noch nicht gestartete Teams als Spender"
+        "synthetische Kontrolle eines Pilotteams: braucht ein Team, das in den Daten startete, "
+        "und ≥2 Teams, die erst danach starteten (ein Pilot), als Spender"
     )
     assert (
         german_reason("needs closed deals in every month for the pilot team and ≥2 donor teams")

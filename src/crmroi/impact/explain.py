@@ -48,8 +48,6 @@ def explain_lines(methods: Mapping[str, Mapping[str, Any]], why: str) -> list[st
             f"[{_money(est.get('low'))}, {_money(est.get('high'))}] (95 %)"
         )
         lines.append(f"  design: {est.get('design') or 'n/a'}")
-        if est.get("weights"):
-            lines.append(f"  weights: {est['weights']}")
         lines += [f"  assumes: {a}" for a in est.get("assumptions", ())]
         lines.append(f"  checks: {_checks(est.get('diagnostics', {}))}")
     return lines

@@ -2,9 +2,11 @@
 
 The design of :mod:`.synthetic` on the workspace. Units are teams (``users.team`` of the deals'
 owners); a team goes live in the month of its reps' first seat (``users.active_from``). When one
-team went live at least ``STAGGER_MONTHS`` before every other, that team is treated and the
-others are donors for the months before the next team's go-live. The outcome is won revenue per
-*creation-month cohort* (as for DiD and ITS), mature cohorts only.
+team went live within the data and every other team only after it (a pilot), that team is
+treated and the others are donors. Once the other teams go live too, the data hold a staggered
+roll-out, whose design is the group-time DiD (:mod:`.staggered`), and this method steps aside.
+The outcome is each team's win rate per *creation-month cohort* of closed deals, mature cohorts
+only; the effect in money is the win-rate gap × the closed amount of the pilot team's cohorts.
 
 Checks: an in-time placebo (a go-live halfway through the months before the real one, on those
 months only: its conformal p-value is the pre-trend test), the in-space placebo p-value, and the
@@ -18,7 +20,6 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from crmroi.impact.did import STAGGER_MONTHS
 from crmroi.impact.estimate import Estimate, as_tuple
 from crmroi.impact.synthetic import SyntheticFit, synthetic_control
 from crmroi.roi.fx import FxRates, distinct_currencies
@@ -46,26 +47,24 @@ ASSUMPTIONS = (
 
 @dataclass(frozen=True)
 class Pilot:
-    """The treated team, its go-live, the first month after the window and the donor teams."""
+    """The treated team, its go-live and the donor teams."""
 
     team: str
     go_live: pd.Timestamp
-    stop: pd.Timestamp | None
     donors: tuple[str, ...]
 
 
-def find_pilot(go_lives: dict[str, pd.Timestamp | None]) -> Pilot | None:
-    """The team that went live ≥ ``STAGGER_MONTHS`` before every other team, with ≥ 2 donors.
+def find_pilot(go_lives: dict[str, pd.Timestamp | None], last: pd.Timestamp) -> Pilot | None:
+    """The one team live by month ``last``, when ≥ 2 other teams go live only after it.
 
     A team whose go-live is unknown (no ``active_from``) is neither treated nor a donor.
     """
     known = sorted((g, team) for team, g in go_lives.items() if g is not None)
-    if len(known) < 3:
+    live = [team for g, team in known if g <= last]
+    donors = tuple(team for g, team in known if g > last)
+    if len(live) != 1 or len(donors) < 2:
         return None
-    (first, team), later = known[0], known[1:]
-    if later[0][0] < first + pd.DateOffset(months=STAGGER_MONTHS):
-        return None
-    return Pilot(team, first, later[0][0], tuple(t for _, t in later))
+    return Pilot(live[0], known[0][0], donors)
 
 
 @dataclass(frozen=True)
@@ -125,14 +124,13 @@ def team_cohorts(ws: Workspace, fx: FxRates, end: pd.Timestamp | None) -> Cohort
 def pilot_estimate(ws: Workspace, fx: FxRates, *, end: pd.Timestamp | None = None) -> Estimate:
     """Synthetic control of the pilot team's win rate, months before ``end`` (module doc)."""
     cohorts = team_cohorts(ws, fx, end)
-    pilot = None if cohorts is None else find_pilot(cohorts.go_lives)
+    pilot = None if cohorts is None else find_pilot(cohorts.go_lives, cohorts.deals.index[-1])
     if cohorts is None or pilot is None:
         return Estimate.unavailable(
             METHOD,
-            f"needs one team live ≥{STAGGER_MONTHS} months before every other team and ≥2 "
-            "teams not yet live as donors",
+            "needs one team live in the data and ≥2 teams live only after it (a pilot) as donors",
         )
-    window = _window(cohorts.deals[[pilot.team, *pilot.donors]], pilot)
+    window = _window(cohorts.deals[[pilot.team, *pilot.donors]])
     deals = cohorts.deals.loc[window, [pilot.team, *pilot.donors]]
     donors = tuple(d for d in pilot.donors if (deals[d] > 0).all())
     pre = int((deals.index < pilot.go_live).sum())
@@ -155,14 +153,13 @@ def pilot_estimate(ws: Workspace, fx: FxRates, *, end: pd.Timestamp | None = Non
     return _estimate(fit, replace(pilot, donors=donors), rates, amount)
 
 
-def _window(deals: pd.DataFrame, pilot: Pilot) -> pd.Series:
-    """Months before the next team's go-live, from when every team closes half its median month.
+def _window(deals: pd.DataFrame) -> pd.Series:
+    """The months from the first in which every team closes half its median month or more.
 
     A history that starts empty has few deals, and wild win rates, in its first months.
     """
-    months = pd.Series(deals.index < (pilot.stop or pd.Timestamp.max), index=deals.index)
-    enough = (deals >= RAMP_UP_SHARE * deals[months].median()).all(axis=1)
-    return months & enough.cummax()
+    enough: pd.Series = (deals >= RAMP_UP_SHARE * deals.median()).all(axis=1)
+    return enough.cummax()
 
 
 def _in_money(fit: SyntheticFit, amount: pd.Series, go_live: pd.Timestamp) -> tuple[float, ...]:

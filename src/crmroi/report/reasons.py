@@ -59,10 +59,10 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # impact/pilot.py
         ("synthetic control of a pilot team", "synthetische Kontrolle eines Pilotteams"),
         (
-            r"needs one team live ≥(\d+) months before every other team and ≥(\d+) teams not yet "
-            "live as donors",
-            r"braucht ein Team, das ≥\1 Monate vor allen anderen startete, und ≥\2 noch nicht "
-            "gestartete Teams als Spender",
+            r"needs one team live in the data and ≥(\d+) teams live only after it \(a pilot\) as "
+            "donors",
+            r"braucht ein Team, das in den Daten startete, und ≥\1 Teams, die erst danach "
+            "starteten (ein Pilot), als Spender",
         ),
         (
             r"needs closed deals in every month for the pilot team and ≥(\d+) donor teams",
