@@ -133,3 +133,10 @@ def test_the_pilot_is_the_one_team_live_while_the_others_are_not_yet() -> None:
     staggered = {"A": ts("2024-07-01"), "B": ts("2025-01-01"), "C": ts("2026-01-01")}
     assert find_pilot(staggered, last) is None
     assert find_pilot({"A": ts("2024-07-01"), "B": ts("2026-01-01")}, last) is None
+
+
+def test_a_treated_unit_without_outcome_before_go_live_is_refused() -> None:
+    panel = with_treated(donors([100.0] * 5), [0.5, 0.3, 0.2, 0, 0], 15.0)
+    panel.loc[: MONTHS[17], "T"] = 0.0
+    with pytest.raises(ValueError, match="needs months before and after go-live"):
+        synthetic_control(panel, "T", GO_LIVE)

@@ -149,7 +149,12 @@ def pilot_estimate(ws: Workspace, fx: FxRates, *, end: pd.Timestamp | None = Non
     columns = [pilot.team, *donors]
     rates = cohorts.won.loc[window, columns] / deals[columns]
     amount = cohorts.amount.loc[window, pilot.team]
-    fit = synthetic_control(rates, pilot.team, pilot.go_live)
+    try:
+        fit = synthetic_control(rates, pilot.team, pilot.go_live)
+    except ValueError:  # no won deal before go-live: no level to compare with
+        return Estimate.unavailable(
+            METHOD, "the pilot team or every donor team won no deal before go-live"
+        )
     return _estimate(fit, replace(pilot, donors=donors), rates, amount)
 
 

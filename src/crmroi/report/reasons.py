@@ -75,6 +75,10 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"Pilotteams (≥\2 davor)",
         ),
         (
+            "the pilot team or every donor team won no deal before go-live",
+            "das Pilotteam oder alle Spenderteams gewannen vor dem Start keinen Deal",
+        ),
+        (
             "incremental revenue by synthetic_control",
             "inkrementeller Umsatz per synthetischer Kontrolle",
         ),
