@@ -207,3 +207,40 @@ def test_why_the_synthetic_control_cannot_run_is_german() -> None:
         german_reason("needs closed deals in every month for the pilot team and ≥2 donor teams")
         == "braucht abgeschlossene Deals in jedem Monat für das Pilotteam und ≥2 Spenderteams"
     )
+
+
+@pytest.mark.slow
+def test_a_synthetic_control_headline_shows_its_fit_and_placebos(tmp_path: Path) -> None:
+    """Medium pilot company with the synthetic control asked for: the table shows its design
+    with the donor weights, its five assumptions, the in-time placebo, its conformal pre-trend
+    p, the in-space placebo (p = 1/3 or 1 with 2 donors) and the fit; the German one the same."""
+    from crmroi.roi import RoiSettings
+
+    ws = open_workspace(tmp_path / "p.duckdb")
+    for name, frame in generate("medium", 0, pilot=True).tables.items():
+        if name in TABLES_BY_NAME:
+            ws.con.insert(name, frame[list(TABLES_BY_NAME[name].column_names)])
+    config = Config(
+        company=CompanySettings(adoption_date=date(2024, 7, 1)),
+        roi=RoiSettings(incremental_method="synthetic"),
+    )
+    en, de = (
+        dict(table(build_report(ws, config, lang=lang, sections=("overview",))).rows)
+        for lang in ("en", "de")
+    )
+    ws.close()
+    assert en["Method"] == "synthetic control of a pilot team"
+    assert en["Design"].startswith("synthetic control: win rate of the SMB team's deals")
+    assert [en[f"Assumption {i}"] for i in range(1, 6)] == list(pilot.ASSUMPTIONS)
+    assert en["Placebo on each donor team"] in (
+        "p = 0.333 (2 donor teams)",
+        "p = 1.000 (2 donor teams)",
+    )
+    assert en["Fit before go-live (RMSPE)"].endswith("% of the mean month")
+    assert en["Why this method"] == "requested: incremental method synthetic"
+    assert de["Methode"] == "synthetische Kontrolle"
+    assert de["Vorgehen"].startswith("synthetische Kontrolle: Gewinnquote der Deals des Teams SMB")
+    assert de["Placebo je Spenderteam"].endswith("(2 Spenderteams)")
+    assert de["Warum diese Methode"] == "so eingestellt: Methode synthetische Kontrolle"
+    german = " ".join(de.values())
+    assert [w for w in ENGLISH if found(w, german)] == []
