@@ -99,6 +99,7 @@ def conformal_p_value(treated: Array, donors: Array, n_pre: int, theta: float) -
     adjusted[n_pre:] -= theta
     _, residuals = _gaps(adjusted, donors, len(adjusted))
     orders = _permutations(len(residuals))
+    # row k: the |residuals| that the k-th order puts in the post months (row 0: as observed)
     stats = np.abs(residuals)[orders[:, n_pre:]].sum(axis=1)
     return float(np.mean(stats >= stats[0] - 1e-12 * max(stats[0], 1.0)))
 
