@@ -1,15 +1,19 @@
 """Coverage of the planted CRM effect by each incrementality method over simulated companies.
 
-For every seed (single go-live and staggered team go-lives) the medium company is generated,
+For every seed and go-live design (single: everyone at once; staggered: team by team; pilot: one
+team, the others only after the history) the medium company is generated,
 loaded into a DuckDB workspace and :func:`crmroi.impact.incremental_revenue` runs as
 ``crmroi roi`` runs it. The planted truth of a method's window is ``WIN_RATE_UPLIFT × Σ amount``
 of the closed deals that got the effect (created from their team's go-live on, by a rep not in
 ``low_adoption_user_ids``) in the mature cohorts the estimates cover. Prints, per method and
 design (``headline``: the estimate ``method="auto"`` chose), how often the 95 % interval covered
 the truth, how often it excluded zero, its median half-width relative to the truth, and the
-default seed's interval.
+default seed's interval. The synthetic control is scored on the pilot design only: with
+staggered go-lives its window is the first team's months before the second's, not the window of
+the truth computed here.
 
     PYTHONPATH=src python benchmarks/incremental_coverage.py [--size medium] [--seeds 20]
+        [--designs single,staggered,pilot]
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ from crmroi.synth import generate
 from crmroi.synth.plan import WIN_RATE_UPLIFT
 
 TABLES = ("deals", "users", "activities", "accounts", "workflow_enrollments", "workflows")
-METHODS = ("parts", "staggered", "did", "its")
+METHODS = ("parts", "staggered", "synthetic", "did", "its")
+DESIGNS = ("single", "staggered", "pilot")
 
 
 def planted(tables: dict[str, pd.DataFrame], truth: dict[str, Any], end: pd.Timestamp) -> float:
@@ -50,10 +55,10 @@ def planted(tables: dict[str, pd.DataFrame], truth: dict[str, Any], end: pd.Time
     return float(WIN_RATE_UPLIFT * deals.loc[treated, "amount"].sum())
 
 
-def run(size: str, seed: int, staggered: bool, tmp: Path) -> dict[str, Any]:
+def run(size: str, seed: int, staggered: bool, tmp: Path, *, pilot: bool = False) -> dict[str, Any]:
     """One world: each method's interval and the planted truth."""
-    company = generate(size, seed, staggered=staggered)
-    ws = open_workspace(tmp / f"{size}-{seed}-{staggered}.duckdb")
+    company = generate(size, seed, staggered=staggered, pilot=pilot)
+    ws = open_workspace(tmp / f"{size}-{seed}-{staggered}-{pilot}.duckdb")
     for name in TABLES:
         frame = company.tables[name]
         ws.con.insert(name, frame[list(TABLES_BY_NAME[name].column_names)])
@@ -65,13 +70,16 @@ def run(size: str, seed: int, staggered: bool, tmp: Path) -> dict[str, Any]:
     ws.close()
     assert result.mature_until is not None
     truth = planted(company.tables, company.truth, result.mature_until)
-    row: dict[str, Any] = {"seed": seed, "team_go_lives": staggered, "truth": truth, "s": seconds}
+    design = "pilot" if pilot else "staggered" if staggered else "single"
+    row: dict[str, Any] = {"seed": seed, "design": design, "truth": truth, "s": seconds}
     row["chosen"] = next(k for k, e in result.estimates.items() if e is result.chosen)
     chosen = result.chosen
     row["headline"] = (chosen.value, chosen.low, chosen.high) if chosen.ok else None
     for name in METHODS:
         est = result.estimates[name]
-        row[name] = (est.value, est.low, est.high) if est.ok else None
+        scored = est.ok and est.low is not None and est.high is not None
+        scored &= name != "synthetic" or pilot
+        row[name] = (est.value, est.low, est.high) if scored else None
     return row
 
 
@@ -80,12 +88,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", default="medium")
     parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--designs", default=",".join(DESIGNS))
     args = parser.parse_args()
+    designs = args.designs.split(",")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for staggered in (False, True):
+        for design in designs:
             for seed in range(args.seeds):
-                row = run(args.size, seed, staggered, Path(tmp))
+                row = run(
+                    args.size, seed, design == "staggered", Path(tmp), pilot=design == "pilot"
+                )
                 rows.append(row)
                 cells = [
                     f"{m} {v[0] / 1e6:.2f} [{v[1] / 1e6:.2f}, {v[2] / 1e6:.2f}]"
@@ -93,7 +105,7 @@ def main() -> None:
                     if (v := row[m])
                 ]
                 print(
-                    f"seed {seed} staggered={staggered} truth {row['truth'] / 1e6:.2f} M "
+                    f"seed {seed} {design} truth {row['truth'] / 1e6:.2f} M "
                     f"chosen {row['chosen']} {row['s']:.1f} s | " + " | ".join(cells),
                     flush=True,
                 )
@@ -102,25 +114,29 @@ def main() -> None:
         "/ truth | seed 0: truth, estimate [95 %] (M EUR) |"
     )
     print("|---|---|---|---|---|---|")
-    for staggered in (False, True):
-        mine = [r for r in rows if r["team_go_lives"] == staggered]
+    for design in designs:
+        mine = [r for r in rows if r["design"] == design]
         for m in ("headline", *METHODS):
-            ok = [r for r in mine if r[m]]
-            covered = sum(r[m][1] <= r["truth"] <= r[m][2] for r in ok)
-            positive = sum(r[m][1] > 0 for r in ok)
-            ratio = pd.Series([(r[m][2] - r[m][1]) / 2 / r["truth"] for r in ok]).median()
-            first = mine[0]
-            v = first[m]
-            seed0 = (
-                f"{first['truth'] / 1e6:.2f}: {v[0] / 1e6:.2f} [{v[1] / 1e6:.2f}, {v[2] / 1e6:.2f}]"
-                if v
-                else "n/a"
-            )
-            label = "staggered" if staggered else "single"
-            print(
-                f"| {label} | {m} | {covered}/{len(ok)} | {positive}/{len(ok)} | "
-                f"±{ratio:.0%} | {seed0} |"
-            )
+            if any(r[m] for r in mine):
+                print(_line(design, m, mine))
+
+
+def _line(design: str, m: str, mine: list[dict[str, Any]]) -> str:
+    """One row of the table: a method's coverage over the seeds of one design."""
+    ok = [r for r in mine if r[m]]
+    covered = sum(r[m][1] <= r["truth"] <= r[m][2] for r in ok)
+    positive = sum(r[m][1] > 0 for r in ok)
+    ratio = pd.Series([(r[m][2] - r[m][1]) / 2 / r["truth"] for r in ok]).median()
+    first = mine[0]
+    v = first[m]
+    seed0 = (
+        f"{first['truth'] / 1e6:.2f}: {v[0] / 1e6:.2f} [{v[1] / 1e6:.2f}, {v[2] / 1e6:.2f}]"
+        if v
+        else "n/a"
+    )
+    return (
+        f"| {design} | {m} | {covered}/{len(ok)} | {positive}/{len(ok)} | ±{ratio:.0%} | {seed0} |"
+    )
 
 
 if __name__ == "__main__":

@@ -28,6 +28,14 @@ class SynthPreset(StrEnum):
     healthy = "healthy"
 
 
+class GoLive(StrEnum):
+    """--go-live choices: how the sales teams got the CRM."""
+
+    together = "together"
+    staggered = "staggered"
+    pilot = "pilot"
+
+
 class FileFormat(StrEnum):
     """--format choices."""
 
@@ -56,6 +64,14 @@ def synth(
             "weekly spend (channel_spend), with planted carry-over, saturation and return.",
         ),
     ] = False,
+    go_live: Annotated[
+        GoLive,
+        typer.Option(
+            "--go-live",
+            help="together (everyone at once), staggered (team by team) or pilot (one team; "
+            "the others after the history, donors for a synthetic control).",
+        ),
+    ] = GoLive.together,
 ) -> None:
     """Simulate a company with a known ground truth and write its canonical tables."""
     from crmroi import synth as synthetic
@@ -64,7 +80,13 @@ def synth(
     started = time.perf_counter()
     with progress_bar(len(STEPS) + 1, "synth") as step:
         company = synthetic.generate(
-            size.value, seed, preset=preset.value, progress=step, spend_channels=spend_channels
+            size.value,
+            seed,
+            preset=preset.value,
+            progress=step,
+            staggered=go_live is GoLive.staggered,
+            pilot=go_live is GoLive.pilot,
+            spend_channels=spend_channels,
         )
         paths = synthetic.write(company, out, fmt.value)
         step("files written")

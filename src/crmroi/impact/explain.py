@@ -26,6 +26,12 @@ def _checks(diagnostics: Mapping[str, float | None]) -> str:
     if (c := diagnostics.get("non_user_win_rate_change")) is not None:
         p = diagnostics.get("non_user_p_value")
         shown.append(f"non-users' win rate {c:+.1%} (p = {p:.3f})")
+    if (p := diagnostics.get("space_placebo_p_value")) is not None:
+        donors = diagnostics.get("donors") or 0
+        shown.append(f"in-space placebo p = {p:.3f} ({donors:.0f} donors)")
+    if (fit := diagnostics.get("pre_rmspe")) is not None:
+        share = diagnostics.get("pre_rmspe_share") or 0.0
+        shown.append(f"pre-period fit RMSPE {fit:,.3g} ({share:.0%} of the mean month)")
     return "; ".join(shown) or "none"
 
 

@@ -1,13 +1,14 @@
 """Revenue incremental to the CRM: run every method the data allows and pick one.
 
 Order of preference with ``method="auto"`` (REFERENCE.md §4.7): the deal-level parts estimate
-(:mod:`.parts`: win rate × deal size on every closed deal), then the group-time
-difference-in-differences for staggered go-lives (:mod:`.staggered`), then two-way fixed effects
-on rep × month revenue (:mod:`.did`), then the interrupted time series, then the sum of workflow
-holdout and campaign control lifts (it covers only the contacts in those experiments: a lower
-bound). A method is taken only when its checks pass — its placebo interval covers zero and its
-pre-trend test (and, for the parts, the change of reps who do not use the CRM) has p ≥ 0.05;
-when none passes, the first that runs is taken and ``why`` says so.
+(:mod:`.parts`: win rate × deal size on every closed deal), then the synthetic control of a team
+that piloted the CRM against the teams not yet live (:mod:`.pilot`; it runs only on such data),
+then the group-time difference-in-differences for staggered go-lives (:mod:`.staggered`), then
+two-way fixed effects on rep × month revenue (:mod:`.did`), then the interrupted time series,
+then the sum of workflow holdout and campaign control lifts (it covers only the contacts in those
+experiments: a lower bound). A method is taken only when its checks pass — its placebo interval
+covers zero and its pre-trend test (and, for the parts, the change of reps who do not use the
+CRM) has p ≥ 0.05; when none passes, the first that runs is taken and ``why`` says so.
 
 Why the parts first: they use every deal, not monthly totals, so the noise of deal sizes and of
 the number of deals per month does not enter the interval. Measured on 20 medium simulated
@@ -16,6 +17,12 @@ parts interval covered the planted effect 18 of 20 times with single and with st
 go-lives, at a median half-width of ±47–48 % of the effect, and always excluded zero; the
 totals-based intervals covered it 17–20 times at ±116 % (ITS) to ±344 %, and excluded zero in at
 most 12 of 20.
+
+Why the synthetic control before the DiDs: where one team piloted the CRM, the teams differ in
+size and their won revenue in EUR does not move in parallel, which the rep × month DiDs assume.
+On 20 medium pilot companies the group-time DiD covered the planted effect 16 times at ±2,466 %
+(seed 0: −12.9 M against +0.52 M), two-way fixed effects 6 times, and the synthetic control, on
+each team's win rate relative to its own level, 20 times at ±192 %.
 """
 
 from __future__ import annotations
@@ -30,12 +37,13 @@ from crmroi.impact.estimate import Estimate, normal_interval
 from crmroi.impact.holdout import Comparison, campaign_controls, workflow_holdouts
 from crmroi.impact.its import interrupted_time_series
 from crmroi.impact.parts import deal_level_estimate
+from crmroi.impact.pilot import pilot_estimate
 from crmroi.impact.series import mature_until, monthly_series, won_revenue
 from crmroi.impact.staggered import staggered_estimate
 from crmroi.roi.fx import FxRates
 from crmroi.workspace import Workspace
 
-METHODS = ("parts", "staggered", "did", "its", "holdouts")
+METHODS = ("parts", "synthetic", "staggered", "did", "its", "holdouts")
 PRE_TREND_ALPHA = 0.05
 HOLDOUT_ASSUMPTIONS = (
     "Holdout and control contacts were chosen at random from the same audience.",
@@ -168,11 +176,13 @@ def incremental_revenue(
     did = did_estimate(ws, fx, adoption, end=cut)
     parts = deal_level_estimate(ws, fx, adoption, end=cut)
     staggered = staggered_estimate(ws, fx, adoption, end=cut)
+    synthetic = pilot_estimate(ws, fx, end=cut)
     workflows = workflow_holdouts(ws, fx, window_days, outcome)
     campaigns = campaign_controls(ws, fx, window_days, outcome)
     holdouts = holdout_total(workflows, campaigns)
     estimates = {
         "parts": parts,
+        "synthetic": synthetic,
         "staggered": staggered,
         "did": did,
         "its": its,

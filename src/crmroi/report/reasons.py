@@ -56,6 +56,32 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "incremental revenue by staggered_did",
             "inkrementeller Umsatz per Differenz-von-Differenzen je Gruppe",
         ),
+        # impact/pilot.py
+        ("synthetic control of a pilot team", "synthetische Kontrolle eines Pilotteams"),
+        (
+            r"needs one team live in the data and ≥(\d+) teams live only after it \(a pilot\) as "
+            "donors",
+            r"braucht ein Team, das in den Daten startete, und ≥\1 Teams, die erst danach "
+            "starteten (ein Pilot), als Spender",
+        ),
+        (
+            r"needs closed deals in every month for the pilot team and ≥(\d+) donor teams",
+            r"braucht abgeschlossene Deals in jedem Monat für das Pilotteam und ≥\1 Spenderteams",
+        ),
+        (
+            r"needs ≥(\d+) months of closed deals before and after the pilot team's go-live "
+            r"\(≥(\d+) before\)",
+            r"braucht ≥\1 Monate mit abgeschlossenen Deals vor und nach dem Start des "
+            r"Pilotteams (≥\2 davor)",
+        ),
+        (
+            "the pilot team or every donor team won no deal before go-live",
+            "das Pilotteam oder alle Spenderteams gewannen vor dem Start keinen Deal",
+        ),
+        (
+            "incremental revenue by synthetic_control",
+            "inkrementeller Umsatz per synthetischer Kontrolle",
+        ),
         # impact/its.py, impact/incremental.py
         (
             r"needs ≥(\d+) months of won deals before adoption and ≥(\d+) after",

@@ -18,6 +18,7 @@ from crmroi.roi.settings import STRONGEST_FIRST
 METHOD_NAMES = {
     "parts": "deal-level win rate × deal size",
     "staggered": "group-time difference-in-differences",
+    "synthetic": "synthetic control of a pilot team",
     "did": "difference-in-differences",
     "its": "before/after time series",
     "holdouts": "holdout groups",

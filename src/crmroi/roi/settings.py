@@ -19,7 +19,7 @@ BASES: tuple[Basis, ...] = ("touched", "attributed", "incremental")
 BasisChoice = Literal["auto", "touched", "attributed", "incremental"]
 STRONGEST_FIRST: tuple[Basis, ...] = ("incremental", "attributed", "touched")
 """``basis = "auto"`` takes the first of these the data supports."""
-IncrementalMethod = Literal["auto", "parts", "staggered", "its", "did", "holdouts"]
+IncrementalMethod = Literal["auto", "parts", "staggered", "synthetic", "its", "did", "holdouts"]
 HoldoutOutcome = Literal["won", "opportunity"]
 MmmOutcome = Literal["revenue", "deals", "leads"]
 

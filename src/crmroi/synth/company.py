@@ -30,7 +30,7 @@ from crmroi.synth.marketing import (
 )
 from crmroi.synth.people import GERMAN_SPEAKING, Roster, make_users
 from crmroi.synth.pipeline import OPEN, WON, Deals, make_deals, stages_frame
-from crmroi.synth.plan import CURRENCY, END, SIZES, Size
+from crmroi.synth.plan import CURRENCY, END, PILOT_GO_LIVE, SIZES, STAGGERED_GO_LIVE, Size
 from crmroi.synth.revenue import Subscriptions, make_subscriptions, monthly_events, orders_frame
 from crmroi.synth.spend import Company, empty_spend, make_spend
 from crmroi.synth.surveys import surveys_frame
@@ -99,6 +99,7 @@ def generate(
     preset: str = "default",
     progress: Progress = _quiet,
     staggered: bool = False,
+    pilot: bool = False,
     spend_channels: bool = False,
 ) -> SyntheticCompany:
     """Simulate the company: ``small`` (~2k contacts), ``medium`` (~50k) or ``large`` (~1M).
@@ -116,15 +117,23 @@ def generate(
     return in ``truth["spend_channels"]``. Off, ``channel_spend`` is empty and every other
     table is as it always was.
 
+    ``pilot``: only the SMB team gets the CRM, at ``ADOPTION``; the Mid-Market and Enterprise
+    teams get it when the history ends (``plan.PILOT_GO_LIVE``, in ``truth["go_live_by_team"]``):
+    one treated team and two donors, the design of a synthetic control. Every draw is the same
+    as without it; only which deals get the CRM's effect changes.
+
     ``progress`` is called with the name of each of ``STEPS`` when it is done (the CLI shows
     a progress bar with it).
     """
     if size not in SIZES:
         raise InputError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
+    if staggered and pilot:
+        raise InputError("choose staggered or pilot go-lives, not both")
     spec: Size = SIZES[size]
     plant = presets.preset(preset)
     rngs = dict(zip(STREAMS, np.random.default_rng(seed).spawn(len(STREAMS)), strict=True))
-    users = make_users(spec, rngs["users"], plant.low_adoption_share, staggered=staggered)
+    go_live = STAGGERED_GO_LIVE if staggered else PILOT_GO_LIVE if pilot else None
+    users = make_users(spec, rngs["users"], plant.low_adoption_share, go_live=go_live)
     roster = Roster.of(users)
     contacts, segment = make_contacts(spec, roster, rngs["contacts"])
     accounts = make_accounts(segment, contacts, roster, rngs["accounts"])

@@ -22,7 +22,6 @@ from crmroi.synth.plan import (
     LOW_ADOPTION_SHARE,
     MONTH_FACTOR,
     SEGMENTS,
-    STAGGERED_GO_LIVE,
     START,
     TEAM_SHARE,
     TREND_PER_YEAR,
@@ -120,12 +119,12 @@ def make_users(
     rng: np.random.Generator,
     low_share: float = LOW_ADOPTION_SHARE,
     *,
-    staggered: bool = False,
+    go_live: tuple[int, int, int] | None = None,
 ) -> Users:
     """Reps (by team, some hired late or leaving) and staff seats, with their seat costs.
 
-    ``staggered``: each team goes live on its own date (``STAGGERED_GO_LIVE``), reps get their
-    seat from then on.
+    ``go_live``: each team goes live on its own date (e.g. ``STAGGERED_GO_LIVE``), reps get their
+    seat from then on; None: every team at ``ADOPTION``.
     """
     sizes = _team_sizes(size.reps)
     team = np.repeat(np.arange(3), sizes)
@@ -150,8 +149,8 @@ def make_users(
     roles = ("rep",) * n + STAFF_ROLES[: size.staff]
     total = len(roles)
     seat_from = np.empty(total, dtype=np.int64)
-    go_live = np.asarray(STAGGERED_GO_LIVE)[team] if staggered else None
-    seat_from[:n] = np.maximum(hired, ADOPTION if go_live is None else go_live)
+    rep_go_live = None if go_live is None else np.asarray(go_live, dtype=np.int64)[team]
+    seat_from[:n] = np.maximum(hired, ADOPTION if rep_go_live is None else rep_go_live)
     seat_from[n:] = ADOPTION - 91 * DAY  # staff run the implementation from April
     seat_to = np.r_[left, np.full(size.staff, END, dtype=np.int64)]
     names = [f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}" for i in range(total)]
@@ -173,7 +172,7 @@ def make_users(
             "region": pd.Series([None] * total, dtype=col.STRING),  # regions are the accounts'
         },
     )
-    return Users(frame, team, low, hired, left, seat_from, seat_to, roles, go_live)
+    return Users(frame, team, low, hired, left, seat_from, seat_to, roles, rep_go_live)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,9 @@ ADOPTION = epoch("2024-07-01")
 CURRENCY = "EUR"
 STAGGERED_GO_LIVE = (epoch("2024-01-01"), epoch("2024-07-01"), epoch("2025-01-01"))
 """With ``generate(staggered=True)``: the go-live of the SMB, Mid-Market and Enterprise teams."""
+PILOT_GO_LIVE = (ADOPTION, END, END)
+"""With ``generate(pilot=True)``: the SMB team alone goes live; the others only when the history
+ends, so their months are donors for a synthetic control of the SMB team."""
 
 
 @dataclass(frozen=True)

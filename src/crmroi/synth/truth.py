@@ -43,7 +43,6 @@ from crmroi.synth.plan import (
     NPS_SHARES,
     RESPONSE_MEDIAN_HOURS,
     SEGMENTS,
-    STAGGERED_GO_LIVE,
     START,
     TREND_PER_YEAR,
     WIN_RATE,
@@ -322,6 +321,13 @@ def _broken_stage(w: World) -> dict[str, object] | None:
     }
 
 
+def _go_live_by_team(users: Users) -> dict[str, str] | None:
+    """Each team's go-live when the teams went live apart (every team has a rep)."""
+    if users.go_live is None:
+        return None
+    return {name: _day(int(users.go_live[users.team == t][0])) for t, name in enumerate(SEGMENTS)}
+
+
 def build_truth(w: World, tables: dict[str, pd.DataFrame]) -> dict[str, object]:
     """The truth document (JSON-serialisable, deterministic key order)."""
     low = np.flatnonzero(w.users.low)
@@ -337,9 +343,7 @@ def build_truth(w: World, tables: dict[str, pd.DataFrame]) -> dict[str, object]:
         "currency": CURRENCY,
         "horizon": {"start": _day(START), "end": _day(END - DAY)},
         "adoption_date": _day(ADOPTION),
-        "go_live_by_team": None
-        if w.users.go_live is None
-        else dict(zip(SEGMENTS, map(_day, STAGGERED_GO_LIVE), strict=True)),
+        "go_live_by_team": _go_live_by_team(w.users),
         "rows": {name: len(frame) for name, frame in tables.items()},
         "seasonality": {"month_factor": MONTH_FACTOR.tolist(), "trend_per_year": TREND_PER_YEAR},
         "reps": _uid(reps),

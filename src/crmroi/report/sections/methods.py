@@ -17,12 +17,14 @@ METHODS: tuple[tuple[str, str, str, str], ...] = (
     (
         "Benefit basis",
         "Nutzenbasis",
-        "Incremental (holdouts, controlled campaigns or a before/after design) where its design "
-        "holds, else attributed (touches of campaigns and workflows), else touched (an upper "
-        "bound).",
-        "Inkrementell (Kontrollgruppen, kontrollierte Kampagnen oder Vorher-nachher-Design), wo "
-        "das Design trägt, sonst zugeordnet (Kontakte von Kampagnen und Workflows), sonst "
-        "berührt (eine Obergrenze).",
+        "Incremental (win rate × deal size per deal, difference-in-differences, synthetic "
+        "control of a pilot team, a before/after time series or holdouts: the first whose "
+        "checks pass) where its design holds, else attributed (touches of campaigns and "
+        "workflows), else touched (an upper bound).",
+        "Inkrementell (Gewinnquote × Dealgröße je Deal, Differenz-von-Differenzen, "
+        "synthetische Kontrolle eines Pilotteams, Vorher-nachher-Zeitreihe oder "
+        "Kontrollgruppen: die erste, deren Prüfungen bestehen), wo das Design trägt, sonst "
+        "zugeordnet (Kontakte von Kampagnen und Workflows), sonst berührt (eine Obergrenze).",
     ),
     (
         "Payback",

@@ -11,6 +11,7 @@ from crmroi.report.build import ReportContext, register_section
 from crmroi.report.charts import BENEFIT, COST, cumulative_lines
 from crmroi.report.model import Chart, DataTable, Metric, Section, Unit
 from crmroi.report.reasons import german_reason
+from crmroi.report.sections.estimate import estimate_table
 from crmroi.report.sections.uncertainty import distribution_chart, tornado_chart
 
 BASIS_NAMES = {
@@ -256,7 +257,9 @@ def overview(ctx: ReportContext) -> Section:
         + basis_summary(ctx, data),
         metrics=metrics,
         charts=charts,
-        tables=(_bases_table(ctx, data),),
+        tables=tuple(
+            t for t in (_bases_table(ctx, data), estimate_table(ctx, ctx.roi.impact)) if t
+        ),
         # the first note (headline basis and its upgrade) is already the summary's last sentence
         notes=tuple(in_lang(ctx, note) for note in data.get("notes", ())[1:]),
     )
