@@ -140,3 +140,19 @@ def test_a_treated_unit_without_outcome_before_go_live_is_refused() -> None:
     panel.loc[: MONTHS[17], "T"] = 0.0
     with pytest.raises(ValueError, match="needs months before and after go-live"):
         synthetic_control(panel, "T", GO_LIVE)
+
+
+def test_post_months_no_constant_effect_explains_have_no_interval() -> None:
+    """T fits its donors exactly before go-live and swings ±60 around them after: the mean gap
+    is 0, but every constant effect leaves the post residuals the largest of all orderings, so
+    the 95 % set is empty: no interval (the pilot estimate then refuses to head the ROI, with
+    its reason, rather than read as certain)."""
+    from crmroi.impact.pilot import NO_INTERVAL
+    from crmroi.report.reasons import german_reason
+
+    frame = with_treated(donors([100.0] * 5), [0.5, 0.3, 0.2, 0, 0], 0.0)
+    frame.loc[MONTHS[18:], "T"] += np.tile([60.0, -60.0], 6)
+    fit = synthetic_control(frame, "T", GO_LIVE)
+    assert fit.effect == pytest.approx(0.0, abs=1e-5)
+    assert fit.low is None and fit.high is None
+    assert german_reason(NO_INTERVAL).startswith("ihre 95-%-Menge des monatlichen Effekts")

@@ -27,6 +27,10 @@ from crmroi.roi.tco import month_start
 from crmroi.workspace import Workspace
 
 METHOD = "synthetic_control"
+NO_INTERVAL = (
+    "its 95 % set of the monthly effect is empty or unbounded: no constant effect makes the "
+    "donor teams' mix reproduce the pilot team's months after go-live"
+)
 MIN_MONTHS = 12
 """Months before and after go-live, together, for the synthetic control to run."""
 MIN_PLACEBO_MONTHS = 6
@@ -155,6 +159,8 @@ def pilot_estimate(ws: Workspace, fx: FxRates, *, end: pd.Timestamp | None = Non
         return Estimate.unavailable(
             METHOD, "the pilot team or every donor team won no deal before go-live"
         )
+    if fit.low is None or fit.high is None:  # without it the ROI would read as certain
+        return Estimate.unavailable(METHOD, NO_INTERVAL)
     return _estimate(fit, replace(pilot, donors=donors), rates, amount)
 
 

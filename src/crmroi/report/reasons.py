@@ -79,6 +79,13 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "das Pilotteam oder alle Spenderteams gewannen vor dem Start keinen Deal",
         ),
         (
+            "its 95 % set of the monthly effect is empty or unbounded: no constant effect makes "
+            "the donor teams' mix reproduce the pilot team's months after go-live",
+            "ihre 95-%-Menge des monatlichen Effekts ist leer oder unbeschränkt: kein konstanter "
+            "Effekt lässt die Mischung der Spenderteams die Monate des Pilotteams nach dem Start "
+            "nachbilden",
+        ),
+        (
             "incremental revenue by synthetic_control",
             "inkrementeller Umsatz per synthetischer Kontrolle",
         ),
