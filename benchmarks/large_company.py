@@ -46,6 +46,22 @@ def _reference(folder: Path, database: Path) -> list[str]:
     )
 
 
+def _incremental(ws: Path) -> list[str]:
+    """The CRM's incremental revenue alone, as ``crmroi roi`` computes it (every method, the
+    choice and its checks), in a fresh process: open, resolve the go-live, estimate."""
+    return python(
+        f"""
+        from crmroi import open_workspace
+        from crmroi.impact import incremental_revenue, resolve_adoption
+        from crmroi.roi.fx import FxRates
+        with open_workspace({str(ws)!r}) as ws:
+            adoption = resolve_adoption(ws, None).date
+            result = incremental_revenue(ws, FxRates("EUR", {{}}), adoption)
+            print(result.chosen.method, result.chosen.value, result.chosen.low, result.chosen.high)
+        """
+    )
+
+
 def _rows(folder: Path) -> int:
     """Data rows in the folder's CSV files (header lines not counted)."""
     total = 0
@@ -85,6 +101,7 @@ def main() -> None:
     imported = step(
         "crmroi import", crmroi("-w", str(ws), "import", str(exports)), "≤ 1.5 × reference"
     )
+    step("incremental estimation (library)", _incremental(ws), "issue 13: time and memory")
     for name, argv in (
         ("crmroi roi", crmroi("-w", str(ws), "roi")),
         ("crmroi attribution", crmroi("-w", str(ws), "attribution")),
