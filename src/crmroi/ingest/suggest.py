@@ -233,9 +233,10 @@ def draft_mapping(
 ) -> Draft:
     """Draft the best mapping for these sampled columns (into ``table`` if given)."""
     candidates = [table] if table else [t for t in USER_TABLES if t != "targets"]
+    # a draft that lacks a required field cannot import: any draft that can goes first
     drafts = sorted(
         (_draft_for(TABLES_BY_NAME[t], profiles, stem) for t in candidates),
-        key=lambda d: d.confidence,
+        key=lambda d: (not _blocked(d), d.confidence),
         reverse=True,
     )
     best = drafts[0]
@@ -243,6 +244,12 @@ def draft_mapping(
         runner = drafts[1]
         best = replace(best, runner_up=(runner.table, runner.confidence))
     return _with_locale(best, profiles)
+
+
+def _blocked(draft: Draft) -> bool:
+    """Whether a required field has no column (a natural key is derived, so never blocks)."""
+    spec = TABLES_BY_NAME[draft.table]
+    return any(not (spec.natural_key and name == spec.key) for name in draft.missing)
 
 
 def _with_locale(draft: Draft, profiles: Sequence[ColumnProfile]) -> Draft:
