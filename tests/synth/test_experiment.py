@@ -1,4 +1,4 @@
-"""The opt-in e-mail experiment (``generate(experiment=True)``) only adds rows; off, nothing moves."""
+"""The opt-in e-mail experiment (``generate(experiment=True)``) adds rows; off, nothing moves."""
 
 from __future__ import annotations
 
