@@ -72,6 +72,14 @@ def synth(
             "the others after the history, donors for a synthetic control).",
         ),
     ] = GoLive.together,
+    experiment: Annotated[
+        bool,
+        typer.Option(
+            "--experiment",
+            help="Also run an e-mail offer as a randomised test (half of the contacts who never "
+            "bought are its control), with planted lifts on visits and spend (truth.json).",
+        ),
+    ] = False,
 ) -> None:
     """Simulate a company with a known ground truth and write its canonical tables."""
     from crmroi import synth as synthetic
@@ -87,6 +95,7 @@ def synth(
             staggered=go_live is GoLive.staggered,
             pilot=go_live is GoLive.pilot,
             spend_channels=spend_channels,
+            experiment=experiment,
         )
         paths = synthetic.write(company, out, fmt.value)
         step("files written")

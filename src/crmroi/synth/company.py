@@ -15,6 +15,7 @@ import pandas as pd
 
 from crmroi.errors import InputError
 from crmroi.synth import columns as col
+from crmroi.synth import experiment as experiments
 from crmroi.synth import flop as flops
 from crmroi.synth import presets
 from crmroi.synth.accounts import Contacts, duplicates, make_accounts, make_contacts
@@ -101,6 +102,7 @@ def generate(
     staggered: bool = False,
     pilot: bool = False,
     spend_channels: bool = False,
+    experiment: bool = False,
 ) -> SyntheticCompany:
     """Simulate the company: ``small`` (~2k contacts), ``medium`` (~50k) or ``large`` (~1M).
 
@@ -121,6 +123,12 @@ def generate(
     teams get it when the history ends (``plan.PILOT_GO_LIVE``, in ``truth["go_live_by_team"]``):
     one treated team and two donors, the design of a synthetic control. Every draw is the same
     as without it; only which deals get the CRM's effect changes.
+
+    ``experiment``: one more e-mail campaign, a randomised test on the contacts who have not
+    bought (:mod:`crmroi.synth.experiment`), with planted lifts on web visits and on spend per
+    member, recorded in ``truth["experiment"]``. Its rows are added to ``campaigns``,
+    ``campaign_members``, ``touchpoints`` and ``orders``; it draws from its own generator
+    (``default_rng([seed, 7919])``), so off, every table is as it always was.
 
     ``progress`` is called with the name of each of ``STEPS`` when it is done (the CLI shows
     a progress bar with it).
@@ -242,11 +250,46 @@ def generate(
         ):
             tables[name] = _appended(tables[name], extra)
     tables["channel_spend"] = empty_spend() if spend is None else spend.spend
+    planted = (
+        _add_experiment(
+            tables, contacts, deals, touches, campaigns.channel.size + (flop is not None), seed
+        )
+        if experiment
+        else None
+    )
     truth = build_truth(world, tables)
     if spend is not None:
         truth["spend_channels"] = spend.truth
+    if planted is not None:
+        truth["experiment"] = planted
     progress("tables and truth")
     return SyntheticCompany(tables=tables, truth=truth)
+
+
+def _add_experiment(
+    tables: dict[str, pd.DataFrame],
+    contacts: Contacts,
+    deals: Deals,
+    touches: Touches,
+    campaign: int,
+    seed: int,
+) -> dict[str, object]:
+    """Add the e-mail experiment's rows to ``tables`` (campaign index ``campaign``); its truth.
+
+    Who would have visited anyway is read before its touchpoints are added.
+    """
+    exp = experiments.make_experiment(contacts, deals, np.random.default_rng([seed, 7919]))
+    campaign_id = f"CMP-{campaign + 1:03d}"
+    anyway = experiments.visited_anyway(exp, tables)
+    both = Touches.concat([touches, experiments.touches(exp, campaign)])
+    tables["touchpoints"] = touchpoints_frame(both, contacts.account)
+    for name, extra in (
+        ("campaigns", experiments.campaign_frame(exp, campaign_id)),
+        ("campaign_members", experiments.members_frame(exp, campaign_id)),
+        ("orders", experiments.orders_frame(exp, contacts, len(tables["orders"]) + 1)),
+    ):
+        tables[name] = _appended(tables[name], extra)
+    return experiments.truth(exp, campaign_id, anyway)
 
 
 def _spend_company(tables: dict[str, pd.DataFrame], deals: Deals) -> Company:
