@@ -192,6 +192,8 @@ def generate(
     costs, cost_totals = costs_frame(users)
     progress("activities")
     sessions = sessions_frame(touches, campaigns.name, contacts.created.size, rngs["sessions"])
+    # before the big tables below: its grouping's scratch memory then does not add to their peak
+    traffic = traffic_frame(sessions)
     original, dup_created = duplicates(contacts, rngs["duplicates"], plant.duplicate_share)
     progress("web sessions")
     flop = flops.make_flop(contacts, rngs["flop"]) if plant.flop_campaign else None
@@ -217,7 +219,7 @@ def generate(
         "workflow_enrollments": _enrollments_frame(contacts, journeys),
         "touchpoints": touchpoints_frame(touches, contacts.account),
         "web_sessions": sessions,
-        "web_traffic": traffic_frame(sessions),
+        "web_traffic": traffic,
         "orders": orders,
         "survey_responses": surveys,
         "costs": costs,
