@@ -7,7 +7,9 @@ import io
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
 
 from crmroi.cli.app import main
@@ -76,17 +78,13 @@ def _workspace_run(path: Path, *args: str) -> tuple[int, str]:
     return _main("--workspace", str(path), "mmm", *args)
 
 
-def test_the_workspace_is_read_by_default(tmp_path: Path) -> None:
-    """A world's spend as channel_spend rows and its outcome as one won deal a week: the command
-    on the workspace gives what the library gives on the world's own frames (season by month,
-    since the world has three years)."""
-    import pandas as pd
-
+def _world_workspace(path: Path, seed: int, close_after: str) -> tuple[Any, pd.DataFrame]:
+    """World ``seed``'s spend as channel_spend rows and its outcome as one won deal a week
+    (closed ``close_after`` after it was created), loaded into a workspace at ``path``."""
     from crmroi import open_workspace
-    from crmroi.mmm.fit import fit_mmm
     from tests.metrics.kit import load
 
-    world = simulate_world(3)
+    world = simulate_world(seed)
     long = world.spend.stack().rename("spend").rename_axis(["period_start", "channel"])
     spend = long[long > 0].reset_index().assign(spend_key=lambda f: f.index.astype(str))
     weeks = world.outcome.index
@@ -96,12 +94,22 @@ def test_the_workspace_is_read_by_default(tmp_path: Path) -> None:
             "status": "won",
             "amount": world.outcome.to_numpy(),
             "created_at": weeks,
-            "closed_at": weeks + pd.Timedelta(hours=30),
+            "closed_at": weeks + pd.Timedelta(close_after),
         }
     )
-    path = tmp_path / "ws.duckdb"
     with open_workspace(path) as ws:
         load(ws, {"channel_spend": spend, "deals": deals})
+    return world, spend
+
+
+def test_the_workspace_is_read_by_default(tmp_path: Path) -> None:
+    """A world's spend as channel_spend rows and its outcome as one won deal a week: the command
+    on the workspace gives what the library gives on the world's own frames (season by month,
+    since the world has three years)."""
+    from crmroi.mmm.fit import fit_mmm
+
+    path = tmp_path / "ws.duckdb"
+    world, _ = _world_workspace(path, 3, "30h")
     code, text = _workspace_run(
         path, "--measure", "revenue", "--bootstrap", "0", "--format", "json"
     )
@@ -120,27 +128,8 @@ def test_an_empty_workspace_says_what_to_import(tmp_path: Path) -> None:
 def test_a_count_outcome_is_valued_at_revenue_per_unit(tmp_path: Path) -> None:
     """Won deals as the outcome: a deal is worth the won revenue per deal (here the mean of the
     weekly amounts, one deal a week), and each channel's revenue is its deals times that."""
-    import pandas as pd
-
-    from crmroi import open_workspace
-    from tests.metrics.kit import load
-
-    world = simulate_world(4)
-    long = world.spend.stack().rename("spend").rename_axis(["period_start", "channel"])
-    spend = long[long > 0].reset_index().assign(spend_key=lambda f: f.index.astype(str))
-    weeks = world.outcome.index
-    deals = pd.DataFrame(
-        {
-            "deal_id": [f"d{i}" for i in range(len(weeks))],
-            "status": "won",
-            "amount": world.outcome.to_numpy(),
-            "created_at": weeks,
-            "closed_at": weeks + pd.Timedelta(days=2),
-        }
-    )
     path = tmp_path / "ws.duckdb"
-    with open_workspace(path) as ws:
-        load(ws, {"channel_spend": spend, "deals": deals})
+    world, spend = _world_workspace(path, 4, "2D")
     code, text = _workspace_run(path, "--measure", "deals", "--bootstrap", "0", "--format", "json")
     assert code == 0, text
     out = json.loads(text)

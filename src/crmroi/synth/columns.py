@@ -110,3 +110,22 @@ def null_strings(n: int) -> pd.Series:
 def null_timestamps(n: int) -> pd.Series:
     """An all-NaT timestamp column of ``n`` rows."""
     return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
+
+
+def one_campaign(
+    campaign_id: str, name: str, channel: str, start: int, end: int, cost: float, currency: str
+) -> pd.DataFrame:
+    """One CRM campaign's row of ``campaigns`` (the planted tests: the flop, the experiment)."""
+    return frame(
+        "campaigns",
+        {
+            "campaign_id": strings([campaign_id]),
+            "name": strings([name]),
+            "channel": strings([channel]),
+            "source_system": strings(["crm"]),
+            "started_at": timestamps(np.array([start])),
+            "ended_at": timestamps(np.array([end])),
+            "cost": [cost],
+            "currency": strings([currency]),
+        },
+    )

@@ -98,18 +98,8 @@ def touches(exp: Experiment, campaign: int) -> Touches:
 
 def campaign_frame(exp: Experiment, campaign_id: str) -> pd.DataFrame:
     """The experiment's one row of ``campaigns``."""
-    return col.frame(
-        "campaigns",
-        {
-            "campaign_id": col.strings([campaign_id]),
-            "name": col.strings([NAME]),
-            "channel": col.strings([CHANNEL]),
-            "source_system": col.strings(["crm"]),
-            "started_at": col.timestamps(np.array([SEND])),
-            "ended_at": col.timestamps(np.array([SEND + WINDOW_DAYS * DAY - 1])),
-            "cost": [exp.cost],
-            "currency": col.strings([CURRENCY]),
-        },
+    return col.one_campaign(
+        campaign_id, NAME, CHANNEL, SEND, SEND + WINDOW_DAYS * DAY - 1, exp.cost, CURRENCY
     )
 
 

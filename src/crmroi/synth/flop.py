@@ -58,19 +58,7 @@ def make_flop(contacts: Contacts, rng: np.random.Generator) -> Flop:
 
 def campaign_frame(flop: Flop, campaign_id: str) -> pd.DataFrame:
     """The flop's one row of ``campaigns``."""
-    return col.frame(
-        "campaigns",
-        {
-            "campaign_id": col.strings([campaign_id]),
-            "name": col.strings([NAME]),
-            "channel": col.strings([CHANNEL]),
-            "source_system": col.strings(["crm"]),
-            "started_at": col.timestamps(np.array([START])),
-            "ended_at": col.timestamps(np.array([LAST_LEAD - 1])),
-            "cost": [flop.cost],
-            "currency": col.strings([CURRENCY]),
-        },
-    )
+    return col.one_campaign(campaign_id, NAME, CHANNEL, START, LAST_LEAD - 1, flop.cost, CURRENCY)
 
 
 def members_frame(flop: Flop, contacts: Contacts, campaign_id: str) -> pd.DataFrame:
