@@ -62,11 +62,10 @@ def _losing(ctx: DetectorContext, result: RoiResult) -> Iterator[Finding]:
             continue
         cost = float(row["cost"])
         inc = float(comparison.incremental_revenue)
-        high = comparison.incremental_high
-        if cost <= 0 or high is None or high * margin >= cost:
-            continue  # free, or a return above the cost is still within the interval
+        if not _surely_below(cost, comparison.incremental_high, margin):
+            continue
         name = row["name"] if isinstance(row["name"], str) and row["name"] else comparison.key
-        roi_pct = (inc * margin - cost) / cost * 100
+        roi_pct = _roi_pct(inc, cost, margin)
         yield Finding(
             kind="campaign_roi",
             subject=name,
@@ -99,10 +98,10 @@ def _losing_spend(ctx: DetectorContext, result: RoiResult) -> Iterator[Finding]:
         if row["revenue_model"] != MMM_MODEL:
             continue
         spend, inc, high = float(row["cost"]), float(row["revenue"]), row["incremental_high"]
-        if spend <= 0 or high is None or float(high) * margin >= spend:
+        if not _surely_below(spend, high, margin):
             continue
         name = str(row["name"])
-        roi_pct = (inc * margin - spend) / spend * 100
+        roi_pct = _roi_pct(inc, spend, margin)
         yield Finding(
             kind="campaign_roi",
             subject=name,
@@ -122,6 +121,18 @@ def _losing_spend(ctx: DetectorContext, result: RoiResult) -> Iterator[Finding]:
             action=say("spend_channel_action", ctx.lang, subject=name),
             title=say("spend_channel_title", ctx.lang, subject=name, roi=roi_pct),
         )
+
+
+def _surely_below(cost: float, high: float | None, margin: float) -> bool:
+    """Whether even the top of the return's 95 % interval × margin is below the cost.
+
+    Something free, or a return that covers the cost somewhere in its interval, is no finding.
+    """
+    return cost > 0 and high is not None and float(high) * margin < cost
+
+
+def _roi_pct(incremental: float, cost: float, margin: float) -> float:
+    return (incremental * margin - cost) / cost * 100
 
 
 def _rounded(value: float | None, digits: int = 2) -> float | None:

@@ -148,7 +148,7 @@ def sales(ctx: ReportContext) -> Section | None:
     monthly = _monthly_revenue(ctx)
     # won deals without any amount: an empty chart would read as revenue 0
     revenue = monthly["revenue"]
-    priced = not (revenue.isna().any() and not (revenue > 0).any())
+    priced = bool((revenue > 0).any()) or not revenue.isna().any()
     return Section(
         id="sales",
         title=title,
