@@ -1,4 +1,4 @@
-"""What one engine spells differently: the few expressions Ibis does not make portable.
+r"""What one engine spells differently: the few expressions Ibis does not make portable.
 
 Every analysis is an Ibis expression, and Ibis compiles it for each backend. A few operations
 do not carry over to PostgreSQL or Spark and get an engine-specific form here, used by the code that
@@ -10,6 +10,10 @@ needs them (so analysis modules stay free of backend checks):
   calls them there.
 * a struct cast to JSON, for the quarantine's raw values (PostgreSQL has none, Spark's drops the
   NULL members): :func:`json_object` builds the object from members the engine escapes.
+* string literals on Spark: SQLGlot writes the control characters BEL, VT and FF as ``\a``,
+  ``\v`` and ``\f``, escapes Spark does not know, so it reads the letters ``a``, ``v`` and
+  ``f``. The import strips whitespace with such a literal, which cut ``one-off`` to ``one-o``
+  and ``Kyiv`` to ``Kyi`` on Spark. :func:`spark_string_literals` writes them as ``\uXXXX``.
 """
 
 from __future__ import annotations
@@ -36,6 +40,20 @@ POSTGRES_FUNCTIONS = tuple(
     for pg in SAFE_CASTS.values()
 )
 """The functions :func:`try_cast` calls on PostgreSQL (installed by the workspace)."""
+
+
+SPARK_ESCAPES = {"\x07": "\\u0007", "\x0b": "\\u000B", "\x0c": "\\u000C"}
+"""Control characters whose SQLGlot escape Spark misreads, and the escape Spark reads right."""
+
+
+def spark_string_literals() -> None:
+    """Make Ibis write BEL, VT and FF in Spark SQL literals as escapes Spark understands.
+
+    Idempotent; called when a workspace on Spark opens. It changes only Ibis's PySpark dialect.
+    """
+    from ibis.backends.sql.dialects import PySpark
+
+    PySpark.ESCAPED_SEQUENCES = {**PySpark.ESCAPED_SEQUENCES, **SPARK_ESCAPES}
 
 
 def _builtin(name: str, result: str) -> Callable[[ir.Value], ir.Value]:

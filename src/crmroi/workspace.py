@@ -30,6 +30,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from crmroi.dialects import spark_string_literals
 from crmroi.errors import SchemaVersionError, WorkspaceError
 from crmroi.schema import SCHEMA_VERSION, TABLES, Table
 from crmroi.schema import table as canonical_table
@@ -81,6 +82,8 @@ class Workspace:
     def __init__(self, con: Any, *, location: str) -> None:
         self.con = con
         self.location = location
+        if self.backend_name == "pyspark":
+            spark_string_literals()
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod

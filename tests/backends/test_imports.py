@@ -216,3 +216,39 @@ def _crmroi(workspace: str, *args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=600,
     )
+
+
+LETTERS = (
+    "cost_id,category,description,amount,currency,incurred_at,recurrence\n"
+    "C1,licence,Kyiv,10,EUR,2024-01-01,one-off\n"
+    "C2,other,fee for Olaf,20,EUR,2024-01-01,monthly\n"
+    "C3,other,  van of Gustav\t,30,EUR,2024-01-01,yearly\n"
+)
+"""Values that begin or end with f, v, a, t, n or r: the letters of escapes (``\\f``, ``\\v``)."""
+
+
+def test_text_starting_or_ending_in_escape_letters_keeps_them(
+    fresh: Callable[[str], Workspace], tmp_path: Path
+) -> None:
+    """Spark once read the import's whitespace literal as the letters f and v, so ``one-off``
+    became ``one-o`` (quarantined) and ``Kyiv`` became ``Kyi``; only the real spaces and tab
+    around ``van of Gustav`` may go."""
+    path = tmp_path / "costs.csv"
+    path.write_text(LETTERS, encoding="utf-8")
+    duck = open_workspace(tmp_path / "crmroi.duckdb")
+    loaded = []
+    for ws in (duck, fresh("letters")):
+        (done,) = import_any(ws, path, table="costs")
+        assert (done.result.rows_loaded, done.result.rows_quarantined) == (3, 0)
+        costs = ws.table("costs").execute().sort_values("cost_id")
+        loaded.append(costs[["description", "recurrence"]].to_numpy().tolist())
+    duck.close()
+    assert (
+        loaded[1]
+        == loaded[0]
+        == [
+            ["Kyiv", "one-off"],
+            ["fee for Olaf", "monthly"],
+            ["van of Gustav", "yearly"],
+        ]
+    )
