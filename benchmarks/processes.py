@@ -219,13 +219,13 @@ def main() -> None:
         replace_block(args.write, "\n".join([*lines, "", footer]))
 
 
-def replace_block(doc: Path, body: str) -> None:
+def replace_block(doc: Path, body: str, start: str = START, end: str = END) -> None:
     """Put ``body`` between the markers in ``doc`` (appended with them when absent)."""
     text = doc.read_text(encoding="utf-8")
-    block = f"{START}\n{body}\n{END}"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + block + rest.split(END, 1)[1]
+    block = f"{start}\n{body}\n{end}"
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        text = head + block + rest.split(end, 1)[1]
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     doc.write_text(text, encoding="utf-8")
