@@ -23,7 +23,7 @@ touch (the large company: 7 s of CPU instead of 15). At campaign level a key is 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -33,8 +33,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from crmroi.attribution.hierarchy import NO_KEY, tree
-from crmroi.attribution.paths import Journeys
+from crmroi.attribution.hierarchy import NO_KEY, chain, tree
+from crmroi.attribution.paths import Journeys, direct_codes
 from crmroi.errors import AnalysisError
 from crmroi.metrics.currency import require_one_currency
 
@@ -221,6 +221,31 @@ def build_journeys(
     ).to_pyarrow()
     codes, paths, names = _encode(ws, rows, columns)
     return _assemble(meta_df, rows, codes, paths, names)
+
+
+def channel_journeys(journeys: Journeys) -> Journeys:
+    """The channel-level journeys of campaign- or workflow-level ones, without the engine.
+
+    Every key's channel is its top ancestor, and the touches keep their order: ties in time
+    are ordered by key code, and codes sort by channel first, so they read as
+    :func:`build_journeys` at channel level would return them (the same arrays). ROI per
+    campaign builds campaign-level journeys; the report's channel comparison reuses them.
+    """
+    parents = journeys.parents
+    if parents is None:
+        return journeys
+    top = parents
+    while top.above is not None:
+        top = top.above
+    channel = chain(parents, journeys.n_keys)[0]
+    return replace(
+        journeys,
+        keys=top.keys,
+        names=top.names,
+        codes=channel[journeys.codes].astype(np.int32),
+        direct=direct_codes(top.names),
+        parents=None,
+    )
 
 
 @dataclass(frozen=True)
