@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
 from crmroi import Workspace
 from crmroi.attribution import attribute
-from crmroi.attribution.journeys import build_journeys
+from crmroi.attribution.journeys import build_journeys, channel_journeys
 from crmroi.attribution.paths import BASELINE, Journeys
 from crmroi.errors import AnalysisError
 
@@ -105,3 +107,59 @@ def test_orders_and_errors(tiny: Workspace) -> None:
     j = build_journeys(tiny, conversions="orders")
     assert j.conversions.sum() == 0  # no orders yet: every contact is a non-converting journey
     assert np.all(j.value == 0)
+
+
+@pytest.mark.parametrize("level", ["campaign", "workflow"])
+def test_channel_journeys_of_a_finer_level_are_the_channel_level(
+    tiny: Workspace, level: str
+) -> None:
+    """Campaign- and workflow-level journeys recoded to their channels equal the journeys the
+    engine builds at channel level, array for array (the report reuses ROI's journeys)."""
+    fine = build_journeys(tiny, level=level)
+    coarse = channel_journeys(fine)
+    built = build_journeys(tiny, level="channel")
+    assert coarse.keys == built.keys and coarse.names == built.names
+    assert coarse.direct == built.direct and coarse.parents is None
+    for name in ("offsets", "codes", "conversions", "nulls", "value", "days", "lead_pos"):
+        assert np.array_equal(getattr(coarse, name), getattr(built, name)), name
+    assert np.array_equal(coarse.opp_pos, built.opp_pos)
+    assert np.array_equal(coarse.journey_ids, built.journey_ids)
+    assert channel_journeys(built) is built
+
+
+def test_the_report_compares_channels_on_the_roi_journeys(
+    tiny: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report's channel comparison reuses the campaign-level journeys of the ROI analysis
+    (no second engine pass) and shows the tables the engine's own channel journeys give; with
+    another lookback than the report's 90 days it asks the engine."""
+    from crmroi.attribution import journeys as journeys_module
+    from crmroi.config import Config
+    from crmroi.report.build import ReportContext
+    from crmroi.report.sections.impact import MODELS, _channel_attribution
+    from crmroi.roi.settings import RoiSettings
+
+    expected = attribute(tiny, models=MODELS, level="channel", bootstrap=100)
+    calls: list[str] = []
+    real = journeys_module.build_journeys
+
+    def counted(ws: Workspace, **kwargs: object) -> Journeys:
+        calls.append(str(kwargs.get("level")))
+        return real(ws, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(journeys_module, "build_journeys", counted)
+    for lookback, engine_calls in ((90, []), (30, ["channel"])):
+        roi = SimpleNamespace(
+            journeys=real(tiny, level="campaign", lookback_days=lookback),
+            settings=RoiSettings(attribution_lookback_days=lookback),
+        )
+        ctx = ReportContext(tiny, Config(), "en")
+        ctx.__dict__["_roi_outcome"] = (roi, None)  # the ROI analysis, as if already run
+        calls.clear()
+        result = _channel_attribution(ctx)
+        assert calls == engine_calls
+        for model in MODELS:
+            got, want = result.table(model), expected.table(model)
+            assert list(got["channel"]) == list(want["channel"])
+            for column in ("revenue", "share", "share_low", "share_high"):
+                assert got[column].to_numpy() == pytest.approx(want[column].to_numpy())

@@ -18,7 +18,7 @@ import statsmodels.api as sm
 
 from crmroi import open_workspace
 from crmroi.impact.deal_data import DealFrame
-from crmroi.impact.ols import joint_cov, ols
+from crmroi.impact.ols import joint_cov, ols, rank
 from crmroi.impact.parts import deal_level_estimate, parts_estimate
 from crmroi.roi.fx import FxRates
 from tests.roi.conftest import build_small_company
@@ -121,3 +121,15 @@ def test_planted_deal_size_uplift_on_the_hand_made_company(tmp_path: Path) -> No
     assert d["win_rate_change"] == pytest.approx(0.0, abs=1e-9)
     assert "pre_trend_p_value" not in est.diagnostics  # every deal won: nothing to test
     assert est.diagnostics["non_user_p_value"] == 1.0
+
+
+def test_rank_of_distinct_rows_is_the_rank_of_the_design() -> None:
+    """Dummies that sum to the intercept (rank-deficient), many repeated rows, a real column."""
+    rng = np.random.default_rng(4)
+    group = rng.integers(0, 5, 3_000)
+    dummies = (group[:, None] == np.arange(5)).astype(float)
+    x = np.column_stack([np.ones(3_000), dummies, rng.integers(0, 2, 3_000)])
+    assert rank(x) == np.linalg.matrix_rank(x) == 6
+    real = np.column_stack([x, rng.normal(size=3_000)])
+    assert rank(real) == np.linalg.matrix_rank(real) == 7
+    assert rank(x[:1]) == 1 and rank(x[:0]) == 0

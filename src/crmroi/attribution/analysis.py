@@ -84,6 +84,11 @@ class AttributionResult:
     _stats: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     @property
+    def journeys(self) -> Journeys | None:
+        """The journeys the models ran on (None when not kept): reused by the report."""
+        return self._journeys
+
+    @property
     def models(self) -> tuple[str, ...]:
         """The model ids, in the order asked."""
         return tuple(self.results)

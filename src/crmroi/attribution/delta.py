@@ -19,9 +19,16 @@ The gradient of every share (K + 1 of them) is a few sparse products, so the cos
 grows with the number of replicates: it costs about what a few replicates cost. A clipped member
 keeps derivative 0 (the clip is flat there), so for a channel whose credit sits at 0 the spread
 is an approximation; the tests hold the spread to the bootstrap it replaces.
+
+Nested levels (campaign, workflow; ``nested.py``) chain the same gradients: a key's revenue is
+its channel's times its share of each split above it (:func:`nested_share_sd`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -30,7 +37,11 @@ from numpy.typing import NDArray
 from crmroi.attribution.conversion_model import ConversionModel, OneStep
 from crmroi.attribution.patterns import Patterns
 
+if TYPE_CHECKING:
+    from crmroi.attribution.nested import Level, Nesting
+
 F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
 _FLAT = 1e-15
 
 
@@ -62,8 +73,48 @@ def shapley_map(patterns: Patterns, model: ConversionModel) -> sp.csr_matrix:
     )
 
 
-def share_sd(patterns: Patterns, step: OneStep) -> F64:
-    """Standard deviation of each share (keys, then the baseline) under Poisson resampling."""
+@dataclass(frozen=True, eq=False)
+class Gradient:
+    """One level's credit per key (the baseline last) and how it moves with the outcomes.
+
+    With ``unit`` the mean deal value of each pattern (1 when shares count conversions), for
+    the patterns ``q`` asked: ∂R_k/∂y_q = ``through(q)[k]`` (1 − μ_q) + ``fraction(q)[k]`` · unit_q
+    and ∂R_k/∂m_q = −``through(q)[k]`` μ_q. The unit is left to the caller, so a nested level
+    can take the finer patterns' own mean values (the bootstrap scales each by its own draws).
+    Both are computed per block of patterns: a dense keys × patterns array of every level of
+    a nesting at once would take hundreds of MB.
+    """
+
+    revenue: F64
+    mu: F64
+    _x: sp.csr_matrix
+    _factor: F64
+    _by_coefficient: F64
+    """∂R/∂β mapped through the Newton step: H⁻¹ gᵀ, one column per key and the baseline."""
+    _fraction: sp.csr_matrix
+    """Each pattern's fraction per key, the baseline last (patterns × keys + 1)."""
+
+    def through(self, q: I64) -> F64:
+        """∂R_k/∂(f ⊙ residual)_q: each key's (rows) derivative by the patterns ``q``."""
+        rows = self._x[q] @ self._by_coefficient
+        return np.asarray(rows.T * self._factor[q], dtype=np.float64)
+
+    def fraction(self, q: I64) -> F64:
+        """Each key's (rows) fraction of the patterns ``q``, the baseline last."""
+        return np.asarray(self._fraction[q].toarray().T, dtype=np.float64)
+
+
+def unit_value(patterns: Patterns, use_value: bool) -> F64:
+    """Mean deal value per pattern (0 without conversions), or 1 when shares count deals."""
+    if not use_value:
+        return np.ones(patterns.n_patterns)
+    y = patterns.conversions
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(np.where(y > 0, patterns.value / y, 0.0), dtype=np.float64)
+
+
+def gradient(patterns: Patterns, step: OneStep, use_value: bool) -> Gradient:
+    """Credit per key and its derivatives by every pattern's outcomes (module docstring)."""
     model = step.fitted
     k, p = patterns.n_keys, patterns.n_patterns
     sizes = patterns.sizes
@@ -81,15 +132,7 @@ def share_sd(patterns: Patterns, step: OneStep) -> F64:
     equal = 1.0 / np.maximum(sizes, 1)[member_row]
     frac = np.where(flat[member_row], equal, frac)
     base = np.where(sizes == 0, 1.0, np.where(live, max(empty, 0.0) / safe, 0.0))
-
-    use_value = patterns.value.sum() > 0
-    y = patterns.conversions
-    with np.errstate(divide="ignore", invalid="ignore"):
-        unit = np.where(y > 0, patterns.value / y, 0.0) if use_value else np.ones(p)
-    r = y * unit
-    revenue = float(r.sum())
-    if revenue <= 0:
-        return np.zeros(k + 1)
+    r = patterns.conversions * unit_value(patterns, use_value)
     members = frac.shape[0]
     keys = sp.csc_matrix(
         (np.ones(members), patterns.codes, np.arange(members + 1)), shape=(k, members)
@@ -106,20 +149,128 @@ def share_sd(patterns: Patterns, step: OneStep) -> F64:
         )
     omega = np.where(live, r / safe, 0.0)  # r_p / t_p
     omega_m = omega[member_row]
-    gradient = np.empty((k + 1, a.shape[1]))
-    gradient[:k] = (keys @ sp.diags(omega_m) @ clipped_a).toarray()
-    gradient[:k] -= (keys @ sp.diags(omega_m * frac) @ membership.T @ d_total).toarray()
-    gradient[k] = -(d_total.T @ (omega * base))
+    by_beta = np.empty((k + 1, a.shape[1]))
+    by_beta[:k] = (keys @ sp.diags(omega_m) @ clipped_a).toarray()
+    by_beta[:k] -= (keys @ sp.diags(omega_m * frac) @ membership.T @ d_total).toarray()
+    by_beta[k] = -(d_total.T @ (omega * base))
     if empty_on:
-        gradient[k, 0] += omega.sum()
+        by_beta[k, 0] += omega.sum()
+    fraction = sp.csr_matrix(
+        (
+            np.concatenate([frac, base]),
+            (np.concatenate([member_row, np.arange(p)]), np.append(patterns.codes, np.full(p, k))),
+        ),
+        shape=(p, k + 1),
+    )
+    revenue = np.append(np.bincount(patterns.codes, frac * r[member_row], k), (base * r).sum())
     # through the Newton step: ∂R_k/∂(f ⊙ residual) = X H⁻¹ g_k
-    through = np.asarray(step.x @ (step.hessian_inverse @ gradient.T)).T * step.factor
-    cell = patterns.codes.astype(np.int64) * p + member_row
-    direct = np.append(np.bincount(cell, frac, k * p), base).reshape(k + 1, p) * unit
-    share = np.append(np.bincount(patterns.codes, frac * r[member_row], k), (base * r).sum())
-    share /= revenue
-    d_y = (through * (1.0 - step.mu) + direct - share[:, None] * unit) / revenue
-    d_m = -(through * step.mu) / revenue
+    by_coefficient = step.hessian_inverse @ by_beta.T
+    return Gradient(revenue, step.mu, step.x, step.factor, by_coefficient, fraction)
+
+
+def share_sd(patterns: Patterns, step: OneStep) -> F64:
+    """Standard deviation of each share (keys, then the baseline) under Poisson resampling."""
+    use_value = bool(patterns.value.sum() > 0)
+    unit = unit_value(patterns, use_value)
+    y = patterns.conversions
+    total = float((y * unit).sum())
+    if total <= 0:
+        return np.zeros(patterns.n_keys + 1)
+    g = gradient(patterns, step, use_value)
+    share = g.revenue / total
+    q = np.arange(patterns.n_patterns)
+    through = g.through(q)
+    d_y = (through * (1.0 - g.mu) + (g.fraction(q) - share[:, None]) * unit) / total
+    d_m = -(through * g.mu) / total
     nulls = np.maximum(patterns.journeys - y, 0.0)
     var = (d_y**2) @ y + (d_m**2) @ nulls
     return np.asarray(np.sqrt(np.maximum(var, 0.0)), dtype=np.float64)
+
+
+_BLOCK = 4096
+"""Finest patterns per block of :func:`nested_share_sd` (keys × block arrays per level)."""
+
+
+def nested_share_sd(nesting: Nesting, leaf: Patterns, steps: Sequence[OneStep]) -> F64:
+    """Standard deviation of each share of a nested allocation (finest keys, the baseline last).
+
+    The nested bootstrap resamples the finest patterns and sums every level from them
+    (``nested.py``). A key's revenue is its channel's R_c times its share of every split
+    above it, W_k⁺ / Σ W⁺ over its siblings (each split's W from its own model), so to first
+    order it moves by the channel's gradient and every split's, each level's taken at its own
+    patterns and read at the finest pattern that feeds it (``patterns.inverse``). A level's
+    revenue reacts to a finer pattern's draw at that pattern's own mean deal value, as in the
+    bootstrap. ``steps``: the one-step bootstrap of every level, the top first.
+    """
+    use_value = bool(leaf.value.sum() > 0)
+    unit = unit_value(leaf, use_value)
+    y = leaf.conversions
+    nulls = np.maximum(leaf.journeys - y, 0.0)
+    total = float((y * unit).sum())
+    if total <= 0:
+        return np.zeros(leaf.n_keys + 1)
+    levels = (nesting.top, *nesting.splits)
+    grads = [
+        gradient(level.patterns, step, use_value) for level, step in zip(levels, steps, strict=True)
+    ]
+    var = np.zeros(leaf.n_keys + 1)
+    for start in range(0, leaf.n_patterns, _BLOCK):
+        block = np.arange(start, min(start + _BLOCK, leaf.n_patterns))
+        parts = [_block(v, g, block, unit[block]) for v, g in zip(levels, grads, strict=True)]
+        value, d_y, d_m = _chain(nesting, parts)
+        share = value / total
+        d_y = (d_y - share[:, None] * unit[block]) / total
+        d_m = d_m / total
+        var += (d_y**2) @ y[block] + (d_m**2) @ nulls[block]
+    return np.asarray(np.sqrt(np.maximum(var, 0.0)), dtype=np.float64)
+
+
+Part = tuple[F64, F64, F64]
+"""A level's revenue per key, and its derivatives by the conversions and non-conversions of a
+block of finest patterns (keys × block)."""
+
+
+def _block(level: Level, g: Gradient, block: I64, unit: F64) -> Part:
+    q = level.patterns.inverse[block]
+    through = g.through(q)
+    mu = g.mu[q]
+    return g.revenue, through * (1.0 - mu) + g.fraction(q) * unit, -through * mu
+
+
+def _chain(nesting: Nesting, parts: list[Part]) -> Part:
+    """Revenue of every finest key and the baseline, and its derivatives.
+
+    The product rule through the channel's revenue and each split's proportions, as
+    ``Nesting.allocate`` combines them.
+    """
+    top, splits = parts[0], parts[1:]
+    k = nesting.top.patterns.n_keys
+    value, d_y, d_m = top[0][:k], top[1][:k], top[2][:k]
+    for depth, up in enumerate(nesting.parent_of):
+        width = d_y.shape[1]
+        prop = np.ones(up.shape[0])
+        p_y, p_m = np.zeros((up.shape[0], width)), np.zeros((up.shape[0], width))
+        for level, (w, w_y, w_m) in zip(nesting.splits, splits, strict=True):
+            if level.depth != depth:
+                continue
+            children = level.children
+            n = children.shape[0]
+            w, w_y, w_m = w[:n], w_y[:n], w_m[:n]
+            positive = w > 0
+            scale = float(w[positive].sum())
+            if scale <= 0:  # every child at 0: equal shares, which do not move
+                prop[children] = 1.0 / n
+                continue
+            share = np.where(positive, w / scale, 0.0)
+            prop[children] = share
+            on = positive[:, None]
+            p_y[children] = (np.where(on, w_y, 0.0) - share[:, None] * w_y[positive].sum(0)) / scale
+            p_m[children] = (np.where(on, w_m, 0.0) - share[:, None] * w_m[positive].sum(0)) / scale
+        d_y = d_y[up] * prop[:, None] + value[up][:, None] * p_y
+        d_m = d_m[up] * prop[:, None] + value[up][:, None] * p_m
+        value = value[up] * prop
+    return (
+        np.append(value, top[0][k]),
+        np.vstack([d_y, top[1][k : k + 1]]),
+        np.vstack([d_m, top[2][k : k + 1]]),
+    )

@@ -255,8 +255,8 @@ class ShapleyModel:
     cap: int = 4
     interval_method: str = (
         "Poisson bootstrap of the journeys per channel pattern, v(S) refitted by one Newton "
-        "step from the full-data fit per replicate (sampling only); data_driven at channel "
-        "level: that bootstrap's delta-method normal approximation"
+        "step from the full-data fit per replicate (sampling only); data_driven: that "
+        "bootstrap's delta-method normal approximation"
     )
 
     def prepare(self, journeys: Journeys) -> PatternStats:
@@ -305,13 +305,20 @@ class ShapleyModel:
     def replicate_shares(self, stats: PatternStats, n: int, rng: np.random.Generator) -> F64:
         """Replicates of the shares: the bootstrap's delta-method limit, or the bootstrap.
 
-        ``data_driven`` at channel level with the identity link (the default) takes the limit
-        (``_delta_draws``); nested levels and the other links and kinds run :meth:`bootstrap`.
+        ``data_driven`` with the identity link (the default) takes the limit (``_delta_draws``),
+        nested levels too (every level's fit must be identity-link); the other links and kinds
+        run :meth:`bootstrap`.
         """
-        fitted = stats.fitted
-        if stats.nesting is None and fitted is not None and fitted.link == "identity":
+        fitted, nesting = stats.fitted, stats.nesting
+        if nesting is None and fitted is not None and fitted.link == "identity":
             step = conversion_model.OneStep.prepare(stats.patterns, fitted, self.settings)
-            return self._delta_draws(stats, step, n)
+            return self._delta_draws(stats, delta.share_sd(stats.patterns, step), n)
+        levels = (nesting.top, *nesting.splits) if nesting is not None else ()
+        if levels and all(v.fitted is not None and v.fitted.link == "identity" for v in levels):
+            assert nesting is not None
+            steps = [s for s in nesting.one_steps(self.settings) if s is not None]
+            sd = delta.nested_share_sd(nesting, stats.patterns, steps)
+            return self._delta_draws(stats, sd, n)
         return self.bootstrap(stats, n, rng)
 
     def bootstrap(self, stats: PatternStats, n: int, rng: np.random.Generator) -> F64:
@@ -335,8 +342,8 @@ class ShapleyModel:
             out.append(self.allocate(draw).shares())
         return np.stack(out)
 
-    def _delta_draws(self, stats: PatternStats, step: conversion_model.OneStep, n: int) -> F64:
-        """``n`` normal quantiles with the bootstrap's delta-method spread (``delta.py``).
+    def _delta_draws(self, stats: PatternStats, sd: F64, n: int) -> F64:
+        """``n`` normal quantiles with the bootstrap's delta-method spread ``sd`` (``delta.py``).
 
         One pass over the patterns instead of ``n`` refits: at 30 channels 200 replicates cost
         several times the fit, this a fraction of it. The replicates are the evenly spaced
@@ -344,7 +351,6 @@ class ShapleyModel:
         noise. The tests hold the spread to the bootstrap's.
         """
         share = self.allocate(stats).shares()
-        sd = delta.share_sd(stats.patterns, step)
         z = ndtri((np.arange(n) + 0.5) / n)
         return np.asarray(np.clip(share + z[:, None] * sd, 0.0, 1.0), dtype=np.float64)
 

@@ -51,6 +51,13 @@ class ReportContext:
         return de if self.lang == "de" else en
 
     @functools.cached_property
+    def as_of(self) -> datetime:
+        """The forecasts' "now": the end of the data (or now), found once for every section."""
+        from crmroi.metrics.forecast import default_as_of
+
+        return default_as_of(self.ws)[0]
+
+    @functools.cached_property
     def rows(self) -> dict[str, int]:
         """Rows per canonical table, counted once for every section and the footer."""
         return {name: self.ws.count(name) for name in USER_TABLES}

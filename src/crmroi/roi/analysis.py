@@ -8,7 +8,7 @@ workflow (:mod:`.units`). ``docs/roi.md`` explains every number of :meth:`RoiRes
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -65,6 +65,10 @@ class RoiResult:
     adoption_source: str
     benefit_through: str | None
     """Last month (``YYYY-MM``) the headline benefit is measured for; None: the whole window."""
+    journeys: Any = field(default=None, repr=False, compare=False)
+    """The campaign-level journeys attributed for the attributed basis and ROI per campaign
+    (``crmroi.attribution.Journeys``; None when attribution did not run), so the report can
+    reuse them instead of asking the engine again."""
 
     @property
     def basis(self) -> str:
@@ -282,6 +286,7 @@ def analyse(ws: Workspace, settings: RoiSettings) -> RoiResult:
         adoption_info,
         choice,
         lookback + mmm_notes,
+        attribution.journeys,
     )
 
 
@@ -297,6 +302,7 @@ def _finish(
     adoption: Adoption,
     choice: Headline,
     window_notes: tuple[str, ...],
+    journeys: Any = None,
 ) -> RoiResult:
     head, cf = bases[choice.basis], flows[choice.basis]
     if head.figures is None:
@@ -366,6 +372,7 @@ def _finish(
         choice=choice,
         adoption_source=adoption.source,
         benefit_through=through,
+        journeys=journeys,
     )
 
 

@@ -94,6 +94,8 @@ class Attribution:
     table: pd.DataFrame | str
     window_note: str | None = None
     """How many conversions the lookback window sent to the baseline; None when none."""
+    journeys: Any = None
+    """The journeys the model ran on (``crmroi.attribution.Journeys``; None without them)."""
 
 
 WINDOW_SETTING = "`[roi] attribution_lookback_days` in crmroi.toml"
@@ -125,7 +127,7 @@ def attribution_table(ws: Workspace, settings: RoiSettings, level: str) -> Attri
     )
     table: pd.DataFrame = result.table(settings.attribution_model)
     note = result.window.note(setting=WINDOW_SETTING) if result.window is not None else None
-    return Attribution(table, note)
+    return Attribution(table, note, result.journeys)
 
 
 def attributed(touched_benefit: Benefit, table: pd.DataFrame | str, model: str) -> Benefit:

@@ -14,14 +14,37 @@ from crmroi.report.model import Chart, DataTable, Section, Unit
 from crmroi.report.values import number
 
 MODELS = ("data_driven", "last_touch")
+LOOKBACK_DAYS = 90
+BOOTSTRAP = 100
 TOP_CAMPAIGNS = 12
+
+
+def _channel_attribution(ctx: ReportContext) -> Any:
+    """The models at channel level, on the ROI analysis's journeys when it built them.
+
+    Campaign-level journeys recoded to their channels are the channel-level ones, so the
+    engine is not asked twice (on the large company that is a second pass over 12M touches).
+    """
+    from crmroi.attribution import attribute, attribute_journeys
+    from crmroi.attribution.journeys import channel_journeys
+
+    roi: Any = ctx.roi if ctx.roi_error is None else None
+    shared = getattr(roi, "journeys", None)
+    if shared is not None and roi.settings.attribution_lookback_days == LOOKBACK_DAYS:
+        return attribute_journeys(
+            channel_journeys(shared),
+            models=MODELS,
+            bootstrap=BOOTSTRAP,
+            lookback_days=LOOKBACK_DAYS,
+        )
+    return attribute(
+        ctx.ws, models=MODELS, level="channel", lookback_days=LOOKBACK_DAYS, bootstrap=BOOTSTRAP
+    )
 
 
 def _channel_parts(ctx: ReportContext) -> tuple[Chart, DataTable] | None:
     """The models' channel shares side by side: a chart, and a table with their intervals."""
-    from crmroi.attribution import attribute
-
-    result = attribute(ctx.ws, models=MODELS, level="channel", bootstrap=100)
+    result = _channel_attribution(ctx)
     frames = []
     names = {
         "data_driven": ctx.text("data-driven (incremental)", "datengetrieben (inkrementell)"),

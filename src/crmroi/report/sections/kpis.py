@@ -30,15 +30,9 @@ STATUS = {
 }
 
 
-def _as_of(ctx: ReportContext) -> Any:
-    from crmroi.metrics.forecast import default_as_of
-
-    return default_as_of(ctx.ws)[0]
-
-
 def _last_day(ctx: ReportContext) -> date:
     """The last day with data (the forecast's "now" is the midnight after it)."""
-    last: date = (_as_of(ctx) - timedelta(microseconds=1)).date()
+    last: date = (ctx.as_of - timedelta(microseconds=1)).date()
     return last
 
 
@@ -56,7 +50,7 @@ def _monthly(ctx: ReportContext, kpis: Sequence[str], dims: tuple[str, ...] = ()
         end=end,
         settings=ctx.config.kpis,
     )
-    return query(ctx.ws, q, now=_as_of(ctx))
+    return query(ctx.ws, q, now=ctx.as_of)
 
 
 def _months(ctx: ReportContext) -> list[pd.Timestamp]:
@@ -210,7 +204,7 @@ def _people_table(ctx: ReportContext, dim: str) -> DataTable | None:
     q = MetricQuery(
         kpis=PEOPLE_KPIS, dimensions=(dim,), start=start, end=end, settings=ctx.config.kpis
     )
-    frame = query(ctx.ws, q, now=_as_of(ctx))
+    frame = query(ctx.ws, q, now=ctx.as_of)
     frame = frame[frame[dim].notna() & (frame[dim].astype(str) != "(none)")]
     if frame.empty:
         return None
