@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from statistics import NormalDist
 from typing import Any, Protocol
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from scipy.special import ndtri
 
 from crmroi.attribution import conversion_model, delta, markov, nested, rules, shapley
 from crmroi.attribution.paths import Journeys
@@ -345,7 +345,8 @@ class ShapleyModel:
         """
         share = self.allocate(stats).shares()
         sd = delta.share_sd(stats.patterns, step)
-        z = ndtri((np.arange(n) + 0.5) / n)
+        standard = NormalDist()
+        z = np.array([standard.inv_cdf((i + 0.5) / n) for i in range(n)])
         return np.asarray(np.clip(share + z[:, None] * sd, 0.0, 1.0), dtype=np.float64)
 
     def fractions(self, journeys: Journeys, stats: PatternStats) -> Fractions:
