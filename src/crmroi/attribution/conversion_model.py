@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -78,6 +79,7 @@ _EPS = 1e-6
 _DENSE_CELLS = 20_000_000
 _DENSE_PAIRS = 1 << 22  # K² up to this: pair keys are looked up in a table, not sorted
 _CG_ITERATIONS = 200
+_CHEAP_GRAM = 200_000_000  # multiply-adds: below, every Newton step forms its Hessian
 
 
 def inverse_link(link: str, eta: F64) -> F64:
@@ -99,21 +101,21 @@ def _derivative(link: str, eta: F64, mu: F64) -> F64:
     return mu * (1 - mu)
 
 
-def _pair_entries(patterns: Patterns) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """(pattern, pair key c1*K + c2 with c1 < c2) for every pair of members of every pattern."""
-    rows: list[NDArray[np.int64]] = []
-    keys: list[NDArray[np.int64]] = []
+def _pair_groups(patterns: Patterns) -> list[tuple[I64, I64]]:
+    """Per size s ≥ 2: the patterns of that size and their pair keys c1*K + c2 (c1 < c2).
+
+    Keys are in the order of ``np.triu_indices``: since members are in ascending code order,
+    they ascend along each pattern's row.
+    """
+    groups: list[tuple[I64, I64]] = []
     sizes = patterns.sizes
     k = patterns.n_keys
     for s in np.unique(sizes[sizes >= 2]):
         which = np.flatnonzero(sizes == s)
-        codes = patterns.codes[patterns.offsets[which][:, None] + np.arange(s)]
+        codes = patterns.codes[patterns.offsets[which][:, None] + np.arange(s)].astype(np.int64)
         i, j = np.triu_indices(int(s), 1)
-        rows.append(np.repeat(which, i.shape[0]))
-        keys.append((codes[:, i].astype(np.int64) * k + codes[:, j]).ravel())
-    if not rows:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return np.concatenate(rows), np.concatenate(keys)
+        groups.append((which, codes[:, i] * k + codes[:, j]))
+    return groups
 
 
 def _select_pairs(
@@ -151,27 +153,51 @@ def design(
     """Sparse design matrix [1 | touched_c | log count_c | pair_cc'] over patterns.
 
     Only non-zero entries are stored (log 1 = 0: a channel touched once has no dose entry),
-    which keeps the Gram products of the fit about a third cheaper.
+    which keeps the Gram products of the fit about a third cheaper. Every entry's place in the
+    CSR arrays follows from the row counts, so the matrix is written directly, with its column
+    indices sorted, instead of being sorted out of coordinates.
     """
     k, p = patterns.n_keys, patterns.n_patterns
-    member_rows = np.repeat(np.arange(p), patterns.sizes)
+    sizes = patterns.sizes
+    groups = _pair_groups(patterns)
+    if pair_keys is None:
+        pair_keys = _select_pairs(
+            patterns,
+            settings,
+            np.concatenate(
+                [np.repeat(w, g.shape[1]) for w, g in groups] or [np.zeros(0, np.int64)]
+            ),
+            np.concatenate([g.ravel() for _, g in groups] or [np.zeros(0, np.int64)]),
+        )
+    columns = [_pair_columns(k, pair_keys, g) for _, g in groups]
+    member_row = np.repeat(np.arange(p), sizes)
     log_counts = np.log(np.maximum(patterns.counts, 1)).astype(np.float64)
     dose = log_counts > 0
-    pair_rows, pair_entry_keys = _pair_entries(patterns)
-    if pair_keys is None:
-        pair_keys = _select_pairs(patterns, settings, pair_rows, pair_entry_keys)
-    column = _pair_columns(k, pair_keys, pair_entry_keys)
-    known = column >= 0
+    doses = np.bincount(member_row[dose], minlength=p)
+    known = np.zeros(p, dtype=np.int64)
+    for (which, _), column in zip(groups, columns, strict=True):
+        known[which] = (column >= 0).sum(axis=1)
+    indptr = np.zeros(p + 1, dtype=np.int64)
+    np.cumsum(1 + sizes + doses + known, out=indptr[1:])
+    start = indptr[:-1]
+    indices = np.zeros(int(indptr[-1]), dtype=np.int32)  # 0: the intercept, first in each row
+    data = np.ones(int(indptr[-1]))
     codes = patterns.codes.astype(np.int64)
-    rows = np.concatenate([np.arange(p), member_rows, member_rows[dose], pair_rows[known]])
-    cols = np.concatenate(
-        [np.zeros(p, np.int64), 1 + codes, 1 + k + codes[dose], 1 + 2 * k + column[known]]
-    )
-    data = np.concatenate(
-        [np.ones(p + member_rows.shape[0]), log_counts[dose], np.ones(int(known.sum()))]
-    )
+    local = np.arange(codes.shape[0]) - patterns.offsets[member_row]
+    indices[start[member_row] + 1 + local] = 1 + codes
+    dose_rank = np.concatenate([[0], np.cumsum(dose)])
+    at = np.flatnonzero(dose)
+    row = member_row[at]
+    place = start[row] + 1 + sizes[row] + dose_rank[at] - dose_rank[patterns.offsets[row]]
+    indices[place] = 1 + k + codes[at]
+    data[place] = log_counts[at]
+    for (which, _), column in zip(groups, columns, strict=True):
+        modelled = column >= 0
+        rank = np.cumsum(modelled, axis=1) - 1
+        first = start[which] + 1 + sizes[which] + doses[which]
+        indices[(first[:, None] + rank)[modelled]] = 1 + 2 * k + column[modelled]
     shape = (p, 1 + 2 * k + pair_keys.shape[0])
-    return sp.csr_matrix((data, (rows, cols)), shape=shape), pair_keys
+    return sp.csr_matrix((data, indices, indptr), shape=shape), pair_keys
 
 
 @dataclass(frozen=True, eq=False)
@@ -207,10 +233,21 @@ class Design:
         """Few patterns × few coefficients: dense BLAS beats sparse products by far."""
         return bool(self.x.shape[0] * self.x.shape[1] <= _DENSE_CELLS)
 
+    @cached_property
+    def dense_x(self) -> F64:
+        """X as a dense array (made once, for the small designs only)."""
+        return np.asarray(self.x.toarray(), dtype=np.float64)
+
+    @property
+    def cheap(self) -> bool:
+        """Whether a Gram product costs about what a few products X v cost (few coefficients)."""
+        rows, width = self.x.shape
+        return bool(rows * width * width <= _CHEAP_GRAM)
+
     def gram(self, weight: F64) -> F64:
         """Xᵀ diag(weight) X as a dense matrix (one sparse product: the weights scale Xᵀ)."""
         if self.dense:
-            xd = self.x.toarray()
+            xd = self.dense_x
             return np.asarray(xd.T @ (xd * weight[:, None]), dtype=np.float64)
         xt = self.xt
         scaled = sp.csr_matrix((xt.data * weight[xt.indices], xt.indices, xt.indptr), xt.shape)
@@ -337,7 +374,7 @@ def _irls(
             step = solve(score)
         else:
             curvature = _curvature(eta, mu, n, y, fisher)
-            if basis.dense:
+            if basis.cheap:
                 step = _Solve(basis.gram(curvature) + np.diag(ridge))(score)
             else:
                 assert solve is not None

@@ -237,6 +237,8 @@ class PatternStats:
     patterns: Patterns
     fitted: conversion_model.ConversionModel | None = None
     nesting: nested.Nesting | None = None
+    credits: list[shapley.PatternCredit] = field(default_factory=list, repr=False)
+    """The model's fractions once computed (the table, the intervals and the credits read them)."""
 
 
 @dataclass(frozen=True)
@@ -285,10 +287,13 @@ class ShapleyModel:
         return shapley.model_driven(patterns, fitted)
 
     def credit(self, stats: PatternStats) -> shapley.PatternCredit:
-        """Fractions per pattern member and baseline."""
-        if stats.nesting is not None:
-            return stats.nesting.credit(self._credit)
-        return self._credit(stats.patterns, stats.fitted)
+        """Fractions per pattern member and baseline (computed once per ``stats``)."""
+        if not stats.credits:
+            if stats.nesting is not None:
+                stats.credits.append(stats.nesting.credit(self._credit))
+            else:
+                stats.credits.append(self._credit(stats.patterns, stats.fitted))
+        return stats.credits[0]
 
     def allocate(self, stats: PatternStats) -> Allocation:
         """Credit each pattern's conversions and revenue by its fractions (nested: split down)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -209,11 +209,16 @@ def read_paths(path: str | Path, *, separator: str = ">") -> Journeys:
     steps = pc.split_pattern(table.column("path").combine_chunks(), separator)
     assert isinstance(steps, pa.ListArray)
     flat = pc.utf8_trim_whitespace(steps.flatten())
-    kept = pc.not_equal(flat, "")
-    row_of = pc.list_parent_indices(steps).to_numpy()
-    row_of = row_of[kept.to_numpy(zero_copy_only=False)]
-    encoded = pc.dictionary_encode(flat.filter(kept))
+    encoded = pc.dictionary_encode(flat)
     names = encoded.dictionary.to_pylist()
+    row_of = _numpy(pc.list_parent_indices(steps), np.int64)
+    indices = _numpy(encoded.indices, np.int32)
+    if "" in names:  # an empty step ("a > > b", a trailing ">"): not a touch
+        empty = names.index("")
+        kept = indices != empty
+        row_of, indices = row_of[kept], indices[kept]
+        indices = indices - (indices > empty)
+        names.remove("")
     order = np.argsort(np.asarray(names, dtype=object), kind="stable")
     rank = np.empty(len(names), dtype=np.int32)
     rank[order] = np.arange(len(names), dtype=np.int32)
@@ -225,7 +230,7 @@ def read_paths(path: str | Path, *, separator: str = ">") -> Journeys:
         keys=keys,
         names=keys,
         offsets=offsets,
-        codes=rank[encoded.indices.to_numpy(zero_copy_only=False)],
+        codes=rank[indices],
         conversions=_numbers(table, "total_conversions", file),
         nulls=_numbers(table, "total_null", file),
         value=_numbers(table, "total_conversion_value", file),
@@ -265,9 +270,11 @@ def _numbers(table: pa.Table, column: str, file: str) -> F64:
     if column not in table.column_names:
         return np.zeros(table.num_rows)
     text = pc.utf8_trim_whitespace(table.column(column).combine_chunks())
-    text = pc.if_else(pc.equal(text, ""), "0", text)
+    text = pc.replace_substring_regex(
+        text, "^$", "0"
+    )  # no Python scalar: pyarrow would load pandas
     try:
-        values = np.asarray(pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False), np.float64)
+        values = _numpy(pc.cast(text, pa.float64()), np.float64).copy()
     except pa.ArrowInvalid:
         raw = text.to_pylist()
         row = next(i for i, v in enumerate(raw) if not _parses(v))
@@ -284,6 +291,18 @@ def _numbers(table: pa.Table, column: str, file: str) -> F64:
             column=column,
         )
     return values
+
+
+def _numpy(array: pa.Array, dtype: type[np.generic]) -> NDArray[Any]:
+    """A primitive Arrow array without nulls as a read-only NumPy view of its data buffer.
+
+    ``Array.to_numpy`` imports pandas (pyarrow 26), a third of a second of start-up that
+    reading a path file never needs.
+    """
+    if array.null_count:
+        raise ValueError("an array with nulls has no plain NumPy view")
+    values = np.frombuffer(array.buffers()[1], dtype=dtype)
+    return values[array.offset : array.offset + len(array)]
 
 
 def _parses(value: str | None) -> bool:
