@@ -79,6 +79,8 @@ _EPS = 1e-6
 _DENSE_CELLS = 20_000_000
 _DENSE_PAIRS = 1 << 22  # K² up to this: pair keys are looked up in a table, not sorted
 _CG_ITERATIONS = 200
+_SLAB_CELLS = 1 << 20  # cells of a Gram product's temporaries at once (8 MB)
+_SLAB_ROWS = 16_384  # rows of the design made dense at once in a Gram product (~8 MB at K=30)
 _CHEAP_GRAM = 200_000_000  # multiply-adds: below, every Newton step forms its Hessian
 
 
@@ -244,14 +246,70 @@ class Design:
         rows, width = self.x.shape
         return bool(rows * width * width <= _CHEAP_GRAM)
 
+    @cached_property
+    def blocks(self) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """X's leading columns (intercept, touched, dose) and its pair columns."""
+        lead = self.x.shape[1] - self.pair_keys.shape[0]
+        return self.x[:, :lead].tocsr(), self.x[:, lead:].tocsr()
+
+    @cached_property
+    def pair_rows(self) -> list[tuple[I64, NDArray[np.int32]]]:
+        """Per number q of modelled pairs in a row: those rows and their pair columns (n × q)."""
+        _, pairs = self.blocks
+        per_row = np.diff(pairs.indptr)
+        groups = []
+        for q in np.unique(per_row[per_row > 0]):
+            rows = np.flatnonzero(per_row == q)
+            groups.append((rows, pairs.indices[pairs.indptr[rows][:, None] + np.arange(q)]))
+        return groups
+
+    def _pair_gram(self, weight: F64) -> F64:
+        """The pair block of Xᵀ diag(weight) X: one weighted count per (pair, pair) cell.
+
+        Pair columns are 0/1 indicators, so a row adds its weight to every cell (i, j), i ≤ j,
+        of its own pair columns. Rows go a slab at a time, so no temporary outgrows the
+        allocator's reuse (fresh pages are what large temporaries cost here).
+        """
+        width = self.pair_keys.shape[0]
+        upper = np.zeros(width * width)
+        for rows, columns in self.pair_rows:
+            first, second = np.triu_indices(columns.shape[1])
+            step = max(1, _SLAB_CELLS // first.shape[0])
+            for start in range(0, rows.shape[0], step):
+                part = columns[start : start + step].astype(np.int64)
+                cells = part[:, first] * width + part[:, second]
+                mass = np.repeat(weight[rows[start : start + step]], first.shape[0])
+                upper += np.bincount(cells.ravel(), mass, width * width)
+        block = upper.reshape(width, width)
+        return np.asarray(block + block.T - np.diag(np.diag(block)), dtype=np.float64)
+
     def gram(self, weight: F64) -> F64:
-        """Xᵀ diag(weight) X as a dense matrix (one sparse product: the weights scale Xᵀ)."""
+        """Xᵀ diag(weight) X as a dense matrix.
+
+        Large designs are split by columns: the leading block (1 + 2K columns, several
+        entries in every row) goes through dense BLAS a slab of rows at a time, and the pair
+        block, 0/1 and sparse on both sides, is a weighted count per cell. One sparse product
+        for all of it costs about twice as much (its accumulator pays per multiply-add).
+        """
         if self.dense:
             xd = self.dense_x
             return np.asarray(xd.T @ (xd * weight[:, None]), dtype=np.float64)
-        xt = self.xt
-        scaled = sp.csr_matrix((xt.data * weight[xt.indices], xt.indices, xt.indptr), xt.shape)
-        return np.asarray((scaled @ self.x).toarray(), dtype=np.float64)
+        lead, pairs = self.blocks
+        width, front = self.x.shape[1], lead.shape[1]
+        out = np.empty((width, width))
+        lead_gram = np.zeros((front, front))
+        cross = np.zeros((width - front, front))
+        for start in range(0, lead.shape[0], _SLAB_ROWS):
+            rows = slice(start, start + _SLAB_ROWS)
+            slab = lead[rows].toarray()
+            scaled = slab * weight[rows, None]
+            lead_gram += slab.T @ scaled
+            cross += pairs[rows].T @ scaled
+        out[:front, :front] = lead_gram
+        out[front:, :front] = cross
+        out[:front, front:] = cross.T
+        out[front:, front:] = self._pair_gram(weight)
+        return out
 
 
 def fit(

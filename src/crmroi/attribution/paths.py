@@ -208,29 +208,25 @@ def read_paths(path: str | Path, *, separator: str = ">") -> Journeys:
         raise InputError("the path file holds no paths", file=file)
     steps = pc.split_pattern(table.column("path").combine_chunks(), separator)
     assert isinstance(steps, pa.ListArray)
-    flat = pc.utf8_trim_whitespace(steps.flatten())
-    encoded = pc.dictionary_encode(flat)
-    names = encoded.dictionary.to_pylist()
-    row_of = _numpy(pc.list_parent_indices(steps), np.int64)
-    indices = _numpy(encoded.indices, np.int32)
-    if "" in names:  # an empty step ("a > > b", a trailing ">"): not a touch
-        empty = names.index("")
-        kept = indices != empty
-        row_of, indices = row_of[kept], indices[kept]
-        indices = indices - (indices > empty)
-        names.remove("")
-    order = np.argsort(np.asarray(names, dtype=object), kind="stable")
-    rank = np.empty(len(names), dtype=np.int32)
-    rank[order] = np.arange(len(names), dtype=np.int32)
-    n = table.num_rows
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(row_of, minlength=n), out=offsets[1:])
-    keys = tuple(names[i] for i in order)
+    # encode the raw steps, then trim the few distinct ones: no second copy of every step
+    encoded = pc.dictionary_encode(steps.flatten())
+    trimmed = pc.utf8_trim_whitespace(encoded.dictionary).to_pylist()
+    keys = tuple(sorted(set(trimmed) - {""}))
+    code_of = {name: code for code, name in enumerate(keys)}
+    lookup = np.array([code_of.get(name, -1) for name in trimmed], dtype=np.int32)
+    codes = lookup[_numpy(encoded.indices, np.int32)]
+    bounds = _numpy(steps.offsets, np.int32).astype(np.int64)
+    offsets = bounds - bounds[0]
+    if (lookup < 0).any():  # an empty step ("a > > b", a trailing ">"): not a touch
+        empty = codes < 0
+        row = np.searchsorted(offsets, np.flatnonzero(empty), side="right") - 1
+        offsets[1:] -= np.cumsum(np.bincount(row, minlength=table.num_rows))
+        codes = codes[~empty]
     return Journeys(
         keys=keys,
         names=keys,
         offsets=offsets,
-        codes=rank[indices],
+        codes=codes,
         conversions=_numbers(table, "total_conversions", file),
         nulls=_numbers(table, "total_null", file),
         value=_numbers(table, "total_conversion_value", file),
