@@ -4,8 +4,11 @@ v(S, k) = σ(β0 + Σ_{c∈S} (a_c + d_c log k_c) + Σ_{c<c'∈S} g_{cc'})
 
 a logistic regression of "did the journey convert" on which channels it touched (a_c), how often
 (d_c log k_c: diminishing returns per repeated touch), and which pairs it touched together
-(g_cc': synergy or overlap). It is fitted by ridge-penalised Newton steps (IRLS) on the pattern
+(g_cc': synergy or overlap). It is fitted by ridge-penalised Newton steps on the pattern
 counts (sufficient statistics), so a million journeys cost what a few thousand patterns cost.
+For the identity link (the default) the steps use the observed information and, for large
+designs, are solved by conjugate gradients with the first step's Hessian as preconditioner: one
+Gram product per fit instead of one per step (30 channels: 163k patterns × 461 coefficients).
 
 Why this form: the Shapley value of v over the channels of one journey splits that journey's
 conversion probability into a baseline v(∅) = σ(β0) and one share per channel. In an additive
