@@ -88,3 +88,29 @@ def test_bad_paths_file(tmp_path: Path) -> None:
     done = run("attribution", "--paths", str(bad))
     assert done.returncode == 2
     assert "row 1" in done.stderr and "total_conversions" in done.stderr
+
+
+def test_paths_file_runs_the_models_without_pandas(shared_data: Path) -> None:
+    """Reading the file and running the models needs NumPy, SciPy and Arrow, not pandas.
+
+    pandas costs ~0.4 s of CPU to import, a fifth of ChannelAttribution's whole run at 1M
+    journeys (docs/benchmarks.md); pyarrow loads it behind ``to_numpy`` and Python scalars.
+    """
+    data = shared_data / "channelattribution_paths" / "Data.csv"
+    args = ["attribution", "--paths", str(data), "-m", "data_driven", "-m", "markov"]
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", *CLI[1:], *args, "-m", "linear", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    imported = {
+        line.split("|")[-1].strip().split(".")[0]
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert {"numpy", "scipy", "pyarrow"} <= imported  # the parse found the imports
+    assert "pandas" not in imported
+    assert set(json.loads(done.stdout)["models"]) == {"data_driven", "markov", "linear"}

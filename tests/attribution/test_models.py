@@ -198,3 +198,38 @@ def test_no_conversion_gives_zero_shares_and_intervals_without_warnings(
     result = attribute_journeys(journeys, models=(model,), bootstrap=50)
     table = result.table(model)
     assert (table[["share", "share_low", "share_high"]].to_numpy() == 0).all()
+
+
+def test_models_run_on_one_blas_thread_with_small_pages_and_restore_both(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What attribute_journeys sets for the models (analysis._lean) holds inside, not after."""
+    from dataclasses import dataclass
+
+    from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
+
+    from crmroi.attribution.models import RuleModel, RuleStats
+    from crmroi.attribution.rules import RULES
+
+    advise = getattr(np, "_core").multiarray._set_madvise_hugepage  # noqa: B009 (private)
+    seen: list[tuple[list[int], bool]] = []
+
+    def blas_threads() -> list[int]:
+        return [int(i["num_threads"]) for i in threadpool_info() if i["user_api"] == "blas"]
+
+    @dataclass(frozen=True)
+    class Probe(RuleModel):
+        def prepare(self, journeys: Journeys) -> RuleStats:
+            hugepages = advise(False)
+            advise(hugepages)
+            seen.append((blas_threads(), hugepages))
+            return super().prepare(journeys)
+
+    monkeypatch.setitem(MODELS, "probe", Probe("probe", RULES["linear"]))
+    threads_before, hugepages_before = blas_threads(), advise(True)
+    advise(hugepages_before)
+    j = from_sequences([["a"], ["a", "b"]], [1.0, 2.0], [3.0, 4.0], [1.0, 2.0])
+    attribute_journeys(j, models=("probe",), bootstrap=0)
+    assert seen == [([1] * len(threads_before), False)]
+    assert blas_threads() == threads_before
+    assert advise(hugepages_before) is hugepages_before

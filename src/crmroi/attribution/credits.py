@@ -18,13 +18,15 @@ its credit up to one row per campaign and deal, as Salesforce expects.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from crmroi.attribution.models import Model
 from crmroi.attribution.paths import BASELINE, Journeys
+
+if TYPE_CHECKING:  # pandas loads when credits are asked for, not with the package
+    import pandas as pd
 
 CREDIT_COLUMNS = ("deal_id", "key", "channel", "parent", "fraction", "credit")
 INFLUENCE_COLUMNS = ("CampaignId", "OpportunityId", "Influence", "RevenueShare", "ModelId")
@@ -42,6 +44,8 @@ def deal_credits(
 
     ``parents`` has one entry per key and the baseline (``None`` at channel level).
     """
+    import pandas as pd
+
     fr = model.fractions(journeys, stats)
     order = np.lexsort((fr.code, fr.journey))
     journey, code, fraction = fr.journey[order], fr.code[order], fr.fraction[order]
@@ -69,6 +73,8 @@ def deal_credits(
 
 def campaign_influence(credits: pd.DataFrame, model_id: str) -> pd.DataFrame:
     """The credit rows as Salesforce ``CampaignInfluence`` records (Influence in percent)."""
+    import pandas as pd
+
     rows = credits.groupby(["key", "deal_id"], sort=False, as_index=False)[
         ["fraction", "credit"]
     ].sum()

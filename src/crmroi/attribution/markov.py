@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 from numpy.typing import NDArray
 
 from crmroi.attribution.paths import Journeys
@@ -320,19 +319,33 @@ def _effects_dense(
     members: NDArray[np.int64],
     n_keys: int,
 ) -> tuple[F64, F64, float, float]:
-    """The same solves with dense matrices: small chains, e.g. every bootstrap replicate."""
+    """The same removal effects from one inverse: small chains, e.g. every bootstrap replicate.
+
+    With N = (I − Q)⁻¹ and h = N r, removing the states R of a channel gives
+    h₋(start) = h(start) − N[start, R] N[R, R]⁻¹ h(R): a walk that reaches R first enters it
+    at some state of R (with the probabilities N[start, R] N[R, R]⁻¹) and would have converted
+    from there with h(R). This is the exact solution of the removed chain's system (the
+    identity is checked against it in the tests); an order-1 chain removes one state per
+    channel, so every channel's effect is one division.
+    """
     q = np.bincount(src * size + dst, weights=probability, minlength=size * size)
-    q = q.reshape(size, size)
-    identity = np.eye(size)
-    full = np.linalg.solve(identity - q, both)[0]
+    fundamental = np.linalg.inv(np.eye(size) - q.reshape(size, size))
+    h = fundamental @ both
+    full = h[0]
     effects = np.zeros((n_keys, 2))
-    for channel in range(n_keys):
-        removed = (members == channel).any(axis=1)
-        if not removed.any():
-            continue
-        kept = (~removed).astype(np.float64)[:, None]
-        solved = np.linalg.solve(identity - kept * q, both * kept)[0]
-        effects[channel] = _ratio(solved, full)
+    channel = members[:, 0]
+    if members.shape[1] == 1:  # order 1: state s ≥ 1 is channel members[s, 0] alone
+        states = np.arange(1, size)
+        lost = fundamental[0, states, None] * h[states] / np.diag(fundamental)[states, None]
+        effects[channel[states]] = lost
+    else:
+        for key in range(n_keys):
+            removed = np.flatnonzero((members == key).any(axis=1))
+            if removed.shape[0]:
+                entry = np.linalg.solve(fundamental[np.ix_(removed, removed)], h[removed])
+                effects[key] = fundamental[0, removed] @ entry
+    with np.errstate(divide="ignore", invalid="ignore"):
+        effects = np.where(full > 0, effects / full, 0.0)
     return effects[:, 0], effects[:, 1], float(full[0]), float(full[1])
 
 
@@ -344,7 +357,9 @@ def _ratio(solved: F64, full: F64) -> F64:
 def _solve(system: sp.csr_matrix, rhs: F64) -> F64:
     if system.shape[0] <= _DENSE_MAX:
         return np.asarray(np.linalg.solve(system.toarray(), rhs))
-    return np.asarray(spla.splu(system.tocsc()).solve(rhs))
+    from scipy.sparse.linalg import splu  # large chains only: not imported at start-up
+
+    return np.asarray(splu(system.tocsc()).solve(rhs))
 
 
 def allocate(chain: Transitions) -> tuple[F64, F64]:

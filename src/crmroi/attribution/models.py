@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from statistics import NormalDist
 from typing import Any, Protocol
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from scipy.special import ndtri
 
 from crmroi.attribution import conversion_model, delta, markov, nested, rules, shapley
 from crmroi.attribution.paths import Journeys
@@ -237,6 +237,8 @@ class PatternStats:
     patterns: Patterns
     fitted: conversion_model.ConversionModel | None = None
     nesting: nested.Nesting | None = None
+    credits: list[shapley.PatternCredit] = field(default_factory=list, repr=False)
+    """The model's fractions once computed (the table, the intervals and the credits read them)."""
 
 
 @dataclass(frozen=True)
@@ -285,10 +287,13 @@ class ShapleyModel:
         return shapley.model_driven(patterns, fitted)
 
     def credit(self, stats: PatternStats) -> shapley.PatternCredit:
-        """Fractions per pattern member and baseline."""
-        if stats.nesting is not None:
-            return stats.nesting.credit(self._credit)
-        return self._credit(stats.patterns, stats.fitted)
+        """Fractions per pattern member and baseline (computed once per ``stats``)."""
+        if not stats.credits:
+            if stats.nesting is not None:
+                stats.credits.append(stats.nesting.credit(self._credit))
+            else:
+                stats.credits.append(self._credit(stats.patterns, stats.fitted))
+        return stats.credits[0]
 
     def allocate(self, stats: PatternStats) -> Allocation:
         """Credit each pattern's conversions and revenue by its fractions (nested: split down)."""
@@ -351,7 +356,8 @@ class ShapleyModel:
         noise. The tests hold the spread to the bootstrap's.
         """
         share = self.allocate(stats).shares()
-        z = ndtri((np.arange(n) + 0.5) / n)
+        standard = NormalDist()
+        z = np.array([standard.inv_cdf((i + 0.5) / n) for i in range(n)])
         return np.asarray(np.clip(share + z[:, None] * sd, 0.0, 1.0), dtype=np.float64)
 
     def fractions(self, journeys: Journeys, stats: PatternStats) -> Fractions:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -208,24 +208,25 @@ def read_paths(path: str | Path, *, separator: str = ">") -> Journeys:
         raise InputError("the path file holds no paths", file=file)
     steps = pc.split_pattern(table.column("path").combine_chunks(), separator)
     assert isinstance(steps, pa.ListArray)
-    flat = pc.utf8_trim_whitespace(steps.flatten())
-    kept = pc.not_equal(flat, "")
-    row_of = pc.list_parent_indices(steps).to_numpy()
-    row_of = row_of[kept.to_numpy(zero_copy_only=False)]
-    encoded = pc.dictionary_encode(flat.filter(kept))
-    names = encoded.dictionary.to_pylist()
-    order = np.argsort(np.asarray(names, dtype=object), kind="stable")
-    rank = np.empty(len(names), dtype=np.int32)
-    rank[order] = np.arange(len(names), dtype=np.int32)
-    n = table.num_rows
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(row_of, minlength=n), out=offsets[1:])
-    keys = tuple(names[i] for i in order)
+    # encode the raw steps, then trim the few distinct ones: no second copy of every step
+    encoded = pc.dictionary_encode(steps.flatten())
+    trimmed = pc.utf8_trim_whitespace(encoded.dictionary).to_pylist()
+    keys = tuple(sorted(set(trimmed) - {""}))
+    code_of = {name: code for code, name in enumerate(keys)}
+    lookup = np.array([code_of.get(name, -1) for name in trimmed], dtype=np.int32)
+    codes = lookup[_numpy(encoded.indices, np.int32)]
+    bounds = _numpy(steps.offsets, np.int32).astype(np.int64)
+    offsets = bounds - bounds[0]
+    if (lookup < 0).any():  # an empty step ("a > > b", a trailing ">"): not a touch
+        empty = codes < 0
+        row = np.searchsorted(offsets, np.flatnonzero(empty), side="right") - 1
+        offsets[1:] -= np.cumsum(np.bincount(row, minlength=table.num_rows))
+        codes = codes[~empty]
     return Journeys(
         keys=keys,
         names=keys,
         offsets=offsets,
-        codes=rank[encoded.indices.to_numpy(zero_copy_only=False)],
+        codes=codes,
         conversions=_numbers(table, "total_conversions", file),
         nulls=_numbers(table, "total_null", file),
         value=_numbers(table, "total_conversion_value", file),
@@ -265,9 +266,11 @@ def _numbers(table: pa.Table, column: str, file: str) -> F64:
     if column not in table.column_names:
         return np.zeros(table.num_rows)
     text = pc.utf8_trim_whitespace(table.column(column).combine_chunks())
-    text = pc.if_else(pc.equal(text, ""), "0", text)
+    text = pc.replace_substring_regex(
+        text, "^$", "0"
+    )  # no Python scalar: pyarrow would load pandas
     try:
-        values = np.asarray(pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False), np.float64)
+        values = _numpy(pc.cast(text, pa.float64()), np.float64).copy()
     except pa.ArrowInvalid:
         raw = text.to_pylist()
         row = next(i for i, v in enumerate(raw) if not _parses(v))
@@ -284,6 +287,18 @@ def _numbers(table: pa.Table, column: str, file: str) -> F64:
             column=column,
         )
     return values
+
+
+def _numpy(array: pa.Array, dtype: type[np.generic]) -> NDArray[Any]:
+    """A primitive Arrow array without nulls as a read-only NumPy view of its data buffer.
+
+    ``Array.to_numpy`` imports pandas (pyarrow 26), a third of a second of start-up that
+    reading a path file never needs.
+    """
+    if array.null_count:
+        raise ValueError("an array with nulls has no plain NumPy view")
+    values = np.frombuffer(array.buffers()[1], dtype=dtype)
+    return values[array.offset : array.offset + len(array)]
 
 
 def _parses(value: str | None) -> bool:

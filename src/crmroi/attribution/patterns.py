@@ -111,7 +111,7 @@ def build_patterns(journeys: Journeys, *, cap: int = 4, seed: int = 20180801) ->
 
 
 _DENSE_CODES = 1 << 24
-_DENSE_CHUNK = 2_000_000
+_DENSE_CHUNK = 1 << 18  # journeys per chunk: its count array stays under ~20 MB
 
 
 def _dense_patterns(journeys: Journeys, cap: int) -> Patterns:
@@ -130,10 +130,11 @@ def _dense_patterns(journeys: Journeys, cap: int) -> Patterns:
         counts = np.bincount(cell, minlength=(stop - start) * k)
         np.minimum(counts, cap, out=counts)
         code[start:stop] = (counts.reshape(stop - start, k) @ weights).astype(np.int64)
-    present = np.bincount(code, minlength=int(base**k)) > 0
+    # a flag per possible code (1 byte each), not a count and a lookup table (8 bytes each):
+    # fresh memory is most of the cost here (5^10 codes at 10 channels)
+    present = np.zeros(int(base**k), dtype=bool)
+    present[code] = True
     distinct = np.flatnonzero(present)
-    lookup = np.zeros(present.shape[0], dtype=np.int64)
-    lookup[distinct] = np.arange(distinct.shape[0])
     digits = (distinct[:, None] // powers) % base
     sizes = (digits > 0).sum(axis=1)
     offsets = np.zeros(distinct.shape[0] + 1, dtype=np.int64)
@@ -144,7 +145,7 @@ def _dense_patterns(journeys: Journeys, cap: int) -> Patterns:
         offsets,
         cols.astype(np.int32),
         digits[rows, cols].astype(np.int32),
-        lookup[code],
+        np.searchsorted(distinct, code),
         distinct.shape[0],
     )
 

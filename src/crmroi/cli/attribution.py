@@ -37,8 +37,11 @@ class Conversions(StrEnum):
 
 
 def _rows(result: AttributionResult, model: str) -> list[dict[str, Any]]:
-    table = result.table(model)
-    return [{f: row[f] for f in ROW_FIELDS} for row in table.to_dict(orient="records")]
+    columns = result.columns(model)
+    return [
+        dict(zip(ROW_FIELDS, row, strict=True))
+        for row in zip(*(columns[f] for f in ROW_FIELDS), strict=True)
+    ]
 
 
 def _table(rows: list[dict[str, Any]], *, title: str) -> Table:
@@ -126,8 +129,6 @@ def attribution(
     ] = None,
 ) -> None:
     """Credit revenue to channels, campaigns or workflows, with bootstrap intervals."""
-    import pandas as pd
-
     from crmroi.attribution import attribute, attribute_journeys, campaign_influence, read_paths
 
     models = tuple(model or ("data_driven",))
@@ -148,6 +149,8 @@ def attribution(
             )
     render(result, fmt)
     if credits_csv is not None:
+        import pandas as pd
+
         frames = [campaign_influence(result.credits(m), m) for m in result.models]
         pd.concat(frames, ignore_index=True).to_csv(credits_csv, index=False)
 
