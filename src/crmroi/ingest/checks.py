@@ -16,6 +16,7 @@ from crmroi.schema import Column, Table
 
 ROW = "_row"
 FIRST = "_first"
+RULE = "_rule"
 WHITESPACE = " \t\n\r\v\f"
 """What Ibis's ``strip()`` removes."""
 
@@ -26,23 +27,54 @@ def _strip(value: ir.StringValue) -> ir.StringValue:
     Ibis strips with a character-list ``TRIM``, which costs DuckDB 10× a suffix test or the
     first character's code; most values have nothing to strip.
     """
-    padded = ibis.or_(value.ascii_str() <= 32, *(value.endswith(c) for c in WHITESPACE))
-    return padded.ifelse(value.strip(), value)
+    return _padded(value).ifelse(value.strip(), value)
 
 
-def _typed(raw: ir.Table, column: Column) -> ir.Value:
-    value = raw[column.name]
+def _padded(value: ir.StringValue) -> ir.BooleanValue:
+    """The value starts or ends with a character ``strip()`` removes, or is empty."""
+    return ibis.or_(value.ascii_str() <= 32, *(value.endswith(c) for c in WHITESPACE))
+
+
+def _clean(value: ir.StringValue) -> ir.StringValue:
+    """``_strip(value).nullif("")``, with the NULLIF only where stripping can leave nothing.
+
+    The empty text's first character code is 0, so it takes the stripping branch too; any other
+    value keeps a character there.
+    """
+    return _padded(value).ifelse(value.strip().nullif(""), value)
+
+
+CLEAN = "_clean_"
+"""Prefix of a text column's cleaned value (trimmed, blanks NULL) inside :func:`typed_rows`."""
+
+
+def _cleaned(raw: ir.Table, spec: Table, columns: list[str]) -> ir.Table:
+    """The staged rows with each text column's cleaned value beside it, computed once.
+
+    Typing, the raw-text comparison and the checks all start from the trimmed value; left
+    inline, the engine trimmed every value once per use (eight times for a timestamp).
+    """
+    schema = raw.schema()
+    cleaned: dict[str, ir.Value] = {}
+    for column in spec.columns:
+        name = column.name
+        if name in columns and (column.dtype == "string" or schema[name].is_string()):
+            cleaned[CLEAN + name] = _clean(raw[name].cast("string"))
+    return raw.mutate(**cleaned)
+
+
+def _typed(rows: ir.Table, column: Column) -> ir.Value:
+    """One column's typed value, from the cleaned text where there is one (see ``_cleaned``)."""
+    if CLEAN + column.name not in rows.columns:  # a typed (Parquet, JSON) column
+        return rows[column.name].cast(column.dtype)
+    text = rows[CLEAN + column.name]
     if column.dtype == "string":
-        text = _strip(value.cast("string")).nullif("")
         return text.lower() if column.choices else text
-    if raw.schema()[column.name].is_string():
-        text = _strip(value).nullif("")
-        if column.dtype == "boolean":
-            text = text.lower()
-        if column.dtype == "timestamp":
-            return _utc_timestamp(text)
-        return try_cast(text, column.dtype)
-    return value.cast(column.dtype)
+    if column.dtype == "boolean":
+        text = text.lower()
+    if column.dtype == "timestamp":
+        return _utc_timestamp(text)
+    return try_cast(text, column.dtype)
 
 
 UTC_OFFSET = r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*([+-])(\d{2}):?(\d{2})$"
@@ -56,7 +88,11 @@ def _utc_timestamp(text: ir.StringValue) -> ir.TimestampValue:
     offset, which silently shifts the event by an hour; here the offset is taken off first and
     subtracted after (08:30 UTC). Without an offset (or with ``Z``) the cast is used as is.
     """
-    zoned = text.re_search(UTC_OFFSET)
+    # The offset's sign is the 5th or 6th character from the end: a cheap test first spares
+    # the regular expression the usual values (``2024-01-01 09:30:00``).
+    tail = text.right(6)
+    signed_tail = tail.contains("+") | tail.contains("-")
+    zoned = signed_tail.ifelse(text.re_search(UTC_OFFSET), ibis.literal(False))
     hours, mins = (try_cast(text.re_extract(UTC_OFFSET, group), "int64") for group in (3, 4))
     minutes = hours * 60 + mins
     signed = (text.re_extract(UTC_OFFSET, 2) == "-").ifelse(-minutes, minutes)
@@ -72,32 +108,41 @@ def typed_rows(raw: ir.Table, spec: Table, columns: list[str]) -> ir.Table:
     column is kept as ``_raw_*`` (the checks quote it); that of a text column as ``_text_*``
     only where it differs from the cleaned value, so clean files store it once.
     """
+    cleaned = _cleaned(raw, spec, columns)
     typed: dict[str, ir.Value] = {}
     for column in spec.columns:
         if column.name in columns:
-            typed[column.name] = _typed(raw, column)
+            typed[column.name] = _typed(cleaned, column)
         else:
             typed[column.name] = ibis.null(column.dtype)
+    text: dict[str, ir.Value] = {
+        name: cleaned[name].cast("string") for name in columns if name in spec.column_names
+    }
+    row = {ROW: cleaned[ROW]} if ROW in cleaned.columns else {}
+    # Typed in a query of its own, so the key derivation and the comparisons below read each
+    # typed value instead of repeating its expression.
+    step = cleaned.select(**row, **{f"_typed_{k}": v for k, v in typed.items()}, **text)
+    typed = {name: step[f"_typed_{name}"] for name in typed}
     if spec.natural_key:
         parts = [typed[name].cast("string").fill_null("") for name in spec.natural_key]
         derived = ibis.literal("|").join(parts)
         typed[spec.key] = typed[spec.key].fill_null(derived) if spec.key in columns else derived
     kept = {name: value for name, value in typed.items() if name in columns or name == spec.key}
-    text: dict[str, ir.Value] = {}
+    raw_text: dict[str, ir.Value] = {}
     for column in spec.columns:
         if column.name not in columns:
             continue
-        value = raw[column.name].cast("string")
+        value = step[column.name]
         if column.dtype != "string":
-            text[f"_raw_{column.name}"] = value
+            raw_text[f"_raw_{column.name}"] = value
         elif column.name == spec.key and spec.natural_key:  # a derived value fills its blanks
-            text[f"_text_{column.name}"] = value
+            raw_text[f"_text_{column.name}"] = value
         else:
             changed = value.isnull() != typed[column.name].isnull()
             changed |= value != typed[column.name]
-            text[f"_text_{column.name}"] = changed.ifelse(value, ibis.null("string"))
-    row = {ROW: raw[ROW]} if ROW in raw.columns else {}
-    return raw.select(**row, **kept, **text)
+            raw_text[f"_text_{column.name}"] = changed.ifelse(value, ibis.null("string"))
+    numbered = {ROW: step[ROW]} if row else {}
+    return step.select(**numbered, **kept, **raw_text)
 
 
 def _raw_values(bad: ir.Table, spec: Table, columns: list[str]) -> ir.Value:
@@ -172,6 +217,26 @@ def _rules(
     dup_reason = "duplicate key '" + table[spec.key] + "' (first seen on row "
     rules.append((first.notnull(), spec.key, dup_reason + first.cast("string") + ")"))
     return rules
+
+
+def checked_rows(
+    raw: ir.Table, spec: Table, columns: list[str], delimiter: str | None = None
+) -> ir.Table:
+    """The typed values, ``_row`` if staged, and ``_rule``: the first row check that fails.
+
+    The lean first pass of every load. ``_rule`` is NULL on a row that passes every check that
+    looks at the row alone (all but the duplicate key); the raw text the rejects quote is not
+    kept, so a clean file is typed, checked and stored once, at the size of its typed values.
+    """
+    typed = typed_rows(raw, spec, columns)
+    table = typed.mutate(**{FIRST: ibis.null("int64")})  # no duplicates known yet
+    rules = _rules(table, spec, columns, delimiter)
+    number = ibis.cases(
+        *((cond, i) for i, (cond, _, _) in enumerate(rules)), else_=ibis.null("int64")
+    )
+    kept = [ROW] if ROW in typed.columns else []
+    kept += [c.name for c in spec.columns if c.name in typed.columns]
+    return table.select(*kept, **{RULE: number})
 
 
 def swallowed_rows(table: ir.Table, spec: Table, columns: list[str], delimiter: str) -> list[Rule]:

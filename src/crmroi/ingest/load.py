@@ -3,14 +3,19 @@
 Readers (canonical files, vendor presets, custom mappings) hand over Arrow record batches whose
 columns carry canonical names, plus a ``_row`` column with each row's 1-based data-row number in
 the source file; a plain canonical CSV is instead read by the engine's own CSV reader, in file
-order (see :func:`load_staged`). Either way the rows are typed once into a temporary table, which
-the engine spills to disk when it outgrows the workspace's memory limit, so Python never holds
-more than one batch. Every check then runs in the engine:
+order (see :func:`load_staged`). Either way the rows are typed into a temporary table, which the
+engine spills to disk when it outgrows the workspace's memory limit, so Python never holds more
+than one batch. Every check runs in the engine:
 
 1. a required field is empty,
 2. a value does not cast to the column's type (``TRY_CAST`` gives NULL for a non-NULL input),
 3. a value is not one of the column's allowed choices,
 4. the row repeats a key seen on an earlier row of the same file.
+
+The first pass types the rows and runs the row checks (1-3) in the same query, keeping only the
+typed values and the number of the first check each row fails; repeated keys (4) are then found
+on it. A clean file, the usual case, loads straight from that table. Only a file with a failing
+row pays for a second pass, which types the rows again beside the raw text its rejects quote.
 
 Rows that pass are upserted on the table's key (so a later, overlapping export updates rows
 instead of duplicating them); rows that fail go to ``quarantine`` with their raw values and the
@@ -39,7 +44,7 @@ import pyarrow as pa
 
 from crmroi.errors import InputError
 from crmroi.ingest.checks import ROW as ROW
-from crmroi.ingest.checks import duplicates, rejected_rows, typed_rows
+from crmroi.ingest.checks import RULE, checked_rows, duplicates, rejected_rows, typed_rows
 from crmroi.ingest.result import LoadResult, MappingNotes, RowRejection
 from crmroi.schema import Table
 from crmroi.schema import table as canonical_table
@@ -126,41 +131,33 @@ def load_staged(
             return previous
     reloaded = "forced" if force else _why_reloaded(ws, spec.name, sha256)
     import_id = uuid.uuid4().hex[:12]
-    kinds = ("staging", "typed", "duplicates", "rejects")
-    staging, typed_name, repeated_name, rejects = names = [f"_{k}_{import_id}" for k in kinds]
+    kinds = ("staging", "checked", "typed", "duplicates", "rejects")
+    names = [f"_{k}_{import_id}" for k in kinds]
+    staging, checked, _, repeated_name, _ = names
+    record = ImportRecord(import_id, source, file, sha256, identity)
     try:
         raw = stage(staging)
         columns = [c for c in raw.columns if c != ROW]
-        # Typed once and materialised: the checks, the duplicate search and the insert all read
-        # these values, and DuckDB would otherwise recompute them inside every check that a
-        # filter pushes down into the scan. The staged text is not needed afterwards.
-        ws.scratch(typed_name, typed_rows(raw, spec, columns))
-        ws.con.drop_table(staging, force=True)
-        table = ws.con.table(typed_name)
-        if ROW not in table.columns:  # rows staged in file order: the row id is the number
-            table = table.mutate(**{ROW: table.rowid() + 1})
+        # First pass: typed and checked row by row, materialised without the raw text. A clean
+        # file (the usual case) loads straight from it; only a file with a bad row or a repeated
+        # key pays for the second pass, which keeps the raw text its rejects quote.
+        ws.scratch(checked, checked_rows(raw, spec, columns, delimiter))
+        table = _numbered(ws.con.table(checked))
         # Repeated keys are few: found once (a window over the key and row number only), they
         # are joined to the rows that have them, instead of windowing over every column.
         ws.scratch(repeated_name, duplicates(table, spec))
         repeats = ws.con.table(repeated_name)
-        has_repeats = int(repeats.count().execute()) > 0
-        # Rejected rows are materialised once, already in the quarantine's shape: counting them,
-        # writing them and leaving them out of the good rows then need no second check pass.
-        quarantined = rejected_rows(
-            table, spec, columns, repeats if has_repeats else None, import_id, file, delimiter
-        )
-        ws.scratch(rejects, quarantined)
-        bad = ws.con.table(rejects)
-        counts = {"read": int(table.count().execute()), "bad": int(bad.count().execute())}
-        good = table if counts["bad"] == 0 else table.anti_join(bad, table[ROW] == bad.row_number)
-        good = good.select(
-            **{
-                c.name: good[c.name] if c.name in table.columns else ibis.null(c.dtype)
-                for c in spec.columns
-            }
-        )
-        record = ImportRecord(import_id, source, file, sha256, identity)
-        result = _commit(ws, spec, good, bad, counts, record, rejected)
+        counts = {"read": int(table.count().execute()), "bad": 0}
+        failing = table.filter(table[RULE].notnull()).limit(1).count().execute()
+        if int(failing) == 0 and int(repeats.count().execute()) == 0:
+            ws.con.drop_table(staging, force=True)
+            good = _canonical_columns(table, spec)
+            result = _commit(ws, spec, good, None, counts, record, rejected)
+        else:
+            ws.con.drop_table(checked, force=True)
+            result = _second_pass(
+                ws, spec, raw, columns, repeats, names, record, rejected, delimiter
+            )
         notes = notes or MappingNotes()
         return replace(
             result,
@@ -171,6 +168,59 @@ def load_staged(
     finally:
         for name in names:
             ws.con.drop_table(name, force=True)
+
+
+def _numbered(table: ir.Table) -> ir.Table:
+    """``table`` with ``_row``: rows staged in file order are numbered by their row id."""
+    return table if ROW in table.columns else table.mutate(**{ROW: table.rowid() + 1})
+
+
+def _canonical_columns(rows: ir.Table, spec: Table) -> ir.Table:
+    """The table's columns in its order, NULL where the file lacks one."""
+    return rows.select(
+        **{
+            c.name: rows[c.name] if c.name in rows.columns else ibis.null(c.dtype)
+            for c in spec.columns
+        }
+    )
+
+
+def _second_pass(
+    ws: Workspace,
+    spec: Table,
+    raw: ir.Table,
+    columns: list[str],
+    repeats: ir.Table,
+    names: list[str],
+    record: ImportRecord,
+    rejected: Sequence[RowRejection],
+    delimiter: str | None,
+) -> LoadResult:
+    """Type the rows again keeping their raw text, quarantine the failing ones, load the rest."""
+    staging, _, typed_name, _, rejects = names
+    # Typed once and materialised: the checks, the duplicate search and the insert all read
+    # these values, and DuckDB would otherwise recompute them inside every check that a
+    # filter pushes down into the scan. The staged text is not needed afterwards.
+    ws.scratch(typed_name, typed_rows(raw, spec, columns))
+    ws.con.drop_table(staging, force=True)
+    table = _numbered(ws.con.table(typed_name))
+    has_repeats = int(repeats.count().execute()) > 0
+    # Rejected rows are materialised once, already in the quarantine's shape: counting them,
+    # writing them and leaving them out of the good rows then need no second check pass.
+    quarantined = rejected_rows(
+        table,
+        spec,
+        columns,
+        repeats if has_repeats else None,
+        record.import_id,
+        record.file,
+        delimiter,
+    )
+    ws.scratch(rejects, quarantined)
+    bad = ws.con.table(rejects)
+    counts = {"read": int(table.count().execute()), "bad": int(bad.count().execute())}
+    good = table if counts["bad"] == 0 else table.anti_join(bad, table[ROW] == bad.row_number)
+    return _commit(ws, spec, _canonical_columns(good, spec), bad, counts, record, rejected)
 
 
 def _relaxed(spec: Table, optional: frozenset[str]) -> Table:
@@ -293,7 +343,7 @@ def _commit(
     ws: Workspace,
     spec: Table,
     good: ir.Table,
-    bad: ir.Table,
+    bad: ir.Table | None,
     counts: dict[str, int],
     record: ImportRecord,
     rejected: Sequence[RowRejection],
@@ -308,7 +358,7 @@ def _commit(
             ws.con.insert(spec.name, good)
         else:
             ws.upsert(spec.name, good, spec.key)
-        if counts["bad"]:
+        if bad is not None and counts["bad"]:
             ws.con.insert("quarantine", bad)
         if rejected:
             ws.con.insert("quarantine", _rejections_table(rejected, record.import_id, record.file))

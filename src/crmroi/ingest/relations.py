@@ -99,6 +99,8 @@ def link_contacts(ws: Workspace) -> dict[str, int]:
             continue
         t = ws.table(table)
         pending = t.filter(t[column].startswith(EMAIL_PREFIX))
+        if int(pending.limit(1).count().execute()) == 0:
+            continue  # the usual case: a scan of one column spares grouping every contact
         matched = pending.inner_join(by_hash, pending[column] == by_hash._ref)
         updated = matched.mutate(**{column: matched._contact}).select(*t.columns)
         count = int(updated.count().execute())
