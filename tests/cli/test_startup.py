@@ -83,3 +83,14 @@ def test_an_unknown_command_is_a_usage_error() -> None:
     assert run.returncode == 2
     assert "No such command" in run.stderr
     assert run.stdout == ""
+
+
+def test_reading_settings_leaves_the_findings_and_roi_stack_alone() -> None:
+    """Every command reads ``crmroi.config``; it holds the findings' settings, but the
+    detectors (and the ROI analysis and statsmodels behind them) load only when findings run:
+    an import does not pay for them."""
+    code = "import sys, crmroi.config; print(sorted(m for m in sys.modules if m.startswith(("
+    code += "'crmroi.insights.run', 'crmroi.roi.analysis', 'statsmodels'))))"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "[]"
