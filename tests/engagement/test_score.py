@@ -72,6 +72,31 @@ def test_decay_halves_after_one_half_life(workspace: Workspace) -> None:
     assert row["depth"] == pytest.approx(25)
 
 
+def test_lookback_edges_with_two_moments(workspace: Workspace) -> None:
+    """Only events aged 0 ≤ a < lookback_days (365) count, each moment on its own.
+
+    At NOW (2024-06-30): 2023-07-01 is 365 days old (out), 2023-07-02 364 (in), NOW 0 (in),
+    one second after NOW is ahead (out): 2 interactions, the last 0 days ago. At 2024-05-30
+    the July clicks are 334 and 333 days old (in) and the June ones ahead: 2, the last 333.
+    """
+    late = "2024-06-30 00:00:01"
+    _touch(
+        workspace,
+        [
+            ("c1", "A", "2023-07-01 00:00:00", "click"),
+            ("c1", "A", "2023-07-02 00:00:00", "click"),
+            ("c1", "A", "2024-06-30 00:00:00", "click"),
+            ("c1", "A", late, "click"),
+        ],
+    )
+    earlier = datetime(2024, 5, 30)
+    rows = score_table(workspace, [earlier, NOW]).to_pandas().set_index("as_of")
+    assert rows.loc[pd.Timestamp(NOW), "interactions"] == 2
+    assert rows.loc[pd.Timestamp(NOW), "last_days"] == pytest.approx(0)
+    assert rows.loc[pd.Timestamp(earlier), "interactions"] == 2
+    assert rows.loc[pd.Timestamp(earlier), "last_days"] == pytest.approx(333)
+
+
 def test_account_comes_from_the_contact(workspace: Workspace) -> None:
     """A web session has no account: it is credited through contacts.account_id."""
     workspace.con.insert("contacts", pd.DataFrame({"contact_id": ["c9"], "account_id": ["Z"]}))

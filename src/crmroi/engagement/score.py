@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 import ibis
@@ -95,7 +95,16 @@ def score_table(
     if not as_of:
         raise AnalysisError("the engagement score needs at least one as-of date")
     events = interactions(ws, settings)
-    events = events.filter(events[level.value].notnull())
+    # Only events inside some moment's look-back count: cut the rest before the cross join so
+    # the pairs are not built for the whole history (a day's slack each side: the exact test
+    # on the age below decides).
+    lo = min(as_of) - timedelta(days=settings.lookback_days + 1)
+    hi = max(as_of) + timedelta(days=1)
+    events = events.filter(
+        events[level.value].notnull()
+        & (events.occurred_at >= ibis.timestamp(lo))
+        & (events.occurred_at <= ibis.timestamp(hi))
+    )
     moments = ibis.memtable({"as_of": pd.to_datetime(list(as_of)).astype("datetime64[us]")})
     pairs = events.cross_join(moments)
     # Cast before dividing: Spark reads the literal 86400.0 as DECIMAL(6,1), and an integer
