@@ -166,3 +166,22 @@ def test_views(workspace: Workspace) -> None:
     assert monthly["as_of"].iloc[0] == pd.Timestamp("2024-02-01")
     contacts = score_table(workspace, [NOW], level=Level.contact).to_pandas()
     assert set(contacts["entity"]) == {"a", "b"}
+
+
+def test_among_keeps_only_the_named_entities_and_their_scores(workspace: Workspace) -> None:
+    """``among`` picks entities before scoring: the same rows as scoring all and keeping them."""
+    _touch(
+        workspace,
+        [
+            ("c1", "A", "2024-06-30 00:00:00", "click"),
+            ("c2", "B", "2024-06-01 00:00:00", "click"),
+            ("c2", "B", "2024-06-20 00:00:00", "click"),
+        ],
+    )
+    everyone = score_table(workspace, [NOW], level=Level.contact).to_pandas()
+    some = score_table(workspace, [NOW], level=Level.contact, among=["c2", "c9"]).to_pandas()
+    assert sorted(everyone["entity"]) == ["c1", "c2"]
+    assert list(some["entity"]) == ["c2"]
+    expected = everyone.set_index("entity").loc["c2"]
+    assert some.iloc[0]["interactions"] == 2
+    assert some.iloc[0]["score"] == pytest.approx(expected["score"], rel=1e-12)

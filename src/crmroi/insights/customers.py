@@ -75,7 +75,9 @@ def customer_scores(ctx: DetectorContext) -> pd.DataFrame:
         return out.assign(score_before=pd.Series(dtype=float), score_now=pd.Series(dtype=float))
     now = ctx.as_of
     before = now - timedelta(days=days)
-    scores = score_table(ctx.ws, [before, now], level=Level.contact).execute()
+    scores = score_table(
+        ctx.ws, [before, now], level=Level.contact, among=out.index.tolist()
+    ).execute()
     scores["when"] = (scores["as_of"] == pd.Timestamp(now)).map({True: "now", False: "before"})
     wide = scores.pivot_table(index="entity", columns="when", values="score", aggfunc="max")
     for col in ("before", "now"):
