@@ -72,6 +72,31 @@ def test_decay_halves_after_one_half_life(workspace: Workspace) -> None:
     assert row["depth"] == pytest.approx(25)
 
 
+def test_lookback_edges_with_two_moments(workspace: Workspace) -> None:
+    """Only events aged 0 ≤ a < lookback_days (365) count, each moment on its own.
+
+    At NOW (2024-06-30): 2023-07-01 is 365 days old (out), 2023-07-02 364 (in), NOW 0 (in),
+    one second after NOW is ahead (out): 2 interactions, the last 0 days ago. At 2024-05-30
+    the July clicks are 334 and 333 days old (in) and the June ones ahead: 2, the last 333.
+    """
+    late = "2024-06-30 00:00:01"
+    _touch(
+        workspace,
+        [
+            ("c1", "A", "2023-07-01 00:00:00", "click"),
+            ("c1", "A", "2023-07-02 00:00:00", "click"),
+            ("c1", "A", "2024-06-30 00:00:00", "click"),
+            ("c1", "A", late, "click"),
+        ],
+    )
+    earlier = datetime(2024, 5, 30)
+    rows = score_table(workspace, [earlier, NOW]).to_pandas().set_index("as_of")
+    assert rows.loc[pd.Timestamp(NOW), "interactions"] == 2
+    assert rows.loc[pd.Timestamp(NOW), "last_days"] == pytest.approx(0)
+    assert rows.loc[pd.Timestamp(earlier), "interactions"] == 2
+    assert rows.loc[pd.Timestamp(earlier), "last_days"] == pytest.approx(333)
+
+
 def test_account_comes_from_the_contact(workspace: Workspace) -> None:
     """A web session has no account: it is credited through contacts.account_id."""
     workspace.con.insert("contacts", pd.DataFrame({"contact_id": ["c9"], "account_id": ["Z"]}))
@@ -141,3 +166,22 @@ def test_views(workspace: Workspace) -> None:
     assert monthly["as_of"].iloc[0] == pd.Timestamp("2024-02-01")
     contacts = score_table(workspace, [NOW], level=Level.contact).to_pandas()
     assert set(contacts["entity"]) == {"a", "b"}
+
+
+def test_among_keeps_only_the_named_entities_and_their_scores(workspace: Workspace) -> None:
+    """``among`` picks entities before scoring: the same rows as scoring all and keeping them."""
+    _touch(
+        workspace,
+        [
+            ("c1", "A", "2024-06-30 00:00:00", "click"),
+            ("c2", "B", "2024-06-01 00:00:00", "click"),
+            ("c2", "B", "2024-06-20 00:00:00", "click"),
+        ],
+    )
+    everyone = score_table(workspace, [NOW], level=Level.contact).to_pandas()
+    some = score_table(workspace, [NOW], level=Level.contact, among=["c2", "c9"]).to_pandas()
+    assert sorted(everyone["entity"]) == ["c1", "c2"]
+    assert list(some["entity"]) == ["c2"]
+    expected = everyone.set_index("entity").loc["c2"]
+    assert some.iloc[0]["interactions"] == 2
+    assert some.iloc[0]["score"] == pytest.approx(expected["score"], rel=1e-12)

@@ -38,6 +38,26 @@ def test_joint_covariance_matches_statsmodels() -> None:
     assert np.sqrt(np.diag(robust)) == pytest.approx(ref_hc1.bse, rel=1e-9)
 
 
+def test_joint_covariance_cross_terms_match_statsmodels() -> None:
+    """Two fits on one design: Var(β₁ − β₂) = V₁₁ + V₂₂ − V₁₂ − V₂₁ is the OLS of y₁ − y₂.
+
+    statsmodels' clustered and HC1 errors of that one fit are the known answer for the joint
+    covariance's cross blocks (same rows and regressors, so the same small-sample factors).
+    """
+    rng = np.random.default_rng(5)
+    n, groups = 500, rng.integers(0, 9, 500)
+    x = np.column_stack([np.ones(n), rng.normal(size=n), rng.integers(0, 2, n)])
+    shock = rng.normal(size=9)[groups]
+    y1 = x @ [1.0, 0.5, 2.0] + rng.normal(size=n) + shock
+    y2 = x @ [0.0, -1.0, 1.0] + rng.normal(size=n) + 0.3 * y1
+    clustered, robust = joint_cov((ols(x, y1), ols(x, y2)), groups)
+    diff = np.hstack([np.eye(3), -np.eye(3)])
+    ref_cluster = sm.OLS(y1 - y2, x).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    ref_hc1 = sm.OLS(y1 - y2, x).fit(cov_type="HC1")
+    assert np.sqrt(np.diag(diff @ clustered @ diff.T)) == pytest.approx(ref_cluster.bse, rel=1e-9)
+    assert np.sqrt(np.diag(diff @ robust @ diff.T)) == pytest.approx(ref_hc1.bse, rel=1e-9)
+
+
 def book(
     win_before: tuple[int, int], win_after: tuple[int, int], amount_after: float = 1_000.0
 ) -> pd.DataFrame:

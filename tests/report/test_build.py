@@ -37,3 +37,34 @@ def test_a_bug_in_a_section_is_not_hidden(
     monkeypatch.setitem(SECTIONS, "buggy", buggy)
     with pytest.raises(ZeroDivisionError):
         build_report(workspace, sections=["buggy"])
+
+
+def test_one_build_looks_each_table_up_once_and_the_next_sees_new_rows(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sections share the table objects of one build; a later build reads the tables afresh."""
+    import pandas as pd
+
+    looked_up: list[str] = []
+    lookup = workspace.con.table
+
+    def counting(name: str, *args: object, **kwargs: object) -> object:
+        looked_up.append(name)
+        return lookup(name, *args, **kwargs)
+
+    def rows(ctx: ReportContext) -> Section:
+        counts = [ctx.ws.table("deals").count().execute() for _ in range(3)]
+        return Section(id="rows", title=str(counts))
+
+    monkeypatch.setattr(workspace.con, "table", counting)
+    monkeypatch.setitem(SECTIONS, "rows", rows)
+    first = build_report(workspace, sections=["rows"])
+    assert first.sections[0].title == "[0, 0, 0]"
+    assert looked_up.count("deals") == 1
+    workspace.con.insert(
+        "deals",
+        pd.DataFrame({"deal_id": ["d1"], "created_at": pd.to_datetime(["2024-01-01"])}),
+    )
+    second = build_report(workspace, sections=["rows"])
+    assert second.sections[0].title == "[1, 1, 1]"
+    assert looked_up.count("deals") == 2

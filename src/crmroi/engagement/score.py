@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 import ibis
@@ -87,15 +87,29 @@ def score_table(
     *,
     level: Level = Level.account,
     settings: EngagementSettings = DEFAULT_SETTINGS,
+    among: Sequence[str] | None = None,
 ) -> ir.Table:
     """Ibis expression: entity, as_of, recency, frequency, depth, score, interactions, last_days.
 
-    One row per entity and moment for entities with at least one interaction in the window.
+    One row per entity and moment for entities with at least one interaction in the window;
+    ``among``: only these entities (their events are picked before the moments are paired).
     """
     if not as_of:
         raise AnalysisError("the engagement score needs at least one as-of date")
     events = interactions(ws, settings)
-    events = events.filter(events[level.value].notnull())
+    # Only events inside some moment's look-back count: cut the rest before the cross join so
+    # the pairs are not built for the whole history (a day's slack each side: the exact test
+    # on the age below decides).
+    lo = min(as_of) - timedelta(days=settings.lookback_days + 1)
+    hi = max(as_of) + timedelta(days=1)
+    events = events.filter(
+        events[level.value].notnull()
+        & (events.occurred_at >= ibis.timestamp(lo))
+        & (events.occurred_at <= ibis.timestamp(hi))
+    )
+    if among is not None:
+        wanted = ibis.memtable({"_entity": pd.Series(list(among), dtype=str)})
+        events = events.semi_join(wanted, events[level.value] == wanted._entity)
     moments = ibis.memtable({"as_of": pd.to_datetime(list(as_of)).astype("datetime64[us]")})
     pairs = events.cross_join(moments)
     # Cast before dividing: Spark reads the literal 86400.0 as DECIMAL(6,1), and an integer

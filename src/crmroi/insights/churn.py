@@ -64,11 +64,12 @@ def alive_now(ctx: DetectorContext) -> pd.Series | None:
     return pd.Series(np.asarray(alive, dtype=float), index=summary["customer"].to_numpy())
 
 
-def interaction_counts(ctx: DetectorContext) -> pd.DataFrame:
+def interaction_counts(ctx: DetectorContext, among: list[str] | None = None) -> pd.DataFrame:
     """Per account: recent interactions, what the baseline predicts, the baseline's months.
 
     Index account_id; columns recent (the last ``engagement_compare_days``), expected (the
     baseline's mean per 30-day month scaled to that window), m0, m1, … (its monthly counts).
+    ``among``: only these accounts (the steady customers, not every account's interactions).
     """
     s = ctx.settings
     now = ctx.as_of
@@ -81,6 +82,9 @@ def interaction_counts(ctx: DetectorContext) -> pd.DataFrame:
         & (events.occurred_at > ibis.timestamp(begin))
         & (events.occurred_at <= ibis.timestamp(now))
     )
+    if among is not None:
+        wanted = ibis.memtable({"_account": pd.Series(among, dtype=str)})
+        events = events.semi_join(wanted, events.account_id == wanted._account)
     age = (events.occurred_at.epoch_seconds() - ibis.timestamp(begin).epoch_seconds()) / 86_400
     month = (age / _MONTH).floor().cast("int64")
     recent = events.occurred_at > ibis.timestamp(cut)
@@ -130,7 +134,8 @@ def detect(ctx: DetectorContext) -> list[Finding]:
     customers = steady_customers(ctx, s.churn_baseline_days + s.engagement_compare_days)
     if customers.empty:
         return []
-    counts = interaction_counts(ctx).reindex(customers.index).fillna(0.0)
+    counts = interaction_counts(ctx, customers.index.tolist())
+    counts = counts.reindex(customers.index).fillna(0.0)
     rows = customers.join(counts).drop(index=_in_sales(ctx), errors="ignore")
     phi = dispersion(rows.filter(regex=r"^m\d+$"))
     spread = np.sqrt(phi * rows["expected"].clip(lower=1e-9))

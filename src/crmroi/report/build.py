@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import ibis.expr.types as ir
 import pandas as pd
 
 from crmroi.config import CompanySettings, Config
@@ -128,6 +129,26 @@ class ReportContext:
         """Won deals in the workspace (a benefit needs at least one)."""
         deals = self.ws.table("deals")
         return int(deals.filter(deals.status == "won").count().execute())
+
+
+class _ReportWorkspace(Workspace):
+    """The workspace as one report build reads it: each table's Ibis object looked up once.
+
+    The sections and detectors ask for the same few tables hundreds of times, and every lookup
+    reads the table's schema from the engine (256 lookups on the large company). The
+    report writes no canonical table, so the objects stay valid for the build; the cache dies
+    with it, and an import after the report sees its own tables.
+    """
+
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__(ws.con, location=ws.location)
+        self._tables: dict[str, ir.Table] = {}
+
+    def table(self, name: str) -> ir.Table:
+        """The canonical table ``name``, looked up on first use."""
+        if name not in self._tables:
+            self._tables[name] = super().table(name)
+        return self._tables[name]
 
 
 SectionBuilder = Callable[[ReportContext], Section | None]
@@ -268,7 +289,7 @@ def build_report(
     _load_builtin_sections()
     config = config or Config()
     lang = lang or config.company.lang
-    ctx = ReportContext(ws=ws, config=config, lang=lang)
+    ctx = ReportContext(ws=_ReportWorkspace(ws), config=config, lang=lang)
     extra = [name for name in SECTIONS if name not in BUILTIN_ORDER]
     wanted = list(sections) if sections is not None else [*BUILTIN_ORDER, *extra]
     built = tuple(s for name in wanted if (s := _build_section(ctx, name)) is not None)

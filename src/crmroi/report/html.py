@@ -8,6 +8,7 @@ offline.
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import json
 import math
 from pathlib import Path
@@ -19,6 +20,7 @@ import vl_convert as vlc
 from crmroi.report.i18n import VEGA_LOCALES, format_value, t
 from crmroi.report.model import Metric, Report, Unit
 from crmroi.report.sparkline import sparkline_svg
+from crmroi.report.vega_cache import cached_bundle
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -27,7 +29,8 @@ TEMPLATES = Path(__file__).with_name("templates")
 def vega_bundle() -> str:
     """The Vega + Vega-Lite + vega-embed JavaScript, inlined into every report."""
     snippet = "window.vegaEmbed = vegaEmbed; window.vegaLite = vegaLite; window.vega = vega;"
-    return vlc.javascript_bundle(snippet)
+    version = importlib.metadata.version("vl-convert-python")
+    return cached_bundle(version, snippet, lambda: vlc.javascript_bundle(snippet))
 
 
 @functools.lru_cache(maxsize=1)
