@@ -207,16 +207,22 @@ def main() -> None:
                     )
                     lines.append(row(size, work, *pair(ours, ref, args.runs, env), name))
                     print(lines[-1], flush=True)
-    load_end = os.getloadavg()
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    footer = (
-        f"Measured {stamp} on {os.cpu_count()} cores shared with other jobs; load average "
-        f"{load_start[0]:.1f} at the start, {load_end[0]:.1f} at the end; median of "
-        f"{args.runs} run(s) each (`crmroi --help`: {max(args.runs, 5)})."
+    footer = measured(
+        load_start, f"; median of {args.runs} run(s) each (`crmroi --help`: {max(args.runs, 5)})"
     )
     print(footer)
     if args.write:
         replace_block(args.write, "\n".join([*lines, "", footer]))
+
+
+def measured(load_start: tuple[float, ...], detail: str = "", by: str = "") -> str:
+    """A table's footer: when (and by which command), on how many cores, under which load."""
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load_end = os.getloadavg()
+    return (
+        f"Measured {stamp}{by} on {os.cpu_count()} cores shared with other jobs; load average "
+        f"{load_start[0]:.1f} at the start, {load_end[0]:.1f} at the end{detail}."
+    )
 
 
 def replace_block(doc: Path, body: str, start: str = START, end: str = END) -> None:

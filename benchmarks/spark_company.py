@@ -18,12 +18,11 @@ import argparse
 import os
 import sys
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from processes import Run, crmroi, measure, python, replace_block
+from processes import Run, crmroi, measure, measured, python, replace_block
 
 START, END = "<!-- spark:start -->", "<!-- spark:end -->"
 SPARK = "local[2]"
@@ -114,13 +113,7 @@ def main() -> None:
             f"| {s.cpu:.1f} | {s.rss_mb:,.0f} | {s.wall / d.wall:.1f} |"
         )
         print(lines[-1], flush=True)
-    load_end = os.getloadavg()
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    footer = (
-        f"Measured {stamp} by `benchmarks/spark_company.py --size {args.size}` on "
-        f"{os.cpu_count()} cores shared with other jobs; load average {load_start[0]:.1f} at "
-        f"the start, {load_end[0]:.1f} at the end."
-    )
+    footer = measured(load_start, by=f" by `benchmarks/spark_company.py --size {args.size}`")
     print(footer)
     if args.write:
         replace_block(args.write, "\n".join([*lines, "", footer]), START, END)

@@ -22,7 +22,6 @@ import argparse
 import os
 import sys
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +29,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from processes import Run, crmroi, measure, python, replace_block
+from processes import Run, crmroi, measure, measured, python, replace_block
 
 from crmroi.attribution.worlds import simulate, wide_world
 
@@ -149,12 +148,7 @@ def main() -> None:
                 f"{total.cpu / ref.cpu:.2f}× its CPU (goal ≤ {GOAL_RATIO:g}×)"
             )
             print(ratios[-1], flush=True)
-    load_end = os.getloadavg()
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    footer = (
-        f"Measured {stamp} on {os.cpu_count()} cores shared with other jobs; load average "
-        f"{load_start[0]:.1f} at the start, {load_end[0]:.1f} at the end."
-    )
+    footer = measured(load_start)
     print(footer)
     if args.write:
         body = "\n".join([*lines, "", *(f"* {r}" for r in ratios), "", footer])
