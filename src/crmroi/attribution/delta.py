@@ -26,7 +26,7 @@ its channel's times its share of each split above it (:func:`nested_share_sd`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -189,15 +189,14 @@ def share_sd(patterns: Patterns, step: OneStep, block: int = _BLOCK) -> F64:
         return np.zeros(patterns.n_keys + 1)
     g = gradient(patterns, step, use_value)
     share = g.revenue / total
-    nulls = np.maximum(patterns.journeys - y, 0.0)
-    var = np.zeros(patterns.n_keys + 1)
-    for start in range(0, patterns.n_patterns, block):
-        q = np.arange(start, min(start + block, patterns.n_patterns))
+
+    def derivatives(q: I64) -> tuple[F64, F64]:
         through, mu = g.through(q), g.mu[q]
         d_y = (through * (1.0 - mu) + (g.fraction(q) - share[:, None]) * unit[q]) / total
-        d_m = -(through * mu) / total
-        var += (d_y**2) @ y[q] + (d_m**2) @ nulls[q]
-    return np.asarray(np.sqrt(np.maximum(var, 0.0)), dtype=np.float64)
+        return d_y, -(through * mu) / total
+
+    nulls = np.maximum(patterns.journeys - y, 0.0)
+    return _poisson_sd(patterns.n_keys + 1, y, nulls, derivatives, block)
 
 
 def nested_share_sd(nesting: Nesting, leaf: Patterns, steps: Sequence[OneStep]) -> F64:
@@ -222,15 +221,30 @@ def nested_share_sd(nesting: Nesting, leaf: Patterns, steps: Sequence[OneStep]) 
     grads = [
         gradient(level.patterns, step, use_value) for level, step in zip(levels, steps, strict=True)
     ]
-    var = np.zeros(leaf.n_keys + 1)
-    for start in range(0, leaf.n_patterns, _BLOCK):
-        block = np.arange(start, min(start + _BLOCK, leaf.n_patterns))
+
+    def derivatives(block: I64) -> tuple[F64, F64]:
         parts = [_block(v, g, block, unit[block]) for v, g in zip(levels, grads, strict=True)]
         value, d_y, d_m = _chain(nesting, parts)
         share = value / total
-        d_y = (d_y - share[:, None] * unit[block]) / total
-        d_m = d_m / total
-        var += (d_y**2) @ y[block] + (d_m**2) @ nulls[block]
+        return (d_y - share[:, None] * unit[block]) / total, d_m / total
+
+    return _poisson_sd(leaf.n_keys + 1, y, nulls, derivatives, _BLOCK)
+
+
+def _poisson_sd(
+    n_out: int, y: F64, nulls: F64, derivatives: Callable[[I64], tuple[F64, F64]], block: int
+) -> F64:
+    """√(Σ d_y² y + d_m² nulls) over the patterns, ``block`` patterns at a time.
+
+    Under Poisson resampling a pattern's conversions and non-conversions vary by their own
+    counts; ``derivatives(q)`` gives each output's derivative by both (outputs × patterns q).
+    Only the weighted squares are kept, never an outputs × all-patterns array.
+    """
+    var = np.zeros(n_out)
+    for start in range(0, y.shape[0], block):
+        q = np.arange(start, min(start + block, y.shape[0]))
+        d_y, d_m = derivatives(q)
+        var += (d_y**2) @ y[q] + (d_m**2) @ nulls[q]
     return np.asarray(np.sqrt(np.maximum(var, 0.0)), dtype=np.float64)
 
 
