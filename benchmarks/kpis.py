@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from crmroi import open_workspace
-from crmroi.metrics import REGISTRY, MetricQuery, query
+from crmroi.metrics import REGISTRY, Grain, MetricQuery, query
 from crmroi.schema import table as spec
 
 START, END = date(2023, 1, 1), date(2025, 12, 31)
@@ -579,7 +579,7 @@ def engine(ws: Any, full: bool) -> tuple[float, pd.DataFrame]:
     """The engine: one query per slicing (by month × owner, and by month for the rest)."""
     slicings = [(OWNER_KPIS, ("owner",)), (MONTH_KPIS, ())] if full else [(CORE, ("owner",))]
     queries = [
-        MetricQuery(kpis=kpis, grain="month", dimensions=dims, start=START, end=END)
+        MetricQuery(kpis=kpis, grain=Grain.month, dimensions=dims, start=START, end=END)
         for kpis, dims in slicings
     ]
     t = time.perf_counter()
