@@ -38,7 +38,7 @@ test: $(STAMP) system-deps
 
 # crmroi as whole processes beside the tools a user would pick instead (DuckDB, Spark's own CSV
 # reader, ChannelAttribution from the dev extra), measured by GNU /usr/bin/time; each script
-# rewrites its table in docs/benchmarks.md. About 30 min on 2 cores at the defaults;
+# rewrites its table in docs/benchmarks.md. About 40 min on 2 cores at the defaults;
 # `make benchmarks BENCH_SIZES="1000000 5000000 20000000"` adds the larger path files.
 # BENCH_LARGE_DB=ws.duckdb: kpi_processes.py uses (a copy of) that imported large company
 # instead of synthesising and importing its own (about 5 min).
