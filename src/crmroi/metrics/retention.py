@@ -15,15 +15,19 @@ of the same length just before it. Source: REFERENCE §3.3 (calqulate, raziel.co
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import ibis
 import ibis.expr.types as ir
 from ibis import _
 
-from crmroi.engagement.new_customer import NewCustomerValue, probabilistic_new_customer_value
 from crmroi.metrics import facts, periods
 from crmroi.metrics.context import QueryContext, ratio, shared
 from crmroi.metrics.definitions import Direction, Kind, Unit, kpi
 from crmroi.metrics.facts import CUSTOMER_DIMS
+
+if TYPE_CHECKING:
+    from crmroi.engagement.new_customer import NewCustomerValue
 
 HIGHER, LOWER = Direction.higher, Direction.lower
 ORDER_DATE = "orders.occurred_at (this period against the one before)"
@@ -219,7 +223,13 @@ def ltv_to_cac(ctx: QueryContext) -> ir.Table:
 
 
 def probabilistic_ltv(ctx: QueryContext) -> NewCustomerValue:
-    """The probabilistic new-customer value for ``ltv_to_cac``, or why it is not used."""
+    """The probabilistic new-customer value for ``ltv_to_cac``, or why it is not used.
+
+    Imported here: the BG/NBD fit needs SciPy's optimiser (≈ 0.3 s to import), which a process
+    that never asks for ``ltv_to_cac`` (every ``crmroi kpis --by owner``) should not load.
+    """
+    from crmroi.engagement.new_customer import NewCustomerValue, probabilistic_new_customer_value
+
     if ctx.settings.ltv_model == "simple":
         return NewCustomerValue(None, "ltv_model = simple")
     return probabilistic_new_customer_value(
