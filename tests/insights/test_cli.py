@@ -45,8 +45,9 @@ def test_json_is_a_ranked_list_of_findings(ws_path: Path) -> None:
     """Seed 0 (see test_synth and test_planted), by money × confidence: the falling Enterprise
     segment (2,093,202 EUR × 1.0), an Enterprise customer at risk (374,419 × 0.999), Jonas
     Huber's neglected deals (264,623 × 0.993), his adoption gap (108,239 × 0.916), the
-    duplicate contacts (6,610 × 1.0), two workflows, David Brandt's adoption gap (1,119 ×
-    0.863), two more workflows."""
+    duplicate contacts (6,610 × 1.0), Event follow-up (2,500 × 0.854: its 5 held-out contacts
+    did better), David Brandt's adoption gap (1,119 × 0.863), three more workflows (Lead
+    nurture 6,000 × 0.101 first)."""
     rows = _json("-w", str(ws_path), "findings")
     assert [r["id"] for r in rows] == [
         "engagement:Enterprise",
@@ -55,8 +56,8 @@ def test_json_is_a_ranked_list_of_findings(ws_path: Path) -> None:
         "adoption:Jonas Huber",
         "data_quality:contacts.email_hash",
         "workflow_lift:Event follow-up",
-        "workflow_lift:Lead nurture",
         "adoption:David Brandt",
+        "workflow_lift:Lead nurture",
         "workflow_lift:Win-back sequence",
         "workflow_lift:Demo request follow-up",
     ]

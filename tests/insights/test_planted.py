@@ -128,12 +128,14 @@ def test_silent_on_the_healthy_company(name: str, found_healthy: list[Finding]) 
 def test_workflows_of_the_healthy_company_are_not_shown_to_work(
     healthy: Company, found_healthy: list[Finding]
 ) -> None:
-    """Not a silence: each workflow's holdout on the small company has 4–90 contacts, far too
-    few to show a lift of 3–6 points in won deals, so all four are reported as "no shown
-    effect", as they should be. Nothing else is, and the confidence that a workflow does not
-    pay stays below 0.8 for every one."""
+    """Not a silence: even with the healthy preset's half of the eligible leads held out, the
+    small company's holdouts have 17–189 contacts once the 180-day window fits the data, too
+    few to show lifts of 4–10 points with certainty, so three of the four workflows are
+    reported as "no shown effect" (p = 0.15–0.95), as they should be; the medium company's
+    are not (``test_workflow_synth.py``). Nothing else is, and the confidence that a workflow
+    does not pay stays below 0.8 for every one."""
     _, _, truth = healthy
     assert all(w["lift"] > 0 for w in truth["marketing"]["workflows"])
     flagged = [f for f in found_healthy if f.kind == "workflow_lift"]
-    assert all(f.evidence["holdout"] < 100 for f in flagged)
+    assert all(f.evidence["holdout"] < 200 for f in flagged)
     assert all(f.confidence < 0.8 for f in flagged)

@@ -77,8 +77,11 @@ class RoiSettings:
     incremental_method: IncrementalMethod = "auto"
     conversion_window_days: int = 180
     """A holdout/control contact converts if it converts within this many days (B2B cycles)."""
-    holdout_outcome: HoldoutOutcome = "won"
-    """``won``: a won deal closed in the window; ``opportunity``: a deal created in it."""
+    holdout_outcome: HoldoutOutcome = "opportunity"
+    """``opportunity``: a deal created in the window (its revenue is what it wins, whenever);
+    ``won``: a won deal closed in it. Campaigns and workflows act on leads becoming
+    opportunities, which are about three times as many as won deals, so a holdout shows a
+    lift there with a third of the contacts; won deals of long cycles close after the window."""
     attribution_model: str = "data_driven"
     attribution_lookback_days: int = 90
     attribution_bootstrap: int = 200

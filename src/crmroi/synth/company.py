@@ -147,7 +147,9 @@ def generate(
     accounts = make_accounts(segment, contacts, roster, rngs["accounts"])
     progress("people")
     campaigns = make_campaigns(rngs["campaigns"], plant.channel_lift)
-    journeys = make_journeys(contacts, campaigns, rngs["journeys"], plant.workflow_lift)
+    journeys = make_journeys(
+        contacts, campaigns, rngs["journeys"], plant.workflow_lift, plant.holdout_share
+    )
     progress("marketing")
     deals = make_deals(
         contacts,

@@ -188,10 +188,12 @@ def make_journeys(
     campaigns: Campaigns,
     rng: np.random.Generator,
     workflow_lift: Mapping[str, float] | None = None,
+    holdout_share: float = HOLDOUT_SHARE,
 ) -> Journeys:
     """Draw who each channel reaches, who each workflow enrols, and who converts.
 
-    ``workflow_lift`` overrides the lift of the workflows it names (a preset's).
+    ``workflow_lift`` overrides the lift of the workflows it names (a preset's);
+    ``holdout_share`` is the share of each workflow's eligible leads kept out as its holdout.
     """
     wf_lift = workflow_lifts(workflow_lift)
     n = contacts.created.size
@@ -215,7 +217,7 @@ def make_journeys(
         eligible = (contacts.created >= wf.created) & (rng.random(n) < wf.eligible_share)
         if wf.needs_channel is not None:
             eligible &= treated[:, channel_index[wf.needs_channel]]
-        holdout = rng.random(n) < HOLDOUT_SHARE
+        holdout = rng.random(n) < holdout_share
         enrol[:, w] = np.where(eligible, np.where(holdout, 2, 1), 0)
         enrolled_at[:, w] = contacts.created + (rng.uniform(0.02, 0.3, n) * length).astype(np.int64)
     lift = np.where(campaign >= 0, campaigns.lift[np.maximum(campaign, 0)], 0.0)
