@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,13 +12,16 @@ import pytest
 from crmroi import AnalysisError, Workspace
 from crmroi.engagement import bgnbd, gamma_gamma
 from crmroi.engagement.clv import (
+    ClvReport,
     analyse_clv,
     discounted_value,
     fit_clv,
     historical_clv_expr,
+    predict_clv,
     rate_per_unit,
     simple_clv,
 )
+from crmroi.engagement.gamma_gamma import GammaGammaParams
 from crmroi.engagement.summary import TimeUnit, read_summary_csv
 
 
@@ -137,6 +141,27 @@ def test_repeat_buyers_without_spend_are_left_out_of_gamma_gamma_and_still_value
     payload = report.as_dict(top=1)
     assert payload["repeat_customers_without_spend"] == 3
     assert payload["notes"] == [note]
+
+
+def test_customers_without_a_finite_expected_spend_are_left_out_of_the_totals_and_named(
+    summary: pd.DataFrame,
+) -> None:
+    """A Gamma-Gamma fit with q = 0.5 and p = 0.3 (as one-price subscriptions produce) gives no
+    finite expected spend to customers with 0.3 x + 0.5 ≤ 1, i.e. x ≤ 1: CDNOW has 1,411
+    customers with no repeat purchase and 439 with one (pandas below). Their CLV is unknown,
+    the total sums the other customers only and a note says how many were left out."""
+    fit = replace(fit_clv(summary), gamma_gamma=GammaGammaParams(0.3, 0.5, 10.0))
+    predictions = predict_clv(fit, summary, horizon=39, discount_rate=0.0)
+    report = ClvReport(fit, predictions, TimeUnit.week, 39, 0.0)
+    unvalued = int((summary["frequency"] <= 1).sum())
+    assert unvalued == 1_411 + 439
+    assert int(predictions["clv"].isna().sum()) == unvalued
+    valued = predictions.loc[summary["frequency"] > 1, "clv"]
+    assert (valued > 0).all()
+    assert report.totals()["total_clv"] == pytest.approx(float(valued.sum()))
+    (note,) = report.notes
+    assert f"{unvalued:,} of {len(summary):,} customers" in note and "q is 0.5" in note
+    assert report.as_dict(top=1)["notes"] == [note]
 
 
 def test_no_note_when_every_repeat_buyer_spends(summary: pd.DataFrame) -> None:

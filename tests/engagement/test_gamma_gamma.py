@@ -42,6 +42,18 @@ def test_expected_value_is_a_weighted_mean() -> None:
     assert params.population_mean == pytest.approx(10.0)
 
 
+def test_expected_value_does_not_exist_where_p_x_plus_q_is_at_most_one() -> None:
+    """p = 0.25, q = 0.5, v = 10: the posterior of ν is Gamma(px + q, v + x m̄), and p E[1/ν]
+    exists only for px + q > 1. x = 0 (0.5) and x = 2 (1.0, the boundary) have no mean, where
+    the closed form would give −5 and a division by zero; x = 4, m̄ = 30: 0.25 · 130 / 0.5 = 65.
+    """
+    params = GammaGammaParams(0.25, 0.5, 10.0)
+    values = gamma_gamma.conditional_expected_value(params, [0, 2, 4], [0.0, 20.0, 30.0])
+    assert np.isnan(values[:2]).all()
+    assert values[2] == pytest.approx(65.0)
+    assert params.population_mean == float("inf")
+
+
 def test_density_integrates_to_one() -> None:
     """The density of m̄ (eq. 1) for x = 3 integrates to 1 over (0, ∞)."""
     from scipy import integrate

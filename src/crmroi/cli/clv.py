@@ -37,7 +37,7 @@ def _render(report: ClvReport, fmt: OutputFormat, top: int) -> None:
     }
     emit([{"measure": k, "value": v} for k, v in totals.items()], fmt, title="CLV summary")
     emit(report.top_customers(top), fmt, title=f"top {top} customers")
-    for note in report.fit.notes:
+    for note in report.notes:
         typer.echo(f"note: {note}", err=True)
 
 

@@ -210,8 +210,24 @@ class ClvReport:
     discount_rate: float
     """Per time unit."""
 
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The fit's notes, and the customers whose expected spend does not exist."""
+        gg = self.fit.gamma_gamma
+        unvalued = int(self.predictions["expected_spend"].isna().sum()) if gg is not None else 0
+        if gg is None or not unvalued:
+            return self.fit.notes
+        return (
+            *self.fit.notes,
+            f"Gamma-Gamma's q is {gg.q:.4g}: for {unvalued:,} of {len(self.predictions):,} "
+            "customers, those with the fewest repeat purchases (p·x + q ≤ 1), the expected "
+            "spend per purchase has no finite mean, so their CLV is unknown and left out of "
+            "the total and the mean; one-price subscriptions, whose spend hardly varies, "
+            "lead there",
+        )
+
     def totals(self) -> dict[str, float]:
-        """Sums and means over all customers."""
+        """Sums and means over the customers with a value (see :attr:`notes`)."""
         p = self.predictions
         return {
             "expected_purchases": float(p["expected_purchases"].sum()),
@@ -243,7 +259,7 @@ class ClvReport:
             "customers": self.fit.n_customers,
             "repeat_customers": self.fit.n_repeat,
             "repeat_customers_without_spend": self.fit.n_repeat_without_spend,
-            "notes": list(self.fit.notes),
+            "notes": list(self.notes),
             "spend_frequency_correlation": self.fit.spend_frequency_correlation,
             "summary": self.totals(),
             "top_customers": self.top_customers(top),

@@ -121,11 +121,18 @@ def conditional_expected_value(
     E = (q−1)/(px+q−1) · pv/(q−1) + px/(px+q−1) · m̄ = p (v + x m̄) / (px + q − 1):
     a weighted mean of the population mean and the customer's own mean, the weight on the own
     mean growing with x. A customer with no repeat purchase gets the population mean.
+
+    The expectation exists only where px + q > 1 (it is p times the mean of 1/ν under the
+    posterior Gamma(px + q, v + x m̄)); with q ≤ 1, which monthly subscriptions of one price
+    produce, customers with few repeat purchases have none and get NaN, not the negative
+    number the formula would give.
     """
     p, q, v = params.p, params.q, params.v
     x = np.asarray(frequency, dtype=np.float64)
     m = np.where(x > 0, np.asarray(monetary_value, dtype=np.float64), 0.0)
-    return np.asarray(p * (v + x * m) / (p * x + q - 1))
+    shape = p * x + q - 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(np.where(shape > 0, p * (v + x * m) / shape, np.nan))
 
 
 def simulate(
