@@ -7,12 +7,12 @@ builds a transaction from them, as an undo log kept in the catalog itself:
 - A one-row table ``_crmroi_tx_<tx>`` (the writer's host, PID and start time) says that
   transaction ``<tx>`` is open. It is created before the transaction's first write, and
   dropping it is the commit: one catalog call, so a transaction is committed or it is not.
-- Before its first write, a table's rows are kept as ``_crmroi_undo_<tx>_<table>``: the table
-  itself renamed aside when the write replaces it (the new rows are first built beside it as
-  ``_crmroi_build_<tx>_<table>``, then renamed in: no extra copy), a copy when the write appends
-  to it. A table the transaction creates gets an empty ``_crmroi_new_<tx>_<table>`` instead.
-  Spark registers a table in the catalog only after its files are written, so a kept table that
-  the catalog lists is whole.
+- Every write builds the table's new rows beside it, as ``_crmroi_build_<tx>_<table>``, and
+  :meth:`UndoLog.replace` renames them in. Before the transaction's first write to a table, the
+  table itself is renamed aside to ``_crmroi_undo_<tx>_<table>`` (no copy); a later write
+  drops what the previous one renamed in. A table the transaction creates gets an empty
+  ``_crmroi_new_<tx>_<table>`` instead. Spark registers a table in the catalog only after its
+  files are written, so a built or kept table that the catalog lists is whole.
 - Rolling back drops each touched table and renames its kept rows back (or just drops it when
   the transaction created it), then drops the marker. Every step can run again, so a roll-back
   that is itself interrupted is finished by the next one.
@@ -62,7 +62,11 @@ class UndoLog:
         return f"_crmroi_{kind}_{self.tx}_{table}"
 
     def build_name(self, table: str) -> str:
-        """Where the new rows of ``table`` are built before :meth:`replace` puts them in."""
+        """Where the new rows of ``table`` are built before :meth:`replace` puts them in.
+
+        The transaction is open from here on, so a build left by a killed process is undone.
+        """
+        self._begin()
         return self._name("build", table)
 
     def _begin(self) -> None:
@@ -82,25 +86,15 @@ class UndoLog:
     def _exists(self, table: str) -> bool:
         return table in self.con.list_tables()
 
-    def before_append(self, table: str) -> None:
-        """Keep a copy of ``table`` before the transaction's first append to it."""
-        if table in self._kept:
-            return
-        self._begin()
-        self.con.create_table(self._name("undo", table), self.con.table(table))
-        self._kept.add(table)
-
     def replace(self, table: str, built: str) -> None:
         """Put the finished table ``built`` in place of ``table``, keeping the old rows once."""
         if table in self._kept:
             self.con.drop_table(table, force=True)
+        elif self._exists(table):
+            self.con.rename_table(table, self._name("undo", table))
         else:
-            self._begin()
-            if self._exists(table):
-                self.con.rename_table(table, self._name("undo", table))
-            else:
-                self.con.create_table(self._name("new", table), schema={"created": "int8"})
-            self._kept.add(table)
+            self.con.create_table(self._name("new", table), schema={"created": "int8"})
+        self._kept.add(table)
         self.con.rename_table(built, table)
 
     def commit(self) -> None:
@@ -114,8 +108,6 @@ class UndoLog:
         """Put every touched table back as it was before the transaction."""
         if self._open:
             roll_back(self.con, self.tx)
-        else:  # nothing was kept, but a build may have started before the first keep
-            _discard(self.con, self.tx, self.con.list_tables())
 
 
 def roll_back(con: Any, tx: str) -> None:

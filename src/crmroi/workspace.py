@@ -182,14 +182,24 @@ class Workspace:
         self.con.create_table(name, rows, temp=self.has_temp_tables)
 
     def insert(self, name: str, rows: ir.Table | Any) -> None:
-        """Append ``rows`` (an expression or pandas/Arrow data) to table ``name``.
+        """Append ``rows`` (an expression or pandas/Arrow data) to table ``name``, by column name.
 
-        Inside :meth:`transaction` on Spark, the table's rows are first kept aside (once per
-        transaction), so that an error afterwards can put them back.
+        Inside :meth:`transaction` on Spark the table is rebuilt with the rows added and renamed
+        in (:meth:`replace_table`), so the undo log keeps the old table by renaming it aside:
+        one Spark job per append instead of a copy and then the append.
         """
-        if self._undo is not None:
-            self._undo.before_append(name)
-        self.con.insert(name, rows)
+        if self._undo is None:
+            self.con.insert(name, rows)
+            return
+        target = self.con.table(name)
+        new = rows if isinstance(rows, ir.Table) else ibis.memtable(rows)
+        aligned = new.select(
+            **{
+                column: (new[column] if column in new.columns else ibis.null()).cast(dtype)
+                for column, dtype in target.schema().items()
+            }
+        )
+        self.replace_table(name, target.union(aligned, distinct=False))
 
     def replace_table(self, name: str, rows: ir.Table | Any) -> None:
         """Replace table ``name`` (creating it if missing) by ``rows``; ``rows`` may read it.
@@ -227,9 +237,9 @@ class Workspace:
 
         DuckDB and PostgreSQL run a real transaction. Spark has none, so there the block gets
         an undo log (:mod:`crmroi.undo`): every write through :meth:`insert`,
-        :meth:`replace_table` and :meth:`upsert` first keeps the table's rows, and an error puts
-        them back. A transaction opened inside another joins it: its writes commit or roll back
-        with the outer one.
+        :meth:`replace_table` and :meth:`upsert` builds the new table beside the old one and
+        keeps the old one, and an error puts it back. A transaction opened inside another joins
+        it: its writes commit or roll back with the outer one.
         """
         if self._depth:
             self._depth += 1

@@ -170,6 +170,22 @@ def test_a_failed_transaction_does_not_spoil_the_next_one(empty: Workspace) -> N
     assert list(ws.table("users").execute()["user_id"]) == ["U2"]
 
 
+def test_a_table_created_or_replaced_in_a_rolled_back_transaction_is_as_before(
+    empty: Workspace,
+) -> None:
+    """``replace_table`` (the targets' tracking table, upgrades) undone like the other writes."""
+    ws = empty
+    ws.insert("users", pd.DataFrame({"user_id": ["U1"], "name": ["Ann"]}))
+    before = _contents(ws)
+    with pytest.raises(RuntimeError, match="stop"), ws.transaction():
+        ws.replace_table("scratch_keys", pd.DataFrame({"key": ["a", "b"]}))
+        ws.replace_table("users", ws.table("users").mutate(name=ibis.literal("Al")))
+        assert ws.table("users").execute()["name"].tolist() == ["Al"]
+        raise RuntimeError("stop")
+    _assert_unchanged(ws, before)
+    assert "scratch_keys" not in ws.con.list_tables()
+
+
 # -- Spark: a process killed mid-transaction ---------------------------------------------------
 
 
