@@ -10,10 +10,16 @@ the workspace must roll its transaction back, or drop what a committed one left.
 
 from __future__ import annotations
 
+import io
+import json
+import os
 import re
+import signal
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -300,3 +306,70 @@ def test_a_process_killed_after_its_commit_leaves_only_backups_to_drop(
     assert reopened.recovered == []
     assert _names(ws) == names
     assert sorted(ws.table("users").execute()["user_id"]) == ["U1", "U2"]
+
+
+KILLED_IMPORT = """
+import json, os, signal, sys
+from crmroi import open_workspace
+from crmroi.ingest.exports import import_any
+from crmroi.schema import TABLES
+
+def contents(ws):
+    return {t.name: ws.table(t.name).execute().to_json(orient="split", date_unit="us")
+            for t in TABLES}
+
+ws = open_workspace("local[1]")
+if sys.argv[1] == "kill":
+    import_any(ws, "first.csv", table="deals")
+    with open("before.json", "w") as out:
+        json.dump(contents(ws), out)
+    insert = ws.insert
+    def dying(name, rows):
+        if name == "imports":  # the upsert and the quarantine are written: kill it all, JVM too
+            os.killpg(0, signal.SIGKILL)
+        insert(name, rows)
+    ws.insert = dying
+    import_any(ws, "changed.csv", table="deals")
+else:
+    with open("after.json", "w") as out:
+        json.dump({"recovered": [u.describe() for u in ws.recovered], "tables": contents(ws),
+                   "names": sorted(ws.con.list_tables())}, out)
+"""
+"""A real process on a real Hive catalog (Derby metastore, warehouse folder), killed with its
+JVM between an import's writes and its commit; then a second process opens the workspace."""
+
+
+def test_a_killed_import_process_is_rolled_back_by_the_next_process(tmp_path: Path) -> None:
+    (tmp_path / "first.csv").write_text(FIRST)
+    (tmp_path / "changed.csv").write_text(CHANGED)
+    run = partial(_python, KILLED_IMPORT, tmp_path)
+    killed = run("kill")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    reopened = run("reopen")
+    assert reopened.returncode == 0, reopened.stderr[-2000:]
+    before = json.loads((tmp_path / "before.json").read_text())
+    after = json.loads((tmp_path / "after.json").read_text())
+    (note,) = after["recovered"]
+    assert note.startswith("rolled back an unfinished write")
+    assert not [n for n in after["names"] if n.startswith("_crmroi_")]
+    for table, frame in before.items():
+        expected = pd.read_json(io.StringIO(frame), orient="split")
+        got = pd.read_json(io.StringIO(after["tables"][table]), orient="split")
+        assert_same(expected, got, rtol=0)
+    deals = pd.read_json(io.StringIO(after["tables"]["deals"]), orient="split")
+    assert sorted(deals["deal_id"]) == ["H1", "H2"]  # the first file's rows, H2 at 2,000
+    assert dict(zip(deals["deal_id"], deals["amount"], strict=True))["H2"] == 2000
+
+
+def _python(code: str, folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter in ``folder``, its own process group (for killpg)."""
+    env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "PYSPARK_PYTHON": sys.executable}
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        start_new_session=True,
+    )
