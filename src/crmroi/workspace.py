@@ -9,6 +9,11 @@ The schema version lives in the ``crmroi_meta`` table. Opening a workspace writt
 crmroi upgrades it in place when an upgrade step exists, and refuses it otherwise; a workspace
 written by a newer crmroi is always refused, since this version cannot know its tables.
 
+Writes to the canonical tables go through :meth:`Workspace.insert`, :meth:`Workspace.upsert` and
+:meth:`Workspace.replace_table`, so that :meth:`Workspace.transaction` makes a block of them
+all-or-nothing on every backend: DuckDB's and PostgreSQL's own transaction, or on Spark, which
+has none, an undo log kept in the catalog (:mod:`crmroi.undo`; docs/backends.md).
+
 A DuckDB file has one writer process at a time, and while it is open no other process can even
 read it. An import holds it for its whole length, so a second process (a ``kpis`` or ``report``
 during an import) waits for the lock, says once that it waits and for whom, and then reads the
