@@ -9,6 +9,11 @@ The schema version lives in the ``crmroi_meta`` table. Opening a workspace writt
 crmroi upgrades it in place when an upgrade step exists, and refuses it otherwise; a workspace
 written by a newer crmroi is always refused, since this version cannot know its tables.
 
+Writes to the canonical tables go through :meth:`Workspace.insert`, :meth:`Workspace.upsert` and
+:meth:`Workspace.replace_table`, so that :meth:`Workspace.transaction` makes a block of them
+all-or-nothing on every backend: DuckDB's and PostgreSQL's own transaction, or on Spark, which
+has none, an undo log kept in the catalog (:mod:`crmroi.undo`; docs/backends.md).
+
 A DuckDB file has one writer process at a time, and while it is open no other process can even
 read it. An import holds it for its whole length, so a second process (a ``kpis`` or ``report``
 during an import) waits for the lock, says once that it waits and for whom, and then reads the
@@ -22,10 +27,9 @@ from __future__ import annotations
 import contextlib
 import re
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import ibis
 import ibis.expr.types as ir
@@ -34,6 +38,7 @@ from crmroi.dialects import spark_string_literals
 from crmroi.errors import SchemaVersionError, WorkspaceError
 from crmroi.schema import SCHEMA_VERSION, TABLES, Table
 from crmroi.schema import table as canonical_table
+from crmroi.undo import UndoLog, Unfinished, recover
 
 META_TABLE = "crmroi_meta"
 DEFAULT_PATH = "crmroi.duckdb"
@@ -53,9 +58,7 @@ def _add_new_columns(ws: Workspace) -> None:
         t = ws.con.table(spec.name)
         missing = {c.name: ibis.null(c.dtype) for c in spec.columns if c.name not in t.columns}
         if missing:
-            ws.con.create_table(
-                spec.name, t.mutate(**missing).select(*spec.column_names), overwrite=True
-            )
+            ws.replace_table(spec.name, t.mutate(**missing).select(*spec.column_names))
 
 
 def _add_new_tables(ws: Workspace) -> None:
@@ -82,6 +85,10 @@ class Workspace:
     def __init__(self, con: Any, *, location: str) -> None:
         self.con = con
         self.location = location
+        self.recovered: list[Unfinished] = []
+        """Transactions a killed process left open, found when the workspace was opened."""
+        self._depth = 0
+        self._undo: UndoLog | None = None
         if self.backend_name == "pyspark":
             spark_string_literals()
 
@@ -110,7 +117,13 @@ class Workspace:
         return int(rows["value"].iloc[0])
 
     def ensure_schema(self) -> None:
-        """Create missing tables, upgrade an older schema or refuse an unknown one."""
+        """Create missing tables, upgrade an older schema or refuse an unknown one.
+
+        On Spark, first finish what a killed import left: its unfinished transaction is rolled
+        back (:func:`crmroi.undo.recover`), and reported in :attr:`recovered`.
+        """
+        if self.backend_name == "pyspark":
+            self.recovered = recover(self.con)
         version = self.schema_version()
         if version is not None and version > SCHEMA_VERSION:
             raise SchemaVersionError(
@@ -173,12 +186,47 @@ class Workspace:
         """
         self.con.create_table(name, rows, temp=self.has_temp_tables)
 
+    def insert(self, name: str, rows: ir.Table | Any) -> None:
+        """Append ``rows`` (an expression or pandas/Arrow data) to table ``name``, by column name.
+
+        Inside :meth:`transaction` on Spark the table is rebuilt with the rows added and renamed
+        in (:meth:`replace_table`), so the undo log keeps the old table by renaming it aside:
+        one Spark job per append instead of a copy and then the append.
+        """
+        if self._undo is None:
+            self.con.insert(name, rows)
+            return
+        target = self.con.table(name)
+        new = rows if isinstance(rows, ir.Table) else ibis.memtable(rows)
+        aligned = new.select(
+            **{
+                column: (new[column] if column in new.columns else ibis.null()).cast(dtype)
+                for column, dtype in target.schema().items()
+            }
+        )
+        self.replace_table(name, target.union(aligned, distinct=False))
+
+    def replace_table(self, name: str, rows: ir.Table | Any) -> None:
+        """Replace table ``name`` (creating it if missing) by ``rows``; ``rows`` may read it.
+
+        On Spark the new table is built beside the old one and renamed in, inside a
+        transaction: an overwrite in place would delete the old files before writing the new.
+        """
+        if self.backend_name != "pyspark":
+            self.con.create_table(name, rows, overwrite=True)
+            return
+        with self.transaction():
+            undo = cast(UndoLog, self._undo)  # transaction() opened it: this is Spark
+            built = undo.build_name(name)
+            self.con.create_table(built, rows)
+            undo.replace(name, built)
+
     def upsert(self, name: str, rows: ir.Table, key: str) -> None:
         """Insert ``rows`` into table ``name``, replacing the rows whose ``key`` they hold.
 
         DuckDB and PostgreSQL run ``MERGE`` (inside :meth:`transaction`). A plain Spark catalog
         table has no ``MERGE``, so there the table is rebuilt beside itself (the old rows the new
-        ones do not replace, plus the new ones) and swapped in with one overwrite.
+        ones do not replace, plus the new ones) and renamed in (:meth:`replace_table`).
         """
         if self.backend_name != "pyspark":
             self.con.upsert(name, rows, on=key)
@@ -186,31 +234,52 @@ class Workspace:
         target = self.con.table(name)
         keys = rows.select(_new_key=rows[key])
         kept = target.anti_join(keys, target[key] == keys._new_key)
-        merged = kept.union(rows.select(*target.columns), distinct=False)
-        swap = f"_swap_{name}_{uuid.uuid4().hex[:12]}"
-        self.con.create_table(swap, merged)
-        try:
-            self.con.create_table(name, self.con.table(swap), overwrite=True)
-        finally:
-            self.con.drop_table(swap, force=True)
+        self.replace_table(name, kept.union(rows.select(*target.columns), distinct=False))
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """Run the block atomically: on any error nothing it wrote stays.
 
-        DuckDB and PostgreSQL have real transactions. Backends without them (Spark) get none,
-        which is why loaders stage and validate everything before the first write.
+        DuckDB and PostgreSQL run a real transaction. Spark has none, so there the block gets
+        an undo log (:mod:`crmroi.undo`): every write through :meth:`insert`,
+        :meth:`replace_table` and :meth:`upsert` builds the new table beside the old one and
+        keeps the old one, and an error puts it back. A transaction opened inside another joins
+        it: its writes commit or roll back with the outer one.
         """
-        if self.backend_name not in {"duckdb", "postgres"}:
-            yield
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
             return
-        self.con.raw_sql("BEGIN TRANSACTION")
+        commit, rollback = self._begin()
+        self._depth = 1
         try:
             yield
-        except BaseException:
-            self.con.raw_sql("ROLLBACK")
+        except BaseException as exc:
+            try:
+                rollback()
+            except Exception as failed:
+                exc.add_note(
+                    f"rolling back failed too ({failed}); opening the workspace again finishes it"
+                )
             raise
-        self.con.raw_sql("COMMIT")
+        else:
+            commit()
+        finally:
+            self._depth = 0
+            self._undo = None
+
+    def _begin(self) -> tuple[Callable[[], object], Callable[[], object]]:
+        """Start a transaction on this engine; return its (commit, rollback)."""
+        if self.backend_name in {"duckdb", "postgres"}:
+            self.con.raw_sql("BEGIN TRANSACTION")
+            return lambda: self.con.raw_sql("COMMIT"), lambda: self.con.raw_sql("ROLLBACK")
+        if self.backend_name == "pyspark":
+            self._undo = UndoLog(self.con)
+            return self._undo.commit, self._undo.rollback
+        return lambda: None, lambda: None  # another engine: no transaction, as before
 
     def close(self) -> None:
         """Close the connection; the workspace cannot be used afterwards."""

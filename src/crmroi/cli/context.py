@@ -43,6 +43,8 @@ def workspace(ctx: typer.Context) -> Workspace:
     ws = open_workspace(
         settings(ctx).workspace, **options, on_wait=lambda note: typer.echo(note, err=True)
     )
+    for unfinished in ws.recovered:  # what a killed Spark import left (crmroi.undo.recover)
+        typer.echo(f"{ws.location}: {unfinished.describe()}", err=True)
     try:  # [targets] of crmroi.toml into the targets table (crmroi.targets.sync)
         sync_targets(ws, config.targets, config.path, config.kpis.fiscal_year_start_month)
     except BaseException:

@@ -19,8 +19,8 @@ row pays for a second pass, which types the rows again beside the raw text its r
 
 Rows that pass are upserted on the table's key (so a later, overlapping export updates rows
 instead of duplicating them); rows that fail go to ``quarantine`` with their raw values and the
-first reason found. Both writes and the ``imports`` record happen in one transaction, so a failed
-load leaves nothing half written.
+first reason found. Both writes and the ``imports`` record happen in one transaction (on Spark,
+the workspace's undo log), so a failed load leaves nothing half written.
 
 An import's identity is what decides its rows: the file's checksum, the target table, and the
 recipe (the mapping's content with the values its lookups resolved to; ``canonical`` for a file
@@ -355,14 +355,14 @@ def _commit(
     replaced = 0 if empty else _existing_keys(good, target, spec.key)
     with ws.transaction():
         if empty:  # nothing to update: a plain insert is the same and much cheaper than MERGE
-            ws.con.insert(spec.name, good)
+            ws.insert(spec.name, good)
         else:
             ws.upsert(spec.name, good, spec.key)
         if bad is not None and counts["bad"]:
-            ws.con.insert("quarantine", bad)
+            ws.insert("quarantine", bad)
         if rejected:
-            ws.con.insert("quarantine", _rejections_table(rejected, record.import_id, record.file))
-        ws.con.insert("imports", _import_row(record, spec, read, quarantined))
+            ws.insert("quarantine", _rejections_table(rejected, record.import_id, record.file))
+        ws.insert("imports", _import_row(record, spec, read, quarantined))
     problems = _first_problems(ws, record.import_id)
     return LoadResult(
         file=record.file,

@@ -74,9 +74,7 @@ def sync(ws: Workspace, targets: Sequence[ConfigTarget], path: Path | None, fisc
         if stale:
             _delete(ws, stale)
         keys = pd.DataFrame({"target_key": sorted(wanted)}, dtype=object)
-        ws.con.create_table(
-            TRACKING, ibis.memtable(keys, schema={"target_key": "string"}), overwrite=True
-        )
+        ws.replace_table(TRACKING, ibis.memtable(keys, schema={"target_key": "string"}))
 
 
 def _delete(ws: Workspace, keys: set[str]) -> None:
