@@ -27,12 +27,14 @@ from __future__ import annotations
 import contextlib
 import re
 import time
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, cast
 
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
 from crmroi.dialects import spark_string_literals
 from crmroi.errors import SchemaVersionError, WorkspaceError
@@ -220,6 +222,30 @@ class Workspace:
             built = undo.build_name(name)
             self.con.create_table(built, rows)
             undo.replace(name, built)
+
+    def delete_keys(self, name: str, key: str, values: Iterable[str]) -> None:
+        """Delete the rows of table ``name`` whose text column ``key`` holds one of ``values``.
+
+        The values go in as a working table, never spliced into SQL. DuckDB and PostgreSQL run
+        ``DELETE``; a plain Spark table has none, so there the kept rows replace the table
+        (:meth:`replace_table`, all-or-nothing like every write).
+        """
+        frame = pd.DataFrame({"_key": sorted(set(values))}, dtype=object)
+        if frame.empty:
+            return
+        gone = f"_gone_{name}_{uuid.uuid4().hex[:12]}"
+        self.scratch(gone, ibis.memtable(frame, schema={"_key": "string"}))
+        try:
+            if self.backend_name == "pyspark":
+                target = self.con.table(name)
+                keys = self.con.table(gone)
+                self.replace_table(name, target.anti_join(keys, target[key] == keys._key))
+            else:
+                self.con.raw_sql(
+                    f'DELETE FROM "{name}" WHERE "{key}" IN (SELECT _key FROM "{gone}")'  # noqa: S608 - generated names
+                )
+        finally:
+            self.con.drop_table(gone, force=True)
 
     def upsert(self, name: str, rows: ir.Table, key: str) -> None:
         """Insert ``rows`` into table ``name``, replacing the rows whose ``key`` they hold.

@@ -30,6 +30,8 @@ import pytest
 from crmroi import Workspace, open_workspace
 from crmroi.ingest.exports import import_any
 from crmroi.schema import TABLES
+from crmroi.targets.settings import ConfigTarget
+from crmroi.targets.sync import sync
 from crmroi.undo import UndoLog, roll_back
 from tests.backends import postgres as pg
 from tests.backends.compare import assert_same
@@ -373,3 +375,21 @@ def _python(code: str, folder: Path, *args: str) -> subprocess.CompletedProcess[
         timeout=600,
         start_new_session=True,
     )
+
+
+def test_targets_dropped_from_the_config_are_deleted_on_every_engine(empty: Workspace) -> None:
+    """Two company targets synced from crmroi.toml, then the file keeps only one: the other's
+    row goes (``Workspace.delete_keys``; a raw ``DELETE`` fails on a plain Spark table), in one
+    transaction with the tracking table, leaving no working table behind."""
+    empty.ensure_schema()
+    q1 = ConfigTarget("won_revenue", "2025-Q1", 1_000.0)
+    q2 = ConfigTarget("won_revenue", "2025-Q2", 2_000.0)
+    sync(empty, [q1, q2], None, 1)
+    names = _names(empty)
+    assert sorted(empty.table("targets").execute()["value"]) == [1_000.0, 2_000.0]
+    sync(empty, [q2], None, 1)
+    rows = empty.table("targets").execute()
+    assert list(rows["value"]) == [2_000.0] and list(rows["period_start"].astype(str)) == [
+        "2025-04-01"
+    ]
+    assert _names(empty) == names

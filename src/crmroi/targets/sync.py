@@ -11,7 +11,6 @@ is removed from the table: the keys written from the file are remembered in
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -72,17 +71,6 @@ def sync(ws: Workspace, targets: Sequence[ConfigTarget], path: Path | None, fisc
         write(ws, changed, file=str(path or "crmroi.toml"), source="crmroi.toml")
     with ws.transaction():
         if stale:
-            _delete(ws, stale)
+            ws.delete_keys("targets", "target_key", stale)
         keys = pd.DataFrame({"target_key": sorted(wanted)}, dtype=object)
         ws.replace_table(TRACKING, ibis.memtable(keys, schema={"target_key": "string"}))
-
-
-def _delete(ws: Workspace, keys: set[str]) -> None:
-    """Delete the ``targets`` rows of ``keys`` (passed as a table, never spliced into SQL)."""
-    name = f"_stale_targets_{uuid.uuid4().hex[:12]}"
-    frame = pd.DataFrame({"target_key": sorted(keys)}, dtype=object)
-    ws.con.create_table(name, ibis.memtable(frame, schema={"target_key": "string"}), temp=True)
-    try:
-        ws.con.raw_sql(f"DELETE FROM targets WHERE target_key IN (SELECT target_key FROM {name})")  # noqa: S608 - a generated name
-    finally:
-        ws.con.drop_table(name, force=True)
