@@ -34,7 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from crmroi.attribution.conversion_model import ConversionModel, OneStep
+from crmroi.attribution.conversion_model import Design, OneStep
 from crmroi.attribution.patterns import Patterns
 
 if TYPE_CHECKING:
@@ -45,34 +45,57 @@ I64 = NDArray[np.int64]
 _FLAT = 1e-15
 
 
-def shapley_map(patterns: Patterns, model: ConversionModel) -> sp.csr_matrix:
-    """A with φ = A β: each member's Shapley value as a linear map of the coefficients."""
-    k = patterns.n_keys
-    m = patterns.codes.shape[0]
-    width = model.coefficients.shape[0]
-    # 32-bit indices when they fit: the entries run to millions, and so does their memory
-    index = np.int32 if max(m, width) < 2**31 else np.int64
-    rows = [np.arange(m, dtype=index), np.arange(m, dtype=index)]
-    cols = [1 + patterns.codes.astype(index), 1 + k + patterns.codes.astype(index)]
-    data = [np.ones(m), np.log(np.maximum(patterns.counts, 1)).astype(np.float64)]
-    keys = model.pair_keys
-    sizes = patterns.sizes
-    for s in np.unique(sizes[sizes >= 2]) if keys.size else ():
-        which = np.flatnonzero(sizes == s)
-        member = patterns.offsets[which][:, None] + np.arange(int(s))
-        i, j = np.triu_indices(int(s), 1)
-        # members are in ascending code order: codes[i] < codes[j], the pair key's order
-        key = patterns.codes[member[:, i]].astype(np.int64) * k + patterns.codes[member[:, j]]
-        position = np.minimum(np.searchsorted(keys, key), keys.shape[0] - 1)
-        known = keys[position] == key
-        column = (1 + 2 * k + position[known]).astype(index)
-        for side in (member[:, i][known], member[:, j][known]):
-            rows.append(side.astype(index))
-            cols.append(column)
-            data.append(np.full(side.shape[0], 0.5))
-    return sp.csr_matrix(
-        (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))), shape=(m, width)
-    )
+@dataclass(frozen=True, eq=False)
+class ShapleyMap:
+    """A with φ = A β: each member's Shapley value as a linear map of the coefficients.
+
+    Never formed as a matrix. Every entry of the design X belongs to one member (its main or
+    dose entry) or to the two members of a pair (the intercept to none), and A is those entries
+    shared equally among their members: "main + dose·log k + half of every pair term",
+    ``shapley.model_driven``'s closed form. Read off X's entries (``Design.members``), A's
+    products are weighted counts, and "A summed over a pattern's members" is X reweighted entry
+    by entry, on X's own sparsity: no matrix of A's millions of entries, no sparse products to
+    build it, and no array longer than X's entries.
+    """
+
+    x: sp.csr_matrix
+    members: NDArray[np.int32]
+    """Each entry's member and pair partner (2 × entries); none: ``size``, a bin to drop."""
+    share: F64
+    """X's entry shared among its members: halved for a pair."""
+    size: int
+
+    @classmethod
+    def of(cls, basis: Design) -> ShapleyMap:
+        """The map on the design's entries."""
+        size = basis.codes.shape[0]
+        share = basis.x.data * np.where(basis.members[1] < size, 0.5, 1.0)
+        return cls(basis.x, basis.members, share, size)
+
+    def apply(self, beta: F64) -> F64:
+        """φ = A β: every member's Shapley value."""
+        part = self.share * beta[self.x.indices]
+        first, second = self.members
+        whole = np.bincount(first, part, self.size + 1) + np.bincount(second, part, self.size + 1)
+        return np.asarray(whole[: self.size], dtype=np.float64)
+
+    def by_key(self, codes: NDArray[np.int32], weight: F64, k: int) -> F64:
+        """Σ_m weight_m A_m over each key's members (keys × coefficients, dense)."""
+        width = self.x.shape[1]
+        out = np.zeros(k * width)
+        key = np.append(codes, 0).astype(np.int64) * width  # the bin past the members: key 0 …
+        weights = np.append(weight, 0.0)  # … with weight 0
+        for side in self.members:
+            out += np.bincount(key[side] + self.x.indices, self.share * weights[side], k * width)
+        return out.reshape(k, width)
+
+    def summed(self, weight: F64, intercept: float) -> sp.csr_matrix:
+        """Σ_{m ∈ p} weight_m A_m per pattern p, and ``intercept`` in column 0 of every row."""
+        weights = np.append(weight, 0.0)
+        first, second = self.members
+        data = self.share * (weights[first] + weights[second])
+        data[self.x.indptr[:-1]] = intercept  # every row's first entry is its intercept
+        return sp.csr_matrix((data, self.x.indices, self.x.indptr), shape=self.x.shape)
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,8 +144,8 @@ def gradient(patterns: Patterns, step: OneStep, use_value: bool) -> Gradient:
     k, p = patterns.n_keys, patterns.n_patterns
     sizes = patterns.sizes
     member_row = np.repeat(np.arange(p), sizes)
-    a = shapley_map(patterns, model)
-    phi = a @ model.coefficients
+    a = ShapleyMap.of(step.basis)
+    phi = a.apply(model.coefficients)
     mask = phi > 0
     empty = float(model.coefficients[0])
     empty_on = empty > 0
@@ -135,25 +158,14 @@ def gradient(patterns: Patterns, step: OneStep, use_value: bool) -> Gradient:
     frac = np.where(flat[member_row], equal, frac)
     base = np.where(sizes == 0, 1.0, np.where(live, max(empty, 0.0) / safe, 0.0))
     r = patterns.conversions * unit_value(patterns, use_value)
-    members = frac.shape[0]
-    keys = sp.csc_matrix(
-        (np.ones(members), patterns.codes, np.arange(members + 1)), shape=(k, members)
-    )
-    membership = sp.csr_matrix(
-        (np.ones(members), np.arange(members), patterns.offsets), shape=(p, members)
-    )
-    # d t_p / dβ for every pattern: β₀ (when v(∅) > 0) plus its unclipped members' rows of A
-    clipped_a = sp.diags(mask.astype(np.float64)) @ a
-    d_total = membership @ clipped_a
-    if empty_on:
-        d_total = d_total + sp.csr_matrix(
-            (np.ones(p), (np.arange(p), np.zeros(p, dtype=np.int64))), shape=d_total.shape
-        )
     omega = np.where(live, r / safe, 0.0)  # r_p / t_p
     omega_m = omega[member_row]
-    by_beta = np.empty((k + 1, a.shape[1]))
-    by_beta[:k] = (keys @ sp.diags(omega_m) @ clipped_a).toarray()
-    by_beta[:k] -= (keys @ sp.diags(omega_m * frac) @ membership.T @ d_total).toarray()
+    # d t_p / dβ for every pattern: β₀ (when v(∅) > 0) plus its unclipped members' rows of A
+    d_total = a.summed(mask.astype(np.float64), 1.0 if empty_on else 0.0)
+    spread = sp.csr_matrix((omega_m * frac, patterns.codes, patterns.offsets), shape=(p, k))
+    by_beta = np.empty((k + 1, a.x.shape[1]))
+    by_beta[:k] = a.by_key(patterns.codes, np.where(mask, omega_m, 0.0), k)
+    by_beta[:k] -= (spread.T @ d_total).toarray()
     by_beta[k] = -(d_total.T @ (omega * base))
     if empty_on:
         by_beta[k, 0] += omega.sum()
