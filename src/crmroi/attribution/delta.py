@@ -64,13 +64,20 @@ class ShapleyMap:
     share: F64
     """X's entry shared among its members: halved for a pair."""
     size: int
+    n_keys: int
+    keys: NDArray[np.int64]
+    """The key of each column's member and of its pair partner (2 × coefficients)."""
 
     @classmethod
     def of(cls, basis: Design) -> ShapleyMap:
         """The map on the design's entries."""
         size = basis.codes.shape[0]
         share = basis.x.data * np.where(basis.members[1] < size, 0.5, 1.0)
-        return cls(basis.x, basis.members, share, size)
+        k = (basis.x.shape[1] - 1 - basis.pair_keys.shape[0]) // 2
+        own = np.concatenate([[0], np.arange(k), np.arange(k)])  # intercept: no member, key 0
+        first, second = np.divmod(basis.pair_keys, max(k, 1))
+        keys = np.stack([np.append(own, first), np.append(own, second)])
+        return cls(basis.x, basis.members, share, size, k, keys)
 
     def apply(self, beta: F64) -> F64:
         """φ = A β: every member's Shapley value."""
@@ -79,15 +86,19 @@ class ShapleyMap:
         whole = np.bincount(first, part, self.size + 1) + np.bincount(second, part, self.size + 1)
         return np.asarray(whole[: self.size], dtype=np.float64)
 
-    def by_key(self, codes: NDArray[np.int32], weight: F64, k: int) -> F64:
-        """Σ_m weight_m A_m over each key's members (keys × coefficients, dense)."""
+    def by_key(self, weight: F64) -> F64:
+        """Σ_m weight_m A_m over each key's members (keys × coefficients, dense).
+
+        A column's members all have the same key (its channel; a pair's first or second), so
+        the sums by column, one per side, are the sums by key.
+        """
         width = self.x.shape[1]
-        out = np.zeros(k * width)
-        key = np.append(codes, 0).astype(np.int64) * width  # the bin past the members: key 0 …
-        weights = np.append(weight, 0.0)  # … with weight 0
-        for side in self.members:
-            out += np.bincount(key[side] + self.x.indices, self.share * weights[side], k * width)
-        return out.reshape(k, width)
+        weights = np.append(weight, 0.0)  # the bin past the members weighs 0
+        out = np.zeros((self.n_keys, width))
+        columns = np.arange(width)
+        for side, keys in zip(self.members, self.keys, strict=True):
+            out[keys, columns] += np.bincount(self.x.indices, self.share * weights[side], width)
+        return out
 
     def summed(self, weight: F64, intercept: float) -> sp.csr_matrix:
         """Σ_{m ∈ p} weight_m A_m per pattern p, and ``intercept`` in column 0 of every row."""
@@ -164,8 +175,8 @@ def gradient(patterns: Patterns, step: OneStep, use_value: bool) -> Gradient:
     d_total = a.summed(mask.astype(np.float64), 1.0 if empty_on else 0.0)
     spread = sp.csr_matrix((omega_m * frac, patterns.codes, patterns.offsets), shape=(p, k))
     by_beta = np.empty((k + 1, a.x.shape[1]))
-    by_beta[:k] = a.by_key(patterns.codes, np.where(mask, omega_m, 0.0), k)
-    by_beta[:k] -= (spread.T @ d_total).toarray()
+    by_beta[:k] = a.by_key(np.where(mask, omega_m, 0.0))
+    by_beta[:k] -= (spread.T.tocsr() @ d_total).toarray()  # CSR @ CSR: no copy of d_total
     by_beta[k] = -(d_total.T @ (omega * base))
     if empty_on:
         by_beta[k, 0] += omega.sum()
