@@ -442,12 +442,12 @@ def _irls(
     penalty = _penalty(settings, patterns.n_keys, x.shape[1])
     ridge = penalty + 1e-9
     beta = _start(patterns, link, x.shape[1], start)
-    loglik = _loglik(x, y, n, link, penalty, beta)
+    eta = x @ beta
+    loglik = _loglik(eta, y, n, link, penalty, beta)
     observed = np.where(n > 0, y / np.where(n > 0, n, 1.0), 0.0)
     solve: _Solve | None = None
     change = np.inf
     for iteration in range(settings.iterations):
-        eta = x @ beta
         mu = np.clip(inverse_link(link, eta), _EPS, 1 - _EPS)
         slope = _derivative(link, eta, mu)
         fisher = n * slope**2 / (mu * (1 - mu))
@@ -465,7 +465,7 @@ def _irls(
                 step = _conjugate_gradient(
                     _hessian_product(x, xt, curvature, ridge), score, solve, min(1e-2, change)
                 )
-        new, loglik = _damped(x, y, n, link, penalty, beta, beta + step, loglik)
+        new, eta, loglik = _damped(x, y, n, link, penalty, beta, eta, beta + step, loglik)
         change = float(np.max(np.abs(new - beta)))
         beta = new
         if change < settings.tolerance:
@@ -541,9 +541,9 @@ def _conjugate_gradient(
     return step
 
 
-def _loglik(x: sp.csr_matrix, y: F64, n: F64, link: str, penalty: F64, beta: F64) -> float:
-    """Penalised binomial log-likelihood (means clipped into (0, 1))."""
-    mu = np.clip(inverse_link(link, x @ beta), _EPS, 1 - _EPS)
+def _loglik(eta: F64, y: F64, n: F64, link: str, penalty: F64, beta: F64) -> float:
+    """Penalised binomial log-likelihood at ``beta`` (``eta`` = X β; means clipped into (0, 1))."""
+    mu = np.clip(inverse_link(link, eta), _EPS, 1 - _EPS)
     return float((y * np.log(mu) + (n - y) * np.log1p(-mu)).sum() - 0.5 * (penalty * beta**2).sum())
 
 
@@ -554,23 +554,26 @@ def _damped(
     link: str,
     penalty: F64,
     beta: F64,
+    eta: F64,
     new: F64,
     before: float,
-) -> tuple[F64, float]:
+) -> tuple[F64, F64, float]:
     """The step, halved until the penalised likelihood does not fall (at most 20 times).
 
-    Returns the coefficients kept and their likelihood (``before``: that of ``beta``). Where
+    Returns the coefficients kept, their linear predictor (the next step starts from it) and
+    their likelihood (``eta``, ``before``: those of ``beta``). Where
     the fit is well inside (0, 1) the full step always improves and is kept as it is. With
     many channels and sparse pairs an identity-link step can push some means below 0, where
     the clipped weights are meaningless and full steps run away (30 channels at 200k journeys:
     an intercept of 0.26 for a true 0.02); halving keeps the fit climbing.
     """
     for _ in range(20):
-        after = _loglik(x, y, n, link, penalty, new)
+        moved = x @ new
+        after = _loglik(moved, y, n, link, penalty, new)
         if after >= before - 1e-9 * abs(before):
-            return new, after
+            return new, moved, after
         new = 0.5 * (beta + new)
-    return beta, before
+    return beta, eta, before
 
 
 def _unpack(
