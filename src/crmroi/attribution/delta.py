@@ -72,7 +72,8 @@ class ShapleyMap:
     def of(cls, basis: Design) -> ShapleyMap:
         """The map on the design's entries."""
         size = basis.codes.shape[0]
-        share = basis.x.data * np.where(basis.members[1] < size, 0.5, 1.0)
+        share = basis.x.data.copy()
+        share[basis.members[1] < size] *= 0.5
         k = (basis.x.shape[1] - 1 - basis.pair_keys.shape[0]) // 2
         own = np.concatenate([[0], np.arange(k), np.arange(k)])  # intercept: no member, key 0
         first, second = np.divmod(basis.pair_keys, max(k, 1))
@@ -81,7 +82,8 @@ class ShapleyMap:
 
     def apply(self, beta: F64) -> F64:
         """φ = A β: every member's Shapley value."""
-        part = self.share * beta[self.x.indices]
+        part = beta[self.x.indices]
+        part *= self.share
         first, second = self.members
         whole = np.bincount(first, part, self.size + 1) + np.bincount(second, part, self.size + 1)
         return np.asarray(whole[: self.size], dtype=np.float64)
@@ -97,14 +99,18 @@ class ShapleyMap:
         out = np.zeros((self.n_keys, width))
         columns = np.arange(width)
         for side, keys in zip(self.members, self.keys, strict=True):
-            out[keys, columns] += np.bincount(self.x.indices, self.share * weights[side], width)
+            part = weights[side]
+            part *= self.share
+            out[keys, columns] += np.bincount(self.x.indices, part, width)
         return out
 
     def summed(self, weight: F64, intercept: float) -> sp.csr_matrix:
         """Σ_{m ∈ p} weight_m A_m per pattern p, and ``intercept`` in column 0 of every row."""
         weights = np.append(weight, 0.0)
         first, second = self.members
-        data = self.share * (weights[first] + weights[second])
+        data = weights[first]
+        data += weights[second]
+        data *= self.share
         data[self.x.indptr[:-1]] = intercept  # every row's first entry is its intercept
         return sp.csr_matrix((data, self.x.indices, self.x.indptr), shape=self.x.shape)
 
