@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from crmroi.attribution import attribute_journeys
 from crmroi.attribution import conversion_model as cm
 from crmroi.attribution.conversion_model import OneStep
-from crmroi.attribution.delta import ShapleyMap, gradient, share_sd, unit_value
+from crmroi.attribution.delta import gradient, share_sd, unit_value
 from crmroi.attribution.models import ShapleyModel, get
 from crmroi.attribution.patterns import Patterns
 from crmroi.attribution.shapley import model_driven
+from crmroi.attribution.shapley_map import ShapleyMap
 from crmroi.attribution.worlds import WORLDS, share_error, simulate, wide_world
 
 
@@ -146,6 +149,20 @@ def test_shapley_map_applies_the_closed_form_on_ragged_patterns() -> None:
     np.add.at(summed, rows, weight[:, None] * dense)
     summed[:, 0] = 0.25
     np.testing.assert_allclose(a.summed(weight, 0.25).toarray(), summed, rtol=1e-14)
+
+
+@pytest.mark.parametrize("clip", [True, False])
+def test_point_credit_on_the_design_is_the_per_pattern_closed_form(clip: bool) -> None:
+    """``model_driven`` through the map (the fit's own patterns) and through the lattice's
+    closed form written per pattern size (a model without its design) give the same credit."""
+    sim = simulate(wide_world(8), 20_000, seed=6, truth=False)
+    patterns = get("data_driven").prepare(sim.journeys).patterns
+    fitted = cm.fit(patterns, cm.FitSettings())
+    assert fitted.fitted_on is not None and fitted.fitted_on.serves(patterns, fitted.pair_keys)
+    on_design = model_driven(patterns, fitted, clip=clip)
+    by_size = model_driven(patterns, replace(fitted, fitted_on=None), clip=clip)
+    np.testing.assert_allclose(on_design.member, by_size.member, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(on_design.baseline, by_size.baseline, rtol=1e-12, atol=1e-15)
 
 
 def _credited(patterns: Patterns, fitted: cm.ConversionModel, beta: np.ndarray) -> np.ndarray:

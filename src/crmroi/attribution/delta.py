@@ -10,8 +10,9 @@ v(S) by one Newton step, takes its Shapley values and sums the shares. Every ste
 with the derivatives taken at the data. For the identity link the chain is short:
 
 * one Newton step: dβ = H⁻¹ Xᵀ (f ⊙ ((1 − μ) dy − μ dm)) (``OneStep``);
-* Shapley values of a journey's members: φ = A β, A the sparse map "main + dose·log k + half of
-  every pair term" (``shapley.model_driven``'s closed form); v(∅) = β₀;
+* Shapley values of a journey's members: φ = A β, A the linear map "main + dose·log k + half
+  of every pair term" (``shapley.model_driven``'s closed form), applied on the design's own
+  entries (:class:`ShapleyMap`); v(∅) = β₀;
 * fractions φ⁺/t_p with t_p = v(∅)⁺ + Σ φ⁺ (negative parts clipped, as in ``shapley._finish``);
 * revenue per key R_k = Σ fraction · y_p · (mean deal value of p), share s_k = R_k / Σ R.
 
@@ -34,8 +35,9 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from crmroi.attribution.conversion_model import Design, OneStep
+from crmroi.attribution.conversion_model import OneStep
 from crmroi.attribution.patterns import Patterns
+from crmroi.attribution.shapley_map import ShapleyMap
 
 if TYPE_CHECKING:
     from crmroi.attribution.nested import Level, Nesting
@@ -43,76 +45,6 @@ if TYPE_CHECKING:
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 _FLAT = 1e-15
-
-
-@dataclass(frozen=True, eq=False)
-class ShapleyMap:
-    """A with φ = A β: each member's Shapley value as a linear map of the coefficients.
-
-    Never formed as a matrix. Every entry of the design X belongs to one member (its main or
-    dose entry) or to the two members of a pair (the intercept to none), and A is those entries
-    shared equally among their members: "main + dose·log k + half of every pair term",
-    ``shapley.model_driven``'s closed form. Read off X's entries (``Design.members``), A's
-    products are weighted counts, and "A summed over a pattern's members" is X reweighted entry
-    by entry, on X's own sparsity: no matrix of A's millions of entries, no sparse products to
-    build it, and no array longer than X's entries.
-    """
-
-    x: sp.csr_matrix
-    members: NDArray[np.int32]
-    """Each entry's member and pair partner (2 × entries); none: ``size``, a bin to drop."""
-    share: F64
-    """X's entry shared among its members: halved for a pair."""
-    size: int
-    n_keys: int
-    keys: NDArray[np.int64]
-    """The key of each column's member and of its pair partner (2 × coefficients)."""
-
-    @classmethod
-    def of(cls, basis: Design) -> ShapleyMap:
-        """The map on the design's entries."""
-        size = basis.codes.shape[0]
-        share = basis.x.data.copy()
-        share[basis.members[1] < size] *= 0.5
-        k = (basis.x.shape[1] - 1 - basis.pair_keys.shape[0]) // 2
-        own = np.concatenate([[0], np.arange(k), np.arange(k)])  # intercept: no member, key 0
-        first, second = np.divmod(basis.pair_keys, max(k, 1))
-        keys = np.stack([np.append(own, first), np.append(own, second)])
-        return cls(basis.x, basis.members, share, size, k, keys)
-
-    def apply(self, beta: F64) -> F64:
-        """φ = A β: every member's Shapley value."""
-        part = beta[self.x.indices]
-        part *= self.share
-        first, second = self.members
-        whole = np.bincount(first, part, self.size + 1) + np.bincount(second, part, self.size + 1)
-        return np.asarray(whole[: self.size], dtype=np.float64)
-
-    def by_key(self, weight: F64) -> F64:
-        """Σ_m weight_m A_m over each key's members (keys × coefficients, dense).
-
-        A column's members all have the same key (its channel; a pair's first or second), so
-        the sums by column, one per side, are the sums by key.
-        """
-        width = self.x.shape[1]
-        weights = np.append(weight, 0.0)  # the bin past the members weighs 0
-        out = np.zeros((self.n_keys, width))
-        columns = np.arange(width)
-        for side, keys in zip(self.members, self.keys, strict=True):
-            part = weights[side]
-            part *= self.share
-            out[keys, columns] += np.bincount(self.x.indices, part, width)
-        return out
-
-    def summed(self, weight: F64, intercept: float) -> sp.csr_matrix:
-        """Σ_{m ∈ p} weight_m A_m per pattern p, and ``intercept`` in column 0 of every row."""
-        weights = np.append(weight, 0.0)
-        first, second = self.members
-        data = weights[first]
-        data += weights[second]
-        data *= self.share
-        data[self.x.indptr[:-1]] = intercept  # every row's first entry is its intercept
-        return sp.csr_matrix((data, self.x.indices, self.x.indptr), shape=self.x.shape)
 
 
 @dataclass(frozen=True, eq=False)
