@@ -39,7 +39,7 @@ class ShapleyMap:
     members: NDArray[np.int32]
     """Each entry's member and pair partner (2 × entries); none: ``size``, a bin to drop."""
     share: F64
-    """X's entry shared among its members: halved for a pair."""
+    """Per column, the part of an entry each member takes: 1, a half for a pair's."""
     size: int
     n_keys: int
     keys: NDArray[np.int64]
@@ -48,21 +48,23 @@ class ShapleyMap:
     @classmethod
     def of(cls, basis: Design) -> ShapleyMap:
         """The map on the design's entries."""
-        size = basis.codes.shape[0]
-        share = basis.x.data.copy()
-        share[basis.members[1] < size] *= 0.5
-        k = (basis.x.shape[1] - 1 - basis.pair_keys.shape[0]) // 2
+        width = basis.x.shape[1]
+        pairs = basis.pair_keys.shape[0]
+        k = (width - 1 - pairs) // 2
+        share = np.ones(width)
+        share[1 + 2 * k :] = 0.5
         own = np.concatenate([[0], np.arange(k), np.arange(k)])  # intercept: no member, key 0
         first, second = np.divmod(basis.pair_keys, max(k, 1))
         keys = np.stack([np.append(own, first), np.append(own, second)])
-        return cls(basis.x, basis.members, share, size, k, keys)
+        return cls(basis.x, basis.members, share, basis.codes.shape[0], k, keys)
 
     def apply(self, beta: F64) -> F64:
         """φ = A β: every member's Shapley value."""
-        part = beta[self.x.indices]
-        part *= self.share
+        part = (self.share * beta)[self.x.indices]
+        part *= self.x.data
         first, second = self.members
-        whole = np.bincount(first, part, self.size + 1) + np.bincount(second, part, self.size + 1)
+        whole = np.bincount(first, part, self.size + 1)
+        whole += np.bincount(second, part, self.size + 1)
         return np.asarray(whole[: self.size], dtype=np.float64)
 
     def by_key(self, weight: F64) -> F64:
@@ -77,8 +79,8 @@ class ShapleyMap:
         columns = np.arange(width)
         for side, keys in zip(self.members, self.keys, strict=True):
             part = weights[side]
-            part *= self.share
-            out[keys, columns] += np.bincount(self.x.indices, part, width)
+            part *= self.x.data
+            out[keys, columns] += np.bincount(self.x.indices, part, width) * self.share
         return out
 
     def summed(self, weight: F64, intercept: float) -> sp.csr_matrix:
@@ -87,6 +89,7 @@ class ShapleyMap:
         first, second = self.members
         data = weights[first]
         data += weights[second]
-        data *= self.share
+        data *= self.x.data
+        data[second < self.size] *= 0.5  # a pair's entry, shared by its two members
         data[self.x.indptr[:-1]] = intercept  # every row's first entry is its intercept
         return sp.csr_matrix((data, self.x.indices, self.x.indptr), shape=self.x.shape)
