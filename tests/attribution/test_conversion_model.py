@@ -37,10 +37,31 @@ def _design_by_loop(patterns: Patterns, pair_keys: np.ndarray) -> np.ndarray:
 def test_design_matches_the_definition() -> None:
     patterns = _patterns(8, 20_000)
     settings = cm.FitSettings(max_pairs=12)
-    x, pair_keys = cm.design(patterns, settings)
+    x, pair_keys, _ = cm.design(patterns, settings)
     assert pair_keys.shape[0] == 12 and x.has_sorted_indices
     assert x.toarray() == pytest.approx(_design_by_loop(patterns, pair_keys), abs=0)
     assert not (x.data == 0).any()  # a channel touched once has log 1 = 0: no entry
+
+
+def test_design_names_the_members_of_every_entry() -> None:
+    """Main and dose entries belong to their member, a pair's to both, the intercept to none."""
+    patterns = _patterns(8, 5_000)
+    k, none = patterns.n_keys, patterns.codes.shape[0]
+    x, pair_keys, members = cm.design(patterns, cm.FitSettings(max_pairs=12))
+    expected = np.full((2, x.nnz), none)
+    for p in range(patterns.n_patterns):
+        lo = patterns.offsets[p]
+        member_of = {
+            int(c): lo + i for i, c in enumerate(patterns.codes[lo : patterns.offsets[p + 1]])
+        }
+        for entry in range(x.indptr[p], x.indptr[p + 1]):
+            column = int(x.indices[entry])
+            if 1 <= column <= 2 * k:
+                expected[0, entry] = member_of[(column - 1) % k]
+            elif column > 2 * k:
+                first, second = divmod(int(pair_keys[column - 1 - 2 * k]), k)
+                expected[:, entry] = member_of[first], member_of[second]
+    np.testing.assert_array_equal(members, expected)
 
 
 def _fisher_scoring(patterns: Patterns, x: np.ndarray, settings: cm.FitSettings) -> np.ndarray:
@@ -83,7 +104,7 @@ def test_newton_fit_reaches_the_fisher_scoring_root(
     settings = cm.FitSettings()
     model = cm.fit(patterns, settings)
     assert model.fitted_on is not None and model.fitted_on.cheap is cheap
-    x, _ = cm.design(patterns, settings, model.pair_keys)
+    x, _, _ = cm.design(patterns, settings, model.pair_keys)
     expected = _fisher_scoring(patterns, x.toarray(), settings)
     assert model.coefficients == pytest.approx(expected, abs=1e-9)
 

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from crmroi.attribution import models as registry
+from crmroi.attribution.heap import retained
 from crmroi.attribution.hierarchy import labels
 from crmroi.attribution.paths import BASELINE, Journeys
 from crmroi.errors import AnalysisError
@@ -203,12 +204,13 @@ def _lean() -> Iterator[None]:
     is in ``madvise`` mode (Debian's default) each fresh 2 MB page is compacted and zeroed on
     the first touch, and the models make many such arrays: at 30 channels that was 2.8–3.3 s
     of system CPU, 0.8–0.9 s without (`perf`: clear_page under do_huge_pmd_anonymous_page).
+    Freed temporaries are kept for reuse (``heap.retained``): fresh small pages cost too.
     """
     core = getattr(np, "_core", None) or getattr(np, "core", None)  # NumPy 2, NumPy 1
     advise = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
     previous = advise(False) if advise is not None else None
     try:
-        with threadpool_limits(limits=1, user_api="blas"):
+        with threadpool_limits(limits=1, user_api="blas"), retained():
             yield
     finally:
         if advise is not None:

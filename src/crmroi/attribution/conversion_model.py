@@ -154,13 +154,20 @@ def _pair_columns(k: int, pair_keys: I64, keys: I64) -> I64:
 
 def design(
     patterns: Patterns, settings: FitSettings, pair_keys: NDArray[np.int64] | None = None
-) -> tuple[sp.csr_matrix, NDArray[np.int64]]:
+) -> tuple[sp.csr_matrix, NDArray[np.int64], NDArray[np.int32]]:
     """Sparse design matrix [1 | touched_c | log count_c | pair_cc'] over patterns.
 
     Only non-zero entries are stored (log 1 = 0: a channel touched once has no dose entry),
     which keeps the Gram products of the fit about a third cheaper. Every entry's place in the
     CSR arrays follows from the row counts, so the matrix is written directly, with its column
     indices sorted, instead of being sorted out of coordinates.
+
+    Also returned, per entry of the matrix (2 × entries): the member (index into
+    ``patterns.codes``) it belongs to and, for a pair entry, its second member; where there is
+    none (the intercept; the second of a main or dose entry) the number of members, one past
+    the last, so that sums over members can take it as a bin of its own and drop it. The
+    Shapley values of the identity-link model are these entries shared among their members
+    (``delta.py``).
     """
     k, p = patterns.n_keys, patterns.n_patterns
     sizes = patterns.sizes
@@ -187,22 +194,31 @@ def design(
     start = indptr[:-1]
     indices = np.zeros(int(indptr[-1]), dtype=np.int32)  # 0: the intercept, first in each row
     data = np.ones(int(indptr[-1]))
+    members = np.full((2, int(indptr[-1])), patterns.codes.shape[0], dtype=np.int32)
     codes = patterns.codes.astype(np.int64)
     local = np.arange(codes.shape[0]) - patterns.offsets[member_row]
     indices[start[member_row] + 1 + local] = 1 + codes
+    members[0, start[member_row] + 1 + local] = np.arange(codes.shape[0])
     dose_rank = np.concatenate([[0], np.cumsum(dose)])
     at = np.flatnonzero(dose)
     row = member_row[at]
     place = start[row] + 1 + sizes[row] + dose_rank[at] - dose_rank[patterns.offsets[row]]
     indices[place] = 1 + k + codes[at]
     data[place] = log_counts[at]
+    members[0, place] = at
     for (which, _), column in zip(groups, columns, strict=True):
         modelled = column >= 0
         rank = np.cumsum(modelled, axis=1) - 1
         first = start[which] + 1 + sizes[which] + doses[which]
-        indices[(first[:, None] + rank)[modelled]] = 1 + 2 * k + column[modelled]
+        place = (first[:, None] + rank)[modelled]
+        indices[place] = 1 + 2 * k + column[modelled]
+        # members ascend in code order, so the pair key's two codes are members i < j
+        i, j = np.triu_indices(int(sizes[which[0]]), 1)
+        lead = patterns.offsets[which][:, None]
+        members[0, place] = (lead + i)[modelled]
+        members[1, place] = (lead + j)[modelled]
     shape = (p, 1 + 2 * k + pair_keys.shape[0])
-    return sp.csr_matrix((data, indices, indptr), shape=shape), pair_keys
+    return sp.csr_matrix((data, indices, indptr), shape=shape), pair_keys, members
 
 
 @dataclass(frozen=True, eq=False)
@@ -215,14 +231,16 @@ class Design:
     offsets: I64
     codes: NDArray[np.int32]
     counts: NDArray[np.int32]
+    members: NDArray[np.int32]
+    """Each entry's member and pair partner (2 × entries; none: the number of members)."""
 
     @classmethod
     def build(
         cls, patterns: Patterns, settings: FitSettings, pair_keys: I64 | None = None
     ) -> Design:
         """The design of ``patterns`` (pairs selected from them unless ``pair_keys`` is given)."""
-        x, keys = design(patterns, settings, pair_keys)
-        return cls(x, x.T.tocsr(), keys, patterns.offsets, patterns.codes, patterns.counts)
+        x, keys, members = design(patterns, settings, pair_keys)
+        return cls(x, x.T.tocsr(), keys, patterns.offsets, patterns.codes, patterns.counts, members)
 
     def serves(self, patterns: Patterns, pair_keys: I64) -> bool:
         """Whether this is the design of ``patterns`` (same arrays; outcomes may differ)."""
@@ -350,11 +368,16 @@ class OneStep:
     """
 
     fitted: ConversionModel
-    x: sp.csr_matrix
+    basis: Design
     mu: F64
     factor: F64
     hessian_inverse: F64
     penalty: F64
+
+    @property
+    def x(self) -> sp.csr_matrix:
+        """The design matrix of the patterns."""
+        return self.basis.x
 
     @classmethod
     def prepare(cls, patterns: Patterns, fitted: ConversionModel, settings: FitSettings) -> OneStep:
@@ -372,7 +395,7 @@ class OneStep:
         weight = patterns.journeys * slope * factor
         hessian = basis.gram(weight) + np.diag(penalty + 1e-9)
         inverse = np.asarray(np.linalg.inv(hessian), dtype=np.float64)
-        return cls(fitted, x, mu, factor, inverse, penalty)
+        return cls(fitted, basis, mu, factor, inverse, penalty)
 
     def refit(self, patterns: Patterns) -> ConversionModel:
         """The replicate's coefficients after one Newton step."""
@@ -419,12 +442,12 @@ def _irls(
     penalty = _penalty(settings, patterns.n_keys, x.shape[1])
     ridge = penalty + 1e-9
     beta = _start(patterns, link, x.shape[1], start)
-    loglik = _loglik(x, y, n, link, penalty, beta)
+    eta = x @ beta
+    loglik = _loglik(eta, y, n, link, penalty, beta)
     observed = np.where(n > 0, y / np.where(n > 0, n, 1.0), 0.0)
     solve: _Solve | None = None
     change = np.inf
     for iteration in range(settings.iterations):
-        eta = x @ beta
         mu = np.clip(inverse_link(link, eta), _EPS, 1 - _EPS)
         slope = _derivative(link, eta, mu)
         fisher = n * slope**2 / (mu * (1 - mu))
@@ -442,7 +465,7 @@ def _irls(
                 step = _conjugate_gradient(
                     _hessian_product(x, xt, curvature, ridge), score, solve, min(1e-2, change)
                 )
-        new, loglik = _damped(x, y, n, link, penalty, beta, beta + step, loglik)
+        new, eta, loglik = _damped(x, y, n, link, penalty, beta, eta, beta + step, loglik)
         change = float(np.max(np.abs(new - beta)))
         beta = new
         if change < settings.tolerance:
@@ -518,9 +541,9 @@ def _conjugate_gradient(
     return step
 
 
-def _loglik(x: sp.csr_matrix, y: F64, n: F64, link: str, penalty: F64, beta: F64) -> float:
-    """Penalised binomial log-likelihood (means clipped into (0, 1))."""
-    mu = np.clip(inverse_link(link, x @ beta), _EPS, 1 - _EPS)
+def _loglik(eta: F64, y: F64, n: F64, link: str, penalty: F64, beta: F64) -> float:
+    """Penalised binomial log-likelihood at ``beta`` (``eta`` = X β; means clipped into (0, 1))."""
+    mu = np.clip(inverse_link(link, eta), _EPS, 1 - _EPS)
     return float((y * np.log(mu) + (n - y) * np.log1p(-mu)).sum() - 0.5 * (penalty * beta**2).sum())
 
 
@@ -531,23 +554,26 @@ def _damped(
     link: str,
     penalty: F64,
     beta: F64,
+    eta: F64,
     new: F64,
     before: float,
-) -> tuple[F64, float]:
+) -> tuple[F64, F64, float]:
     """The step, halved until the penalised likelihood does not fall (at most 20 times).
 
-    Returns the coefficients kept and their likelihood (``before``: that of ``beta``). Where
+    Returns the coefficients kept, their linear predictor (the next step starts from it) and
+    their likelihood (``eta``, ``before``: those of ``beta``). Where
     the fit is well inside (0, 1) the full step always improves and is kept as it is. With
     many channels and sparse pairs an identity-link step can push some means below 0, where
     the clipped weights are meaningless and full steps run away (30 channels at 200k journeys:
     an intercept of 0.26 for a true 0.02); halving keeps the fit climbing.
     """
     for _ in range(20):
-        after = _loglik(x, y, n, link, penalty, new)
+        moved = x @ new
+        after = _loglik(moved, y, n, link, penalty, new)
         if after >= before - 1e-9 * abs(before):
-            return new, after
+            return new, moved, after
         new = 0.5 * (beta + new)
-    return beta, before
+    return beta, eta, before
 
 
 def _unpack(

@@ -10,8 +10,9 @@ v(S) by one Newton step, takes its Shapley values and sums the shares. Every ste
 with the derivatives taken at the data. For the identity link the chain is short:
 
 * one Newton step: dβ = H⁻¹ Xᵀ (f ⊙ ((1 − μ) dy − μ dm)) (``OneStep``);
-* Shapley values of a journey's members: φ = A β, A the sparse map "main + dose·log k + half of
-  every pair term" (``shapley.model_driven``'s closed form); v(∅) = β₀;
+* Shapley values of a journey's members: φ = A β, A the linear map "main + dose·log k + half
+  of every pair term" (``shapley.model_driven``'s closed form), applied on the design's own
+  entries (:class:`ShapleyMap`); v(∅) = β₀;
 * fractions φ⁺/t_p with t_p = v(∅)⁺ + Σ φ⁺ (negative parts clipped, as in ``shapley._finish``);
 * revenue per key R_k = Σ fraction · y_p · (mean deal value of p), share s_k = R_k / Σ R.
 
@@ -34,8 +35,9 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from crmroi.attribution.conversion_model import ConversionModel, OneStep
+from crmroi.attribution.conversion_model import OneStep
 from crmroi.attribution.patterns import Patterns
+from crmroi.attribution.shapley_map import ShapleyMap
 
 if TYPE_CHECKING:
     from crmroi.attribution.nested import Level, Nesting
@@ -43,36 +45,6 @@ if TYPE_CHECKING:
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 _FLAT = 1e-15
-
-
-def shapley_map(patterns: Patterns, model: ConversionModel) -> sp.csr_matrix:
-    """A with φ = A β: each member's Shapley value as a linear map of the coefficients."""
-    k = patterns.n_keys
-    m = patterns.codes.shape[0]
-    width = model.coefficients.shape[0]
-    # 32-bit indices when they fit: the entries run to millions, and so does their memory
-    index = np.int32 if max(m, width) < 2**31 else np.int64
-    rows = [np.arange(m, dtype=index), np.arange(m, dtype=index)]
-    cols = [1 + patterns.codes.astype(index), 1 + k + patterns.codes.astype(index)]
-    data = [np.ones(m), np.log(np.maximum(patterns.counts, 1)).astype(np.float64)]
-    keys = model.pair_keys
-    sizes = patterns.sizes
-    for s in np.unique(sizes[sizes >= 2]) if keys.size else ():
-        which = np.flatnonzero(sizes == s)
-        member = patterns.offsets[which][:, None] + np.arange(int(s))
-        i, j = np.triu_indices(int(s), 1)
-        # members are in ascending code order: codes[i] < codes[j], the pair key's order
-        key = patterns.codes[member[:, i]].astype(np.int64) * k + patterns.codes[member[:, j]]
-        position = np.minimum(np.searchsorted(keys, key), keys.shape[0] - 1)
-        known = keys[position] == key
-        column = (1 + 2 * k + position[known]).astype(index)
-        for side in (member[:, i][known], member[:, j][known]):
-            rows.append(side.astype(index))
-            cols.append(column)
-            data.append(np.full(side.shape[0], 0.5))
-    return sp.csr_matrix(
-        (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))), shape=(m, width)
-    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,8 +93,8 @@ def gradient(patterns: Patterns, step: OneStep, use_value: bool) -> Gradient:
     k, p = patterns.n_keys, patterns.n_patterns
     sizes = patterns.sizes
     member_row = np.repeat(np.arange(p), sizes)
-    a = shapley_map(patterns, model)
-    phi = a @ model.coefficients
+    a = ShapleyMap.of(step.basis)
+    phi = a.apply(model.coefficients)
     mask = phi > 0
     empty = float(model.coefficients[0])
     empty_on = empty > 0
@@ -135,25 +107,14 @@ def gradient(patterns: Patterns, step: OneStep, use_value: bool) -> Gradient:
     frac = np.where(flat[member_row], equal, frac)
     base = np.where(sizes == 0, 1.0, np.where(live, max(empty, 0.0) / safe, 0.0))
     r = patterns.conversions * unit_value(patterns, use_value)
-    members = frac.shape[0]
-    keys = sp.csc_matrix(
-        (np.ones(members), patterns.codes, np.arange(members + 1)), shape=(k, members)
-    )
-    membership = sp.csr_matrix(
-        (np.ones(members), np.arange(members), patterns.offsets), shape=(p, members)
-    )
-    # d t_p / dβ for every pattern: β₀ (when v(∅) > 0) plus its unclipped members' rows of A
-    clipped_a = sp.diags(mask.astype(np.float64)) @ a
-    d_total = membership @ clipped_a
-    if empty_on:
-        d_total = d_total + sp.csr_matrix(
-            (np.ones(p), (np.arange(p), np.zeros(p, dtype=np.int64))), shape=d_total.shape
-        )
     omega = np.where(live, r / safe, 0.0)  # r_p / t_p
     omega_m = omega[member_row]
-    by_beta = np.empty((k + 1, a.shape[1]))
-    by_beta[:k] = (keys @ sp.diags(omega_m) @ clipped_a).toarray()
-    by_beta[:k] -= (keys @ sp.diags(omega_m * frac) @ membership.T @ d_total).toarray()
+    # d t_p / dβ for every pattern: β₀ (when v(∅) > 0) plus its unclipped members' rows of A
+    d_total = a.summed(mask.astype(np.float64), 1.0 if empty_on else 0.0)
+    spread = sp.csr_matrix((omega_m * frac, patterns.codes, patterns.offsets), shape=(p, k))
+    by_beta = np.empty((k + 1, a.x.shape[1]))
+    by_beta[:k] = a.by_key(np.where(mask, omega_m, 0.0))
+    by_beta[:k] -= (spread.T.tocsr() @ d_total).toarray()  # CSR @ CSR: no copy of d_total
     by_beta[k] = -(d_total.T @ (omega * base))
     if empty_on:
         by_beta[k, 0] += omega.sum()

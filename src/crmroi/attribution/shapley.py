@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 
 from crmroi.attribution.conversion_model import ConversionModel
 from crmroi.attribution.patterns import Patterns
+from crmroi.attribution.shapley_map import ShapleyMap
 
 F64 = NDArray[np.float64]
 
@@ -113,7 +114,14 @@ def simplified(patterns: Patterns) -> PatternCredit:
 
 
 def model_driven(patterns: Patterns, model: ConversionModel, *, clip: bool = True) -> PatternCredit:
-    """Shapley values of the fitted conversion model on every pattern's own lattice."""
+    """Shapley values of the fitted conversion model on every pattern's own lattice.
+
+    For the identity link on the patterns it was fitted on, the closed form is applied on the
+    fit's design (``shapley_map``); v(S) = v(∅) + Σ φ there, the efficiency of Shapley values.
+    """
+    basis = model.fitted_on
+    if model.link == "identity" and basis is not None and basis.serves(patterns, model.pair_keys):
+        return _on_design(patterns, model, ShapleyMap.of(basis), clip)
     phi = np.zeros(patterns.codes.shape[0])
     link = model.inverse_link
     empty = np.full(patterns.n_patterns, float(link(np.array(model.intercept))))
@@ -132,6 +140,17 @@ def model_driven(patterns: Patterns, model: ConversionModel, *, clip: bool = Tru
         else:
             phi[idx] = _exact_model(model, main, pair, s)
         total[which] = link(model.intercept + main.sum(1) + np.triu(pair, 1).sum((1, 2)))
+    return _finish(patterns, phi, empty, total, clip=clip)
+
+
+def _on_design(
+    patterns: Patterns, model: ConversionModel, shapley_map: ShapleyMap, clip: bool
+) -> PatternCredit:
+    """The identity link's closed form applied on the fit's design; v(S) = v(∅) + Σ φ."""
+    phi = shapley_map.apply(model.coefficients)
+    rows = np.repeat(np.arange(patterns.n_patterns), patterns.sizes)
+    empty = np.full(patterns.n_patterns, model.intercept, dtype=np.float64)
+    total = empty + np.bincount(rows, phi, patterns.n_patterns)
     return _finish(patterns, phi, empty, total, clip=clip)
 
 
