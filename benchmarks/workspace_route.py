@@ -1,7 +1,7 @@
 """The workspace route as a user runs it: import the CRM's files, then attribute, beside DuckDB.
 
 Usage: python benchmarks/workspace_route.py [--sizes 1000000 ...] [--channels 10 ...]
-[--write docs/benchmarks.md]
+[--spark] [--write docs/benchmarks.md]
 
 Issue 15's done-when: ``crmroi import`` of contacts, deals and touchpoints followed by
 ``crmroi attribution`` (data-driven, Markov and linear, default intervals) within 2× of what a
@@ -14,6 +14,10 @@ The files come from the additive worlds of the path benchmarks (``worlds.wide_wo
 contact per journey, one touchpoint per touch (a day apart, the last a day before the end) and
 one won deal per converting journey (its value as amount). ``--write`` replaces the block
 between ``<!-- route:start -->`` and ``<!-- route:end -->`` in the given Markdown file.
+
+``--spark`` runs crmroi's two steps on a Spark ``local[2]`` workspace instead (a Hive metastore
+and warehouse in the run's folder), beside the same DuckDB reference, and writes the block
+between ``<!-- route-spark:start -->`` and ``<!-- route-spark:end -->``.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from processes import Run, crmroi, measure, measured, python, replace_block
 from crmroi.attribution.worlds import simulate, wide_world
 
 START, END = "<!-- route:start -->", "<!-- route:end -->"
+SPARK_START, SPARK_END = "<!-- route-spark:start -->", "<!-- route-spark:end -->"
+SPARK = "local[2]"
 GOAL_RATIO = 2.0
 EPOCH = np.datetime64("2025-01-01T00:00:00", "s")
 
@@ -108,9 +114,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", type=int, default=[1_000_000])
     parser.add_argument("--channels", nargs="+", type=int, default=[10])
+    parser.add_argument("--spark", action="store_true")
     parser.add_argument("--write", type=Path)
     args = parser.parse_args()
     load_start = os.getloadavg()
+    engine = " (Spark local[2])" if args.spark else ""
+    here = Path.cwd()
     lines = [
         "| journeys / channels (rows) | step | wall s | CPU s | peak MB |",
         "|---|---|---:|---:|---:|",
@@ -123,18 +132,22 @@ def main() -> None:
                 folder.mkdir()
                 rows = write_files(n, k, folder)
                 shape = f"{n / 1e6:g}M / {k} ({rows:,})"
-                ws = str(Path(tmp) / "ws.duckdb")
+                ws = SPARK if args.spark else str(Path(tmp) / "ws.duckdb")
                 models = [a for m in ("data_driven", "markov", "linear") for a in ("-m", m)]
-                steps = {
-                    "crmroi import": measure(crmroi("-w", ws, "import", str(folder))),
-                    "crmroi attribution": measure(
-                        crmroi("-w", ws, "attribution", *models, "--format", "json")
-                    ),
-                    "DuckDB read_csv + string_agg + ChannelAttribution markov_model": measure(
-                        reference(folder, Path(tmp) / "ref.duckdb")
-                    ),
-                }
-            ours = [steps["crmroi import"], steps["crmroi attribution"]]
+                os.chdir(tmp)  # Spark keeps its metastore and warehouse in the current folder
+                try:
+                    steps = {
+                        f"crmroi import{engine}": measure(crmroi("-w", ws, "import", str(folder))),
+                        f"crmroi attribution{engine}": measure(
+                            crmroi("-w", ws, "attribution", *models, "--format", "json")
+                        ),
+                        "DuckDB read_csv + string_agg + ChannelAttribution markov_model": measure(
+                            reference(folder, Path(tmp) / "ref.duckdb")
+                        ),
+                    }
+                finally:
+                    os.chdir(here)
+            ours = [steps[f"crmroi import{engine}"], steps[f"crmroi attribution{engine}"]]
             total = Run(*(sum(getattr(r, f) for r in ours) for f in ("wall", "cpu")), 0.0)
             ref = steps["DuckDB read_csv + string_agg + ChannelAttribution markov_model"]
             for name, run in steps.items():
@@ -143,7 +156,8 @@ def main() -> None:
                 )
                 print(lines[-1], flush=True)
             ratios.append(
-                f"{shape}: crmroi import + attribution {total.wall:.1f} s wall / {total.cpu:.1f} s "
+                f"{shape}: crmroi import + attribution{engine} {total.wall:.1f} s wall / "
+                f"{total.cpu:.1f} s "
                 f"CPU, {total.wall / ref.wall:.2f}× the reference's wall and "
                 f"{total.cpu / ref.cpu:.2f}× its CPU (goal ≤ {GOAL_RATIO:g}×)"
             )
@@ -152,7 +166,10 @@ def main() -> None:
     print(footer)
     if args.write:
         body = "\n".join([*lines, "", *(f"* {r}" for r in ratios), "", footer])
-        replace_block(args.write, body, START, END)
+        if args.spark:
+            replace_block(args.write, body, SPARK_START, SPARK_END)
+        else:
+            replace_block(args.write, body, START, END)
 
 
 if __name__ == "__main__":
