@@ -249,7 +249,7 @@ def group_moments(
         )
         .execute()
     )
-    moments = counts.execute().merge(converted, on=["unit", "control"], how="left")
+    moments: pd.DataFrame = counts.execute().merge(converted, on=["unit", "control"], how="left")
     columns = ["n", "conversions", "revenue", "revenue_sq", "late"]
     moments = moments[["unit", "control", *columns]]
     moments[columns] = moments[columns].fillna(0)
