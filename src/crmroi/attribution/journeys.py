@@ -60,7 +60,7 @@ def touches(ws: Workspace) -> ir.Table:
 
     ``account_id`` is the touch's own (only touchpoints have one): :func:`_match` finds the
     account of a touch without one through its contact, on the journeys' side, so the touches
-    (12M on the large company) are never joined to the contacts.
+    (10.5M on the large company) are never joined to the contacts.
     """
     tp = ws.table("touchpoints")
     campaigns = ws.table("campaigns")
