@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -141,16 +142,16 @@ def test_the_report_compares_channels_on_the_roi_journeys(
 
     expected = attribute(tiny, models=MODELS, level="channel", bootstrap=100)
     calls: list[str] = []
-    real = journeys_module.build_journeys
+    real = journeys_module._build
 
-    def counted(ws: Workspace, **kwargs: object) -> Journeys:
-        calls.append(str(kwargs.get("level")))
-        return real(ws, **kwargs)  # type: ignore[arg-type]
+    def counted(ws: Workspace, level: str, *args: Any, **kwargs: Any) -> Any:
+        calls.append(level)
+        return real(ws, level, *args, **kwargs)
 
-    monkeypatch.setattr(journeys_module, "build_journeys", counted)
+    monkeypatch.setattr(journeys_module, "_build", counted)
     for lookback, engine_calls in ((90, []), (30, ["channel"])):
         roi = SimpleNamespace(
-            journeys=real(tiny, level="campaign", lookback_days=lookback),
+            journeys=build_journeys(tiny, level="campaign", lookback_days=lookback),
             settings=RoiSettings(attribution_lookback_days=lookback),
         )
         ctx = ReportContext(tiny, Config(), "en")

@@ -302,11 +302,13 @@ def attribute(
     ``level``: channel, campaign or workflow. ``conversions``: ``deals`` (won deals; lost and
     open deals and leads without deals are the non-converting journeys) or ``orders``.
     Touches older than ``lookback_days`` before the conversion, or after it, are dropped; the
-    first note says how many conversions that leaves to the baseline (:func:`window_loss`).
+    first note says how many conversions that leaves to the baseline (``WindowLoss``).
     """
-    from crmroi.attribution.journeys import build_journeys, window_loss
+    from crmroi.attribution.journeys import journeys_and_loss
 
-    journeys = build_journeys(ws, level=level, conversions=conversions, lookback_days=lookback_days)
+    journeys, loss = journeys_and_loss(
+        ws, level=level, conversions=conversions, lookback_days=lookback_days
+    )
     result = attribute_journeys(
         journeys,
         models=models,
@@ -316,7 +318,6 @@ def attribute(
         conversions=conversions,
         lookback_days=lookback_days,
     )
-    loss = window_loss(ws, conversions=conversions, lookback_days=lookback_days)
     note = loss.note()
     notes = (note, *result.notes) if note else result.notes
     return replace(result, notes=notes, window=loss)

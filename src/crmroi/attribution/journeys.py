@@ -12,13 +12,15 @@ journey ends at its close (won or lost) or, when open, at the end of the data; t
 end or more than ``lookback_days`` before it are dropped. For ``conversions="orders"`` one journey
 per order with a positive amount, plus one non-converting journey per contact without orders.
 
-The engine does all joins and filters and returns compact columns (journey index, time, the raw
-key columns, days before the end, milestone flags), unordered; Arrow dictionary-encodes the keys
-(channels, campaigns or workflows), the engine normalises only the distinct channel names, and
-NumPy orders the touches, so no path string is ever built and nothing is sorted by string per
-touch (the large company: 7 s of CPU instead of 15). At campaign level a key is a
-(channel, campaign) pair and at workflow level a (channel, campaign, workflow) triple, with
-``Journeys.parents`` linking each to its channel and campaign (``hierarchy.py``).
+The engine does all joins and filters in one pass over the touches (each looks up its journeys
+by two keys in one hash join, see :func:`_match`) and returns compact columns (journey index,
+time, the raw key columns, days before the end, milestone flags), unordered, with the converted
+journeys' touches older than the window, which tell the window's loss without a second pass
+(:func:`journeys_and_loss`). Arrow dictionary-encodes the keys (channels, campaigns or
+workflows), the engine normalises only the distinct channel names, and NumPy orders the
+touches, so no path string is ever built and nothing is sorted by string per touch. At campaign
+level a key is a (channel, campaign) pair and at workflow level a (channel, campaign, workflow)
+triple, with ``Journeys.parents`` linking each to its channel and campaign (``hierarchy.py``).
 """
 
 from __future__ import annotations
@@ -54,10 +56,12 @@ _DAY = 86_400.0
 
 
 def touches(ws: Workspace) -> ir.Table:
-    """All touches: contact_id, account_id, occurred_at, channel, campaign_id, workflow_id."""
-    contacts = ws.table("contacts").select(
-        c_contact=ws.table("contacts").contact_id, c_account=ws.table("contacts").account_id
-    )
+    """All touches: contact_id, account_id, occurred_at, channel, campaign_id, workflow_id.
+
+    ``account_id`` is the touch's own (only touchpoints have one): :func:`_match` finds the
+    account of a touch without one through its contact, on the journeys' side, so the touches
+    (10.5M on the large company) are never joined to the contacts.
+    """
     tp = ws.table("touchpoints")
     campaigns = ws.table("campaigns")
     tp = tp.left_join(
@@ -95,16 +99,7 @@ def touches(ws: Workspace) -> ir.Table:
         campaign_id=ses.n_id,
         workflow_id=ibis.null("string"),
     )
-    everything = ibis.union(from_tp, from_wf, from_web, distinct=False)
-    joined = everything.left_join(contacts, everything.contact_id == contacts.c_contact)
-    return joined.select(
-        contact_id=joined.contact_id,
-        account_id=ibis.coalesce(joined.account_id, joined.c_account),
-        occurred_at=joined.occurred_at,
-        channel=joined.channel,
-        campaign_id=joined.campaign_id,
-        workflow_id=joined.workflow_id,
-    )
+    return ibis.union(from_tp, from_wf, from_web, distinct=False)
 
 
 def _data_end(ws: Workspace) -> object:
@@ -190,6 +185,45 @@ def build_journeys(
     lookback_days: int = 90,
 ) -> Journeys:
     """Reduce the workspace to compact journey arrays for the attribution models."""
+    return _build(ws, level, conversions, lookback_days, loss=False)[0]
+
+
+def journeys_and_loss(
+    ws: Workspace,
+    *,
+    level: str = "channel",
+    conversions: str = "deals",
+    lookback_days: int = 90,
+) -> tuple[Journeys, WindowLoss]:
+    """The journeys of :func:`build_journeys` and what their lookback window cost, in one pass.
+
+    A converted journey is lost to the window when it has touches up to its end but every one
+    of them lies more than ``lookback_days`` before it. Its path is then empty; whether it had
+    older touches comes back with the same query (the converted journeys' older touches ride
+    along and are dropped here), instead of a second pass over every touch.
+    """
+    journeys, older = _build(ws, level, conversions, lookback_days, loss=True)
+    converted = journeys.conversions > 0
+    had_older = np.zeros(journeys.n_journeys, dtype=bool)
+    had_older[older] = True
+    dropped = converted & had_older & (journeys.offsets[1:] == journeys.offsets[:-1])
+    return journeys, WindowLoss(
+        conversions=int(converted.sum()),
+        dropped=int(dropped.sum()),
+        dropped_revenue=float(journeys.value[dropped].sum()),
+        lookback_days=lookback_days,
+    )
+
+
+def _build(
+    ws: Workspace, level: str, conversions: str, lookback_days: int, *, loss: bool
+) -> tuple[Journeys, NDArray[np.int64]]:
+    """The journeys, and the journey of every touch the window left out of a converted one.
+
+    With ``loss`` the converted journeys' touches up to their end but more than
+    ``lookback_days`` before it come back too; their journey indices are returned, the touches
+    dropped. Without it the engine filters them out.
+    """
     if level not in LEVELS:
         raise AnalysisError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
     if conversions not in CONVERSIONS:
@@ -207,10 +241,13 @@ def build_journeys(
     t = touches(ws)
     columns = PATH_COLUMNS[level]
     t = t.mutate(**{f"k_{c}": _raw_key(t, c) for c in columns})
-    matched = _match(journeys, t, columns)
+    matched = _match(ws, journeys, t, columns)
     seconds = matched.end_at.epoch_seconds() - matched.occurred_at.epoch_seconds()
     matched = matched.mutate(days=seconds.cast("float64") / _DAY)
-    matched = matched.filter((matched.days >= 0) & (matched.days <= lookback_days))
+    inside = matched.days <= lookback_days
+    matched = matched.filter(
+        (matched.days >= 0) & ((inside | matched.converted) if loss else inside)
+    )
     rows = matched.select(
         "jidx",
         "occurred_at",
@@ -219,8 +256,14 @@ def build_journeys(
         before_lead=ibis.coalesce(matched.occurred_at <= matched.lead_at, False),
         before_opp=ibis.coalesce(matched.occurred_at <= matched.opp_at, False),
     ).to_pyarrow()
+    older = np.zeros(0, dtype=np.int64)
+    if loss:
+        days = np.asarray(rows.column("days").to_numpy(zero_copy_only=False))
+        kept = days <= lookback_days
+        older = np.asarray(rows.column("jidx").to_numpy(zero_copy_only=False))[~kept]
+        rows = rows.filter(pa.array(kept))
     codes, paths, names = _encode(ws, rows, columns)
-    return _assemble(meta_df, rows, codes, paths, names)
+    return _assemble(meta_df, rows, codes, paths, names), older
 
 
 def channel_journeys(journeys: Journeys) -> Journeys:
@@ -282,40 +325,6 @@ class WindowLoss:
         )
 
 
-def window_loss(
-    ws: Workspace, *, conversions: str = "deals", lookback_days: int = 90
-) -> WindowLoss:
-    """How many conversions the lookback window turns into baseline ones.
-
-    A converted journey is dropped when it has touches up to its end but every one of them
-    lies more than ``lookback_days`` before it. Only converted journeys are joined.
-    """
-    end = _data_end(ws)
-    if end is None:
-        return WindowLoss(0, 0, 0.0, lookback_days)
-    journeys = conversion_journeys(ws, conversions, ibis.literal(end).cast("timestamp"))
-    journeys = journeys.filter(journeys.converted)
-    journeys = journeys.mutate(jidx=journeys.journey_id)
-    matched = _match(journeys, touches(ws).mutate(k_channel=ibis.literal("")), ("channel",))
-    seconds = matched.end_at.epoch_seconds() - matched.occurred_at.epoch_seconds()
-    matched = matched.filter(seconds >= 0).mutate(
-        inside=(seconds.cast("float64") / _DAY <= lookback_days).cast("int32")
-    )
-    per = matched.group_by("jidx").aggregate(inside=matched.inside.sum())
-    lost = per.filter(per.inside == 0)
-    amounts = journeys.select(_j=journeys.jidx, _amount=journeys.amount)
-    lost = lost.join(amounts, lost.jidx == amounts._j)
-    counts = journeys.aggregate(n=journeys.count()).execute()
-    dropped = lost.aggregate(n=lost.count(), revenue=lost._amount.sum()).execute()
-    revenue = dropped["revenue"].iloc[0]
-    return WindowLoss(
-        conversions=int(counts["n"].iloc[0]),
-        dropped=int(dropped["n"].iloc[0]),
-        dropped_revenue=float(revenue) if revenue == revenue and revenue is not None else 0.0,
-        lookback_days=lookback_days,
-    )
-
-
 def _raw_key(t: ir.Table, column: str) -> ir.StringValue:
     """A touch's key as stored: the channel is normalised later, once per distinct value."""
     if column == "channel":
@@ -328,15 +337,52 @@ def _channel_key(channel: ir.StringValue) -> ir.StringValue:
     return channel.strip().lower().re_replace(r"[\s\-]+", "_")
 
 
-def _match(journeys: ir.Table, t: ir.Table, columns: tuple[str, ...]) -> ir.Table:
-    """Touches of each journey: by account where the journey has one, else by contact."""
-    cols = ["jidx", "end_at", "lead_at", "opp_at"]
+_BY_ACCOUNT, _BY_ACCOUNT_CONTACT, _BY_CONTACT = 0, 1, 2
+"""How a journey is looked up: by its account (touches that carry one), by each contact of its
+account (touches without one), or by its own contact (a journey without an account)."""
+
+
+def _match(ws: Workspace, journeys: ir.Table, t: ir.Table, columns: tuple[str, ...]) -> ir.Table:
+    """Touches of each journey: by account where the journey has one, else by contact.
+
+    A touch's account is its own, else its contact's. The engine reads the touches once: each
+    looks up two keys in one hash join, (its account, or its contact for the journeys of the
+    contact's account) and (its contact, for the journeys without an account). Joining every
+    touch to the contacts, then the touches again per kind of journey, cost twice as much.
+    """
+    cols = ["jidx", "end_at", "lead_at", "opp_at", "converted"]
     by_account = journeys.filter(journeys.account_id.notnull())
+    contacts = ws.table("contacts")
+    people = contacts.filter(contacts.account_id.notnull()).select(
+        p_contact=contacts.contact_id, p_account=contacts.account_id
+    )
+    via = by_account.inner_join(people, by_account.account_id == people.p_account)
     by_contact = journeys.filter(journeys.account_id.isnull() & journeys.contact_id.notnull())
-    a = by_account.inner_join(t, by_account.account_id == t.account_id)
-    c = by_contact.inner_join(t, by_contact.contact_id == t.contact_id)
-    select = [*cols, "occurred_at", *(f"k_{c}" for c in columns)]
-    return ibis.union(a.select(*select), c.select(*select), distinct=False)
+
+    def keyed(table: ir.Table, by: int, key: ir.StringValue) -> ir.Table:
+        return table.select(*cols, j_by=ibis.literal(by, "int8"), j_key=key)
+
+    lookup = ibis.union(
+        keyed(by_account, _BY_ACCOUNT, by_account.account_id),
+        keyed(via, _BY_ACCOUNT_CONTACT, via.p_contact),
+        keyed(by_contact, _BY_CONTACT, by_contact.contact_id),
+        distinct=False,
+    )
+    second = ibis.memtable({"second": [False, True]}, schema={"second": "boolean"})
+    probe = t.cross_join(second)
+    own = ibis.ifelse(
+        probe.account_id.notnull(),
+        ibis.literal(_BY_ACCOUNT, "int8"),
+        ibis.literal(_BY_ACCOUNT_CONTACT, "int8"),
+    )
+    probe = probe.mutate(
+        t_by=ibis.ifelse(probe.second, ibis.literal(_BY_CONTACT, "int8"), own),
+        t_key=ibis.ifelse(
+            probe.second, probe.contact_id, ibis.coalesce(probe.account_id, probe.contact_id)
+        ),
+    )
+    matched = lookup.inner_join(probe, [lookup.j_by == probe.t_by, lookup.j_key == probe.t_key])
+    return matched.select(*cols, "occurred_at", *(f"k_{c}" for c in columns))
 
 
 def _encode(

@@ -40,8 +40,14 @@ class Level(StrEnum):
     account = "account_id"
 
 
-def interactions(ws: Workspace, settings: EngagementSettings = DEFAULT_SETTINGS) -> ir.Table:
-    """Ibis expression: every interaction as contact_id, account_id, occurred_at, kind, points."""
+def interactions(
+    ws: Workspace, settings: EngagementSettings = DEFAULT_SETTINGS, *, accounts: bool = True
+) -> ir.Table:
+    """Ibis expression: every interaction as contact_id, account_id, occurred_at, kind, points.
+
+    ``accounts=False``: ``account_id`` is the interaction's own, not filled in from its contact
+    (for scores per contact, which never read it: the fill joins every event to the contacts).
+    """
     tp = ws.table("touchpoints")
     act = ws.table("activities")
     if settings.exclude_automated:
@@ -71,6 +77,10 @@ def interactions(ws: Workspace, settings: EngagementSettings = DEFAULT_SETTINGS)
         events.contact_id, events.account_id, events.occurred_at, events.kind,
         points=weights.points.fill_null(settings.default_weight),
     ).view()  # fmt: skip
+    if not accounts:
+        return events.select("contact_id", "account_id", "occurred_at", "kind", "points").filter(
+            lambda t: t.points > 0
+        )
     joined = events.left_join(contacts, events.contact_id == contacts.c_id)
     return joined.select(
         joined.contact_id,
@@ -96,7 +106,7 @@ def score_table(
     """
     if not as_of:
         raise AnalysisError("the engagement score needs at least one as-of date")
-    events = interactions(ws, settings)
+    events = interactions(ws, settings, accounts=level is Level.account)
     # Only events inside some moment's look-back count: cut the rest before the cross join so
     # the pairs are not built for the whole history (a day's slack each side: the exact test
     # on the age below decides).
