@@ -38,7 +38,7 @@ test: $(STAMP) system-deps
 
 # crmroi as whole processes beside the tools a user would pick instead (DuckDB, Spark's own CSV
 # reader, ChannelAttribution from the dev extra), measured by GNU /usr/bin/time; each script
-# rewrites its table in docs/benchmarks.md. About 40 min on 2 cores at the defaults;
+# rewrites its table in docs/benchmarks.md. About 45 min on 2 cores at the defaults;
 # `make benchmarks BENCH_SIZES="1000000 5000000 20000000"` adds the larger path files.
 # BENCH_LARGE_DB=ws.duckdb: kpi_processes.py uses (a copy of) that imported large company
 # instead of synthesising and importing its own (about 5 min).
@@ -47,6 +47,7 @@ BENCH_CHANNELS ?= 10 30
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/processes.py --sizes $(BENCH_SIZES) --channels $(BENCH_CHANNELS) --write docs/benchmarks.md
 	$(BIN)/python benchmarks/workspace_route.py --sizes $(BENCH_SIZES) --channels 10 --write docs/benchmarks.md
+	$(BIN)/python benchmarks/workspace_route.py --sizes 1000000 --channels 10 --spark --write docs/benchmarks.md
 	$(BIN)/python benchmarks/spark_company.py --size small --write docs/benchmarks.md
 	$(BIN)/python benchmarks/large_company.py --write docs/benchmarks.md
 	$(BIN)/python benchmarks/kpi_processes.py --sizes medium large $(if $(BENCH_LARGE_DB),--db large=$(BENCH_LARGE_DB)) --write docs/benchmarks.md
