@@ -51,6 +51,18 @@ def test_reopening_keeps_rows_and_version(tmp_path: Path) -> None:
         assert ws.schema_version() == SCHEMA_VERSION
 
 
+def test_reading_an_up_to_date_workspace_leaves_its_file_as_it_was(tmp_path: Path) -> None:
+    """Opening writes only what is missing or out of date: a command that reads (kpis, report)
+    must not rewrite the schema version into the file every time, which changed its bytes and,
+    on Spark, overwrote the table in place."""
+    path = tmp_path / "w.duckdb"
+    open_workspace(path).close()
+    before, stamp = path.read_bytes(), path.stat().st_mtime_ns
+    with open_workspace(path) as ws:
+        assert ws.count("deals") == 0 and ws.schema_version() == SCHEMA_VERSION
+    assert path.stat().st_mtime_ns == stamp and path.read_bytes() == before
+
+
 def _set_version(path: Path, version: int) -> None:
     con = ibis.duckdb.connect(path)
     con.create_table(

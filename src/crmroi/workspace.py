@@ -143,7 +143,8 @@ class Workspace:
 
             for statement in POSTGRES_FUNCTIONS:
                 self.con.raw_sql(statement)
-        self._write_version()
+        if version != SCHEMA_VERSION:  # a read-only command leaves an up-to-date file as it is
+            self._write_version()
 
     def _upgrade(self, version: int) -> None:
         while version < SCHEMA_VERSION:
