@@ -171,14 +171,35 @@ def _workflow_table(ctx: ReportContext, rows: list[dict[str, Any]]) -> DataTable
             Unit.currency,
             Unit.percent,
         ),
-        caption=ctx.text(
-            "Conversion lift = conversion of enrolled contacts − conversion of the holdout group; "
-            "added revenue = (revenue per enrolled contact − per holdout contact) × enrolled, "
-            "with its 95 % interval (Welch). Small holdout groups give wide intervals.",
-            "Konversionsplus = Konversion der Eingeschriebenen − Konversion der Kontrollgruppe; "
-            "Zusatzumsatz = (Umsatz je eingeschriebenem − je Kontrollkontakt) × Eingeschriebene, "
-            "mit 95-%-Intervall (Welch). Kleine Kontrollgruppen geben breite Intervalle.",
-        ),
+        caption=_workflow_caption(ctx),
+    )
+
+
+def _workflow_caption(ctx: ReportContext) -> str:
+    """What converting means here: the ROI analysis's holdout outcome, not the experiments'."""
+    settings = ctx.config.roi_settings()
+    days = settings.conversion_window_days
+    if settings.holdout_outcome == "opportunity":
+        means = (
+            f"a deal created for the contact within {days} days of enrolment (its revenue is "
+            "what those deals won)",
+            f"ein Deal, der binnen {days} Tagen nach der Einschreibung für den Kontakt angelegt "
+            "wurde (sein Umsatz ist, was diese Deals gewonnen haben)",
+        )
+    else:
+        means = (
+            f"a won deal closed within {days} days of enrolment",
+            f"ein gewonnener Deal, abgeschlossen binnen {days} Tagen nach der Einschreibung",
+        )
+    return ctx.text(
+        f"Conversion = {means[0]}, `[roi] holdout_outcome`. Conversion lift = conversion of "
+        "enrolled contacts − conversion of the holdout group; added revenue = (revenue per "
+        "enrolled contact − per holdout contact) × enrolled, with its 95 % interval (Welch). "
+        "Small holdout groups give wide intervals.",
+        f"Konversion = {means[1]}, `[roi] holdout_outcome`. Konversionsplus = Konversion der "
+        "Eingeschriebenen − Konversion der Kontrollgruppe; Zusatzumsatz = (Umsatz je "
+        "eingeschriebenem − je Kontrollkontakt) × Eingeschriebene, mit 95-%-Intervall (Welch). "
+        "Kleine Kontrollgruppen geben breite Intervalle.",
     )
 
 
