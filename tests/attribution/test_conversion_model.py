@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from crmroi.attribution import conversion_model as cm
+from crmroi.attribution import design as dm
 from crmroi.attribution.patterns import Patterns, build_patterns
 from crmroi.attribution.worlds import simulate, wide_world
 
@@ -37,7 +38,7 @@ def _design_by_loop(patterns: Patterns, pair_keys: np.ndarray) -> np.ndarray:
 def test_design_matches_the_definition() -> None:
     patterns = _patterns(8, 20_000)
     settings = cm.FitSettings(max_pairs=12)
-    x, pair_keys, _ = cm.design(patterns, settings)
+    x, pair_keys, _ = dm.design(patterns, settings)
     assert pair_keys.shape[0] == 12 and x.has_sorted_indices
     assert x.toarray() == pytest.approx(_design_by_loop(patterns, pair_keys), abs=0)
     assert not (x.data == 0).any()  # a channel touched once has log 1 = 0: no entry
@@ -47,7 +48,7 @@ def test_design_names_the_members_of_every_entry() -> None:
     """Main and dose entries belong to their member, a pair's to both, the intercept to none."""
     patterns = _patterns(8, 5_000)
     k, none = patterns.n_keys, patterns.codes.shape[0]
-    x, pair_keys, members = cm.design(patterns, cm.FitSettings(max_pairs=12))
+    x, pair_keys, members = dm.design(patterns, cm.FitSettings(max_pairs=12))
     expected = np.full((2, x.nnz), none)
     for p in range(patterns.n_patterns):
         lo = patterns.offsets[p]
@@ -98,13 +99,13 @@ def test_newton_fit_reaches_the_fisher_scoring_root(
 ) -> None:
     """Both solvers (Hessian formed every step; conjugate gradients) end where scoring ends."""
     if not cheap:  # force the large-problem path on a small world
-        monkeypatch.setattr(cm, "_CHEAP_GRAM", 0)
-        monkeypatch.setattr(cm, "_DENSE_CELLS", 0)
+        monkeypatch.setattr(dm, "_CHEAP_GRAM", 0)
+        monkeypatch.setattr(dm, "_DENSE_CELLS", 0)
     patterns = _patterns(8, 40_000)
     settings = cm.FitSettings()
     model = cm.fit(patterns, settings)
     assert model.fitted_on is not None and model.fitted_on.cheap is cheap
-    x, _, _ = cm.design(patterns, settings, model.pair_keys)
+    x, _, _ = dm.design(patterns, settings, model.pair_keys)
     expected = _fisher_scoring(patterns, x.toarray(), settings)
     assert model.coefficients == pytest.approx(expected, abs=1e-9)
 

@@ -9,6 +9,7 @@ import pytest
 
 from crmroi.attribution import attribute_journeys
 from crmroi.attribution import conversion_model as cm
+from crmroi.attribution import design as dm
 from crmroi.attribution.conversion_model import OneStep
 from crmroi.attribution.delta import gradient, share_sd, unit_value
 from crmroi.attribution.models import ShapleyModel, get
@@ -134,7 +135,7 @@ def test_shapley_map_applies_the_closed_form_on_ragged_patterns() -> None:
     """
     patterns = _ragged()
     pair_keys = np.array([0 * 4 + 2, 0 * 4 + 3, 1 * 4 + 2, 2 * 4 + 3])
-    basis = cm.Design.build(patterns, cm.FitSettings(), pair_keys)
+    basis = dm.Design.build(patterns, cm.FitSettings(), pair_keys)
     a = ShapleyMap.of(basis)
     dense = _map_by_loop(patterns, pair_keys)
     rng = np.random.default_rng(1)

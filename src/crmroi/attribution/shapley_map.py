@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 if TYPE_CHECKING:
-    from crmroi.attribution.conversion_model import Design
+    from crmroi.attribution.design import Design
 
 F64 = NDArray[np.float64]
 
