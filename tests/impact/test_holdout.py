@@ -54,7 +54,9 @@ def test_welch_matches_scipy() -> None:
     expected = stats.ttest_ind(treated, control, equal_var=False)
     assert res.revenue_diff == pytest.approx(treated.mean() - control.mean())
     assert res.revenue_p_value == pytest.approx(expected.pvalue)
-    assert res.incremental_revenue == pytest.approx((treated.mean() - control.mean()) * 300)
+    low, high = expected.confidence_interval(0.95)
+    assert res.revenue_diff_low == pytest.approx(low)
+    assert res.revenue_diff_high == pytest.approx(high)
 
 
 def test_tiny_groups_give_a_reason() -> None:

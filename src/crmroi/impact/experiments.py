@@ -313,8 +313,7 @@ def _judge(
     if rate:
         low, high, p_value, rel = c.lift_low, c.lift_high, c.p_value, c.relative_lift
     else:
-        low = None if c.incremental_low is None or not n1 else c.incremental_low / n1
-        high = None if c.incremental_high is None or not n1 else c.incremental_high / n1
+        low, high = c.revenue_diff_low, c.revenue_diff_high
         p_value = c.revenue_p_value
         rel = lift / control.mean if lift is not None and control.mean else None
     ok = lift is not None
