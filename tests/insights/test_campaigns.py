@@ -55,15 +55,15 @@ def _ledger(ws: Workspace) -> None:
 
 def test_a_campaign_no_better_than_its_control_is_a_loss(workspace: Workspace) -> None:
     """c1 costs 10,000 and its targets win exactly as often as its control (10 of 100 each):
-    incremental revenue (100 − 100) × 100 = 0, ROI −100 %; the money at stake is its spend,
-    10,000. Confidence: revenue per contact has variance (10 · 1,000² − 100 · 100²) / 99 =
-    90,909.1 in each group, so the difference's SE is √(2 · 909.09) = 42.640; Welch's 95 %
-    interval (198 df, t = 1.97202) is ±84.087 per contact, ±8,408.7 for 100 treated; the SE
-    read back from it is 8,408.7 / 1.95996 = 4,290.3, and P(incremental < 10,000) =
-    Φ(10,000 / 4,290.3) = Φ(2.3308) = 0.99012.
+    incremental revenue (0.1 − 0.1) × 1,000 per conversion × 100 = 0, ROI −100 %; the money at
+    stake is its spend, 10,000. Confidence: every conversion is worth 1,000, so the interval is
+    the lift's × 1,000 × 100. Agresti–Caffo: p̃ = 11/102 in both groups, centre 0, SE
+    √(2 · 11 · 91 / 102³) = 0.043434, so ±1.95996 · 0.043434 · 100,000 = ±8,512.9; the SE read
+    back from it is 4,343.4, and P(incremental < 10,000) = Φ(10,000 / 4,343.4) = Φ(2.3023) =
+    0.98934.
 
-    The interval's top, 8,408.7, is below the cost 10,000: reported. c3 is c1 at a cost of
-    5,000: its point ROI is −100 % too, but 8,408.7 > 5,000, so a profit is within the interval:
+    The interval's top, 8,512.9, is below the cost 10,000: reported. c3 is c1 at a cost of
+    5,000: its point ROI is −100 % too, but 8,512.9 > 5,000, so a profit is within the interval:
     silent. c2 costs 1,000 and wins 20 against the control's 10: incremental 10,000, silent.
     """
     _ledger(workspace)
@@ -75,8 +75,8 @@ def test_a_campaign_no_better_than_its_control_is_a_loss(workspace: Workspace) -
     assert loss.money_at_stake == 10_000.0 and loss.currency == "EUR"
     assert loss.evidence["incremental_revenue"] == 0.0
     assert loss.evidence["incremental_roi_pct"] == -100.0
-    assert loss.evidence["incremental_high"] == pytest.approx(8_408.7, abs=0.1)
-    assert loss.confidence == pytest.approx(0.99012, abs=1e-4)
+    assert loss.evidence["incremental_high"] == pytest.approx(8_512.9, abs=0.1)
+    assert loss.confidence == pytest.approx(0.98934, abs=1e-4)
 
 
 def test_silent_without_a_control_group_or_an_roi(workspace: Workspace) -> None:

@@ -59,9 +59,9 @@ def _ctx(ws: Workspace) -> DetectorContext:
 def test_a_workflow_no_better_than_its_holdout(workspace: Workspace) -> None:
     """w1 costs 10,000 and its enrolled contacts win as often as its holdout (10 of 100 each):
     lift 0, p = 1, reported at its cost, 10,000. The confidence that it does not pay is the
-    campaign detector's: incremental revenue 0 ± 8,408.7 (Welch, see test_campaigns), SE
-    4,290.3, Φ(10,000 / 4,290.3) = 0.99012. w2 costs 1,000 and wins 30 against 10: lift 0.2,
-    p far below 0.05: silent."""
+    campaign detector's: incremental revenue 0 ± 8,512.9 (the lift's Agresti–Caffo interval ×
+    1,000 per conversion × 100, see test_campaigns), SE 4,343.4, Φ(10,000 / 4,343.4) = 0.98934.
+    w2 costs 1,000 and wins 30 against 10: lift 0.2, p far below 0.05: silent."""
     _ledger(workspace)
     _workflow(workspace, "w1", 10_000.0, 10, 10)
     _workflow(workspace, "w2", 1_000.0, 30, 10)
@@ -69,8 +69,8 @@ def test_a_workflow_no_better_than_its_holdout(workspace: Workspace) -> None:
     assert (found.kind, found.subject) == ("workflow_lift", "W1")
     assert found.money_at_stake == 10_000.0
     assert found.evidence["conversion_lift"] == 0.0
-    assert found.evidence["incremental_high"] == pytest.approx(8_408.7, abs=0.1)
-    assert found.confidence == pytest.approx(0.99012, abs=1e-4)
+    assert found.evidence["incremental_high"] == pytest.approx(8_512.9, abs=0.1)
+    assert found.confidence == pytest.approx(0.98934, abs=1e-4)
 
 
 def test_a_workflow_whose_lift_is_unclear(workspace: Workspace) -> None:

@@ -47,6 +47,8 @@ METHODS = ("parts", "synthetic", "staggered", "did", "its", "holdouts")
 PRE_TREND_ALPHA = 0.05
 HOLDOUT_ASSUMPTIONS = (
     "Holdout and control contacts were chosen at random from the same audience.",
+    "Workflows and campaigns change whether a contact converts, not what a conversion is worth "
+    "(incremental revenue = lift × revenue per conversion).",
     "Experiments do not overlap (variances are added as if independent).",
     "Only the contacts in experiments count: a lower bound on the CRM's effect.",
 )

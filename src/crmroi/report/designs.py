@@ -138,6 +138,11 @@ ASSUMPTIONS_DE = {
     "Holdout and control contacts were chosen at random from the same audience.": (
         "Holdout- und Kontrollkontakte wurden zufällig aus derselben Zielgruppe gewählt."
     ),
+    "Workflows and campaigns change whether a contact converts, not what a conversion is worth "
+    "(incremental revenue = lift × revenue per conversion).": (
+        "Workflows und Kampagnen ändern, ob ein Kontakt konvertiert, nicht was eine Konversion "
+        "wert ist (Zusatzumsatz = Konversionsplus × Umsatz je Konversion)."
+    ),
     "Experiments do not overlap (variances are added as if independent).": (
         "Experimente überschneiden sich nicht (Varianzen werden wie unabhängig addiert)."
     ),

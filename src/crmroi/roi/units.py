@@ -198,7 +198,11 @@ def workflow_rows(
                 "roi_reason": (
                     roi.reason
                     if roi
-                    else (lift.reason if lift and lift.late else "no holdout group")
+                    else (
+                        (lift.incremental_reason or lift.reason)
+                        if lift and (lift.late or lift.incremental_reason)
+                        else "no holdout group"
+                    )
                 )
                 or (lift.reason if lift else None),
             }

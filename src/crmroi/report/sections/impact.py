@@ -193,13 +193,15 @@ def _workflow_caption(ctx: ReportContext) -> str:
         )
     return ctx.text(
         f"Conversion = {means[0]}, `[roi] holdout_outcome`. Conversion lift = conversion of "
-        "enrolled contacts − conversion of the holdout group; added revenue = (revenue per "
-        "enrolled contact − per holdout contact) × enrolled, with its 95 % interval (Welch). "
+        "enrolled contacts − conversion of the holdout group; added revenue = conversion lift × "
+        "revenue per converting contact (both groups) × enrolled, with its 95 % interval: it "
+        "assumes a workflow changes whether a contact converts, not what a conversion is worth. "
         "Small holdout groups give wide intervals.",
         f"Konversion = {means[1]}, `[roi] holdout_outcome`. Konversionsplus = Konversion der "
-        "Eingeschriebenen − Konversion der Kontrollgruppe; Zusatzumsatz = (Umsatz je "
-        "eingeschriebenem − je Kontrollkontakt) × Eingeschriebene, mit 95-%-Intervall (Welch). "
-        "Kleine Kontrollgruppen geben breite Intervalle.",
+        "Eingeschriebenen − Konversion der Kontrollgruppe; Zusatzumsatz = Konversionsplus × "
+        "Umsatz je konvertiertem Kontakt (beide Gruppen) × Eingeschriebene, mit 95-%-Intervall: "
+        "angenommen ist, dass ein Workflow ändert, ob ein Kontakt konvertiert, nicht was eine "
+        "Konversion wert ist. Kleine Kontrollgruppen geben breite Intervalle.",
     )
 
 

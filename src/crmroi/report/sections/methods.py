@@ -78,10 +78,11 @@ METHODS: tuple[tuple[str, str, str, str], ...] = (
     (
         "Workflow holdouts",
         "Workflow-Kontrollgruppen",
-        "Conversion and revenue per enrolled contact against the holdout group; 95 % interval "
-        "by Welch's t.",
-        "Konversion und Umsatz je eingeschriebenem Kontakt gegen die Kontrollgruppe; "
-        "95-%-Intervall nach Welch.",
+        "Conversion of enrolled contacts against the holdout group; added revenue = conversion "
+        "lift × revenue per converting contact × enrolled, 95 % interval by the delta method.",
+        "Konversion der Eingeschriebenen gegen die Kontrollgruppe; Zusatzumsatz = "
+        "Konversionsplus × Umsatz je konvertiertem Kontakt × Eingeschriebene, 95-%-Intervall "
+        "nach der Delta-Methode.",
     ),
     (
         "Win rate, cycle",
