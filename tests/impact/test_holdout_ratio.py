@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy import stats
 
 from crmroi import open_workspace
 from crmroi.impact import GroupStats, compare, workflow_holdouts
@@ -43,9 +42,6 @@ def test_hand_case() -> None:
     assert res.incremental_high == pytest.approx(mid + Z * 10 * math.sqrt(var))
     assert res.incremental_low == pytest.approx(-492.3, abs=0.1)
     assert res.incremental_high == pytest.approx(1_270.1, abs=0.1)
-    # revenue per conversion, 250 vs 200: Welch on the converters alone, as SciPy computes it
-    expected = stats.ttest_ind([100, 200, 300, 400], [100, 300], equal_var=False)
-    assert res.value_p_value == pytest.approx(expected.pvalue)
     assert res.incremental_reason is None
 
 
@@ -61,7 +57,6 @@ def test_one_value_per_conversion_gives_the_lift_interval_times_value() -> None:
     assert res.lift_low is not None and res.lift_high is not None
     assert res.incremental_low == pytest.approx(res.lift_low * 2_500 * 1_000)
     assert res.incremental_high == pytest.approx(res.lift_high * 2_500 * 1_000)
-    assert res.value_p_value is None  # no spread in either group: nothing to test
 
 
 def test_too_few_conversions_give_a_reason_and_keep_the_lift() -> None:

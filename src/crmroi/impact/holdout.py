@@ -22,9 +22,7 @@ group 1 and control group 0 (optif.ai, REFERENCE.md §4.7):
   that revenue differs, not the estimate. B2B revenue per contact is so heavy-tailed (most
   contacts 0, deals from 8k to over 100k €) that ``(m1 − m0) × n1`` swings by millions with a
   15 % holdout: on the simulated medium company it said −3.5 M€ for a workflow whose conversion
-  lift of 4 points is clear at p = 0.0001;
-* ``value_p_value``: Welch's test that revenue per converting contact differs between the
-  groups; a small value says the assumption above looks violated.
+  lift of 4 points is clear at p = 0.0001.
 
 The engine joins assignments to won deals and returns one row per unit (workflow or campaign) and
 group with ``n``, conversions, revenue sum and sum of squares; the tests run on those moments.
@@ -104,8 +102,6 @@ class Comparison:
     revenue_diff_low: float | None = None
     """Welch's 95 % interval of ``revenue_diff`` (the mean outcomes of experiments use it)."""
     revenue_diff_high: float | None = None
-    value_p_value: float | None = None
-    """Welch's p-value that revenue per converting contact differs (small: assumption fails)."""
     incremental_reason: str | None = None
     """Why ``incremental_revenue`` is None while the lift exists."""
 
@@ -131,7 +127,6 @@ class Comparison:
                     "revenue_diff_low",
                     "revenue_diff_high",
                     "revenue_p_value",
-                    "value_p_value",
                     "incremental_revenue",
                     "incremental_low",
                     "incremental_high",
@@ -188,7 +183,6 @@ def compare(key: str, treated: GroupStats, control: GroupStats) -> Comparison:
         revenue_diff_low=diff - spread.crit * spread.se,
         revenue_diff_high=diff + spread.crit * spread.se,
         revenue_p_value=rev_p,
-        value_p_value=ratio.value_p_value,
         incremental_revenue=ratio.value,
         incremental_low=ratio.low,
         incremental_high=ratio.high,

@@ -29,6 +29,11 @@ small control without conversions keeps an honest width (its Wald variance would
 
 With no converting contact in either group there is no value to put on the lift; with one, r̄
 is a single deal and its spread unknown: both give no estimate and say why.
+
+The assumption is not tested here: Welch's test of revenue per conversion between the groups
+rejects a true "same value" in 8–24 % of simulated B2B-like cases at the 5 % level (deal values
+that skewed, 13–200 control conversions), so it would cry wolf; a sound test would need the
+moments of log revenue, which :func:`crmroi.impact.holdout.group_moments` does not aggregate.
 """
 
 from __future__ import annotations
@@ -36,8 +41,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-
-from scipy import stats
 
 from crmroi.impact.estimate import Z95
 
@@ -56,8 +59,6 @@ class RatioEstimate:
     low: float | None
     high: float | None
     reason: str | None
-    value_p_value: float | None
-    """Welch's p-value that revenue per converting contact differs between the groups."""
 
 
 def ratio_incremental(treated: GroupStats, control: GroupStats) -> RatioEstimate:
@@ -69,9 +70,11 @@ def ratio_incremental(treated: GroupStats, control: GroupStats) -> RatioEstimate
             if converted == 0
             else "one converting contact: too few to value a conversion and its spread"
         )
-        return RatioEstimate(None, None, None, why, None)
+        return RatioEstimate(None, None, None, why)
     per_conversion = (treated.revenue + control.revenue) / converted
-    spread = _variance(treated.revenue_sq + control.revenue_sq, per_conversion, converted)
+    sum_sq = treated.revenue_sq + control.revenue_sq
+    # rounding can leave the sum of squares a hair below C · r̄² when every value is the same
+    spread = max((sum_sq - converted * per_conversion**2) / (converted - 1), 0.0)
     a1 = (treated.conversions + 1) / (treated.n + 2)
     a0 = (control.conversions + 1) / (control.n + 2)
     lift_var = a1 * (1 - a1) / (treated.n + 2) + a0 * (1 - a0) / (control.n + 2)
@@ -83,24 +86,4 @@ def ratio_incremental(treated: GroupStats, control: GroupStats) -> RatioEstimate
         low=mid - Z95 * se,
         high=mid + Z95 * se,
         reason=None,
-        value_p_value=_value_test(treated, control),
     )
-
-
-def _variance(sum_sq: float, mean: float, count: int) -> float:
-    """Sample variance from a sum of squares and the mean (rounding can make it slightly < 0)."""
-    return max((sum_sq - count * mean**2) / (count - 1), 0.0)
-
-
-def _value_test(treated: GroupStats, control: GroupStats) -> float | None:
-    """Welch's two-sided p-value for revenue per converting contact, treated vs control."""
-    c1, c0 = treated.conversions, control.conversions
-    if c1 < MIN_CONVERSIONS or c0 < MIN_CONVERSIONS:
-        return None
-    v1, v0 = treated.revenue / c1, control.revenue / c0
-    a = _variance(treated.revenue_sq, v1, c1) / c1
-    b = _variance(control.revenue_sq, v0, c0) / c0
-    if a + b == 0:
-        return None
-    dof = (a + b) ** 2 / (a**2 / (c1 - 1) + b**2 / (c0 - 1))
-    return float(2 * stats.t.sf(abs(v1 - v0) / math.sqrt(a + b), dof))
