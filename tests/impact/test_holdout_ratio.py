@@ -60,14 +60,19 @@ def test_one_value_per_conversion_gives_the_lift_interval_times_value() -> None:
 
 
 def test_too_few_conversions_give_a_reason_and_keep_the_lift() -> None:
+    """No conversion, one conversion, or three conversions worth nothing (the small company's
+    seed-1 webinar: 3 of 34 treated became opportunities, all lost; 0 of 4 in control): no
+    value per conversion with a spread to put on the lift, so no estimate, but the lift."""
     none = compare("w", GroupStats(50, 0, 0.0, 0.0), GroupStats(10, 0, 0.0, 0.0))
     one = compare("w", GroupStats(50, 1, 900.0, 810_000.0), GroupStats(10, 0, 0.0, 0.0))
-    for res in (none, one):
+    unpaid = compare("w", GroupStats(34, 3, 0.0, 0.0), GroupStats(4, 0, 0.0, 0.0))
+    for res in (none, one, unpaid):
         assert res.lift is not None and res.reason is None
         assert res.incremental_revenue is None and res.incremental_low is None
         assert res.incremental_reason is not None
     assert "no contact converted" in (none.incremental_reason or "")
     assert "one converting contact" in (one.incremental_reason or "")
+    assert "none of the 3 converting contacts has revenue" in (unpaid.incremental_reason or "")
 
 
 def test_simulated_holdouts_cover_the_true_effect() -> None:

@@ -44,20 +44,23 @@ def _json(*args: str) -> list[dict[str, object]]:
 def test_json_is_a_ranked_list_of_findings(ws_path: Path) -> None:
     """Seed 0 (see test_synth and test_planted), by money × confidence: the falling Enterprise
     segment (2,093,202 EUR × 1.0), an Enterprise customer at risk (374,419 × 0.999), Jonas
-    Huber's neglected deals (264,623 × 0.993), his adoption gap (108,239 × 0.916), the
-    duplicate contacts (6,610 × 1.0), Event follow-up (2,500 × 0.854: its 5 held-out contacts
-    did better), David Brandt's adoption gap (1,119 × 0.863), three more workflows (Lead
-    nurture 6,000 × 0.101 first)."""
+    Huber's neglected deals (264,623 × 0.993), his adoption gap (108,239 × 0.916), the planted
+    losing campaign SMB starter kit (38,600 × 0.990, see test_synth), the duplicate contacts
+    (6,610 × 1.0), Lead nurture (6,000 × 0.861) and Event follow-up (2,500 × 0.926), whose
+    held-out contacts did better by chance (−6.9 and −36 points), David Brandt's adoption gap
+    (1,119 × 0.863), and the two workflows whose lift is positive but unclear (Win-back
+    3,500 × 0.241, Demo request follow-up 4,000 × 0.043)."""
     rows = _json("-w", str(ws_path), "findings")
     assert [r["id"] for r in rows] == [
         "engagement:Enterprise",
         "churn_risk:EchoPort GmbH",
         "neglected_deals:Jonas Huber",
         "adoption:Jonas Huber",
+        "campaign_roi:SMB starter kit",
         "data_quality:contacts.email_hash",
+        "workflow_lift:Lead nurture",
         "workflow_lift:Event follow-up",
         "adoption:David Brandt",
-        "workflow_lift:Lead nurture",
         "workflow_lift:Win-back sequence",
         "workflow_lift:Demo request follow-up",
     ]

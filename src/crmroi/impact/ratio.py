@@ -28,7 +28,11 @@ conversion is worth the same the revenue interval is exactly the lift interval �
 small control without conversions keeps an honest width (its Wald variance would be 0).
 
 With no converting contact in either group there is no value to put on the lift; with one, r̄
-is a single deal and its spread unknown: both give no estimate and say why.
+is a single deal and its spread unknown; when no converting contact has revenue (with
+opportunities as conversions: every deal lost or still open) r̄ = 0 with no spread would claim
+the lift is surely worth nothing, which three lost opportunities cannot show (a campaign with 3
+such conversions was reported as a sure loss on the small simulated company, seed 1). All three
+give no estimate and say why.
 
 The assumption is not tested here: Welch's test of revenue per conversion between the groups
 rejects a true "same value" in 8–24 % of simulated B2B-like cases at the 5 % level (deal values
@@ -69,6 +73,12 @@ def ratio_incremental(treated: GroupStats, control: GroupStats) -> RatioEstimate
             "no contact converted in either group: no revenue per conversion to value the lift"
             if converted == 0
             else "one converting contact: too few to value a conversion and its spread"
+        )
+        return RatioEstimate(None, None, None, why)
+    if treated.revenue + control.revenue == 0:
+        why = (
+            f"none of the {converted:,} converting contacts has revenue (their deals are lost or "
+            "still open): nothing to value the lift at"
         )
         return RatioEstimate(None, None, None, why)
     per_conversion = (treated.revenue + control.revenue) / converted
