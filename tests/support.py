@@ -28,3 +28,23 @@ def insert_rows(ws: Workspace, name: str, rows: list[dict[str, Any]]) -> None:
         else:
             frame[col.name] = frame[col.name].astype("string")
     ws.con.insert(name, frame[list(spec.column_names)])
+
+
+def ledger_cost(costs: pd.DataFrame, workflow_id: str, horizon_end: str) -> float:
+    """pandas: what the ledger lines tagged with ``workflow_id`` cost up to ``horizon_end``.
+
+    A one-off line is paid once; a monthly line in its first month and every month after it up
+    to the month of ``ends_at`` or, when that is empty, of ``horizon_end`` (the ledger's rule,
+    written out independently of ``crmroi.roi.tco``).
+    """
+    mine = costs[costs["workflow_id"] == workflow_id]
+    last = pd.Period(horizon_end, "M")
+    total = 0.0
+    for row in mine.itertuples():
+        first = pd.Period(pd.Timestamp(row.incurred_at), "M")
+        ends = (
+            last if pd.isna(row.ends_at) else min(last, pd.Period(pd.Timestamp(row.ends_at), "M"))
+        )
+        times = {"one-off": 1, "monthly": (ends - first).n + 1}[row.recurrence]
+        total += float(row.amount) * times
+    return total

@@ -43,32 +43,29 @@ def _json(*args: str) -> list[dict[str, object]]:
 
 def test_json_is_a_ranked_list_of_findings(ws_path: Path) -> None:
     """Seed 0 (see test_synth and test_planted), by money × confidence: the falling Enterprise
-    segment (2,093,202 EUR × 1.0), an Enterprise customer at risk (374,419 × 0.999), Jonas
-    Huber's neglected deals (264,623 × 0.993), his adoption gap (108,239 × 0.916), the planted
-    losing campaign SMB starter kit (38,600 × 0.990, see test_synth), the duplicate contacts
-    (6,610 × 1.0), Lead nurture (6,000 × 0.861) and Event follow-up (2,500 × 0.926), whose
-    held-out contacts did better by chance (−6.9 and −36 points), David Brandt's adoption gap
-    (1,119 × 0.863), and the two workflows whose lift is positive but unclear (Win-back
-    3,500 × 0.241, Demo request follow-up 4,000 × 0.043)."""
+    segment (309,820 EUR × 0.999), Jonas Huber's neglected deals (83,337 × 0.978), his
+    adoption gap (54,249 × 0.88), an Enterprise customer at risk (35,863 × 1.0), Lead nurture
+    (14,228 × 0.30: its 57 held-out contacts did better by chance), David Brandt's adoption gap
+    (3,048 × 0.958), three more workflows (Event follow-up 4,520 × 0.27 first) and the duplicate
+    contacts, on which no revenue was won (0 × 1.0)."""
     rows = _json("-w", str(ws_path), "findings")
     assert [r["id"] for r in rows] == [
         "engagement:Enterprise",
-        "churn_risk:EchoPort GmbH",
         "neglected_deals:Jonas Huber",
         "adoption:Jonas Huber",
-        "campaign_roi:SMB starter kit",
-        "data_quality:contacts.email_hash",
+        "churn_risk:GranitSoft SA",
         "workflow_lift:Lead nurture",
-        "workflow_lift:Event follow-up",
         "adoption:David Brandt",
+        "workflow_lift:Event follow-up",
         "workflow_lift:Win-back sequence",
         "workflow_lift:Demo request follow-up",
+        "data_quality:contacts.email_hash",
     ]
     for row in rows:
         assert set(row) == FIELDS
         assert row["kind"] in KINDS and row["currency"] == "EUR"
         assert 0 <= row["confidence"] <= 1 and isinstance(row["evidence"], dict)
-    assert rows[2]["money_at_stake"] == 264_623.0
+    assert rows[1]["money_at_stake"] == 83_336.5
     scores = [r["money_at_stake"] * r["confidence"] for r in rows]
     assert scores == sorted(scores, reverse=True)
 
@@ -76,18 +73,18 @@ def test_json_is_a_ranked_list_of_findings(ws_path: Path) -> None:
 def test_top_and_lang(ws_path: Path) -> None:
     [row] = _json("-w", str(ws_path), "findings", "--top", "1", "--lang", "de")
     assert (
-        row["title"] == "Engagement der Enterprise-Kunden in 90 Tagen um 31 % gesunken (13 Kunden)"
+        row["title"] == "Engagement der Enterprise-Kunden in 90 Tagen um 36 % gesunken (8 Kunden)"
     )
 
 
 def test_thresholds_come_from_crmroi_toml(
     ws_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A floor of 60 days is above both of Jonas Huber's idle times (52 and 59 days), and a
-    ratio of 0.1 puts the low adopters' ~4 activities per deal above 0.1 × the median ~19.5:
+    """A floor of 100 days is above all of Jonas Huber's idle times (33–90 days), and a ratio
+    of 0.1 puts the low adopters' 4.5 and 5.8 activities per deal above 0.1 × the median 21.1:
     of the people and data findings only the duplicates remain."""
     (tmp_path / "crmroi.toml").write_text(
-        "[findings]\nneglect_min_days = 60\nadoption_low_ratio = 0.1\n"
+        "[findings]\nneglect_min_days = 100\nadoption_low_ratio = 0.1\n"
     )
     monkeypatch.chdir(tmp_path)
     rows = _json("-w", str(ws_path), "findings")
@@ -97,7 +94,7 @@ def test_thresholds_come_from_crmroi_toml(
 
 def test_table_and_bad_language(ws_path: Path) -> None:
     table = runner.invoke(app, ["-w", str(ws_path), "findings"], terminal_width=200)
-    assert table.exit_code == 0 and "Jonas Huber" in table.stdout and "264,623 EUR" in table.stdout
+    assert table.exit_code == 0 and "Jonas Huber" in table.stdout and "54,249 EUR" in table.stdout
     bad = subprocess.run(
         [sys.executable, "-m", "crmroi", "-w", str(ws_path), "findings", "--lang", "fr"],
         capture_output=True,

@@ -13,6 +13,7 @@ import pytest
 
 from crmroi.insights import DETECTORS, Finding, rank
 from tests.insights.conftest import Company
+from tests.support import ledger_cost
 
 
 def _as_of(tables: dict[str, pd.DataFrame]) -> pd.Timestamp:
@@ -66,15 +67,18 @@ def test_the_workflow_without_lift_is_found_at_its_cost(
     company: Company, found: list[Finding]
 ) -> None:
     """truth: Win-back sequence has no lift. Its holdout cannot show one, so it is reported,
-    and the money at stake is its cost, the build line of the cost ledger (3,500)."""
+    and the money at stake is its cost in the ledger: the 5,000 build line and 15 months
+    (October 2024 to December 2025) of its running line."""
     _, tables, truth = company
     zero = [w for w in truth["marketing"]["workflows"] if w["lift"] == 0]
     assert [w["name"] for w in zero] == ["Win-back sequence"]
     flagged = {f.subject: f for f in found if f.kind == "workflow_lift"}
     [win_back] = [flagged[w["name"]] for w in zero]
     costs = tables["costs"]
-    ledger = costs[costs["workflow_id"] == zero[0]["workflow_id"]]["amount"].sum()
-    assert win_back.money_at_stake == pytest.approx(float(ledger)) == pytest.approx(3_500.0)
+    ledger = ledger_cost(costs, zero[0]["workflow_id"], truth["horizon"]["end"])
+    running = costs[(costs["workflow_id"] == zero[0]["workflow_id"]) & (costs["amount"] != 5_000)]
+    assert win_back.money_at_stake == pytest.approx(ledger)
+    assert ledger == pytest.approx(5_000.0 + 15 * float(running["amount"].item()))
     assert win_back.evidence["conversion_lift"] <= 0 or win_back.evidence["lift_p_value"] > 0.05
 
 

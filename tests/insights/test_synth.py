@@ -53,9 +53,10 @@ def _neglect_oracle(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
 def test_neglected_deals_belong_to_the_low_adoption_reps(
     company: Company, found: list[Finding]
 ) -> None:
-    """Seed 0: the two open deals of Jonas Huber (USR-010, a planted low-adoption rep), idle 52
-    and 59 days against his team's usual gap of ~20, weighted 264,623 EUR; no adopter is
-    flagged. The money matches the pandas computation of the same rule."""
+    """Seed 0: four of the five open deals of Jonas Huber (USR-010, a planted low-adoption
+    rep) idle 33, 33, 73 and 90 days against his team's usual gap of ~19; weighted by their
+    probabilities 14,439 + 60,154.5 + 6,480 + 2,263 = 83,336.5 EUR; no adopter is flagged. The
+    money matches the pandas computation of the same rule."""
     _, tables, truth = company
     names = tables["users"].set_index("user_id")["name"]
     low = {names[u] for u in truth["low_adoption_user_ids"]}
@@ -63,7 +64,7 @@ def test_neglected_deals_belong_to_the_low_adoption_reps(
     assert neglected and set(neglected) <= low
     want = _neglect_oracle(tables)
     assert {k: round(f.money_at_stake, 2) for k, f in neglected.items()} == pytest.approx(want)
-    assert neglected["Jonas Huber"].money_at_stake == pytest.approx(264_623.0)
+    assert neglected["Jonas Huber"].money_at_stake == pytest.approx(83_336.5)
     assert all(f.confidence > 0.9 for f in neglected.values())
 
 
@@ -157,9 +158,11 @@ def _adoption_oracle(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
 def test_adoption_finds_the_planted_low_adoption_reps(
     company: Company, found: list[Finding]
 ) -> None:
-    """Seed 0 plants USR-004 (David Brandt, SMB) and USR-010 (Jonas Huber, Enterprise): both
-    log ~4 activities per deal against a median of ~19.5, win 1 of 7 and 2 of 12 against their
-    teams' 0.46 and 0.40, and are found, and no one else; the money matches pandas."""
+    """Seed 0 plants USR-004 (David Brandt, SMB) and USR-010 (Jonas Huber, Enterprise): they
+    log 5.8 and 4.5 activities per deal against a median of 21.1, win 0 of 5 and 1 of 8 in
+    2025 against their teams' other reps' 10 of 25 and 5 of 14, and are found, and no one
+    else; the money matches pandas. Jonas: (5/14 − 1/8) × his open pipeline of 233,690 EUR =
+    54,249.46."""
     _, tables, truth = company
     names = tables["users"].set_index("user_id")["name"]
     low = {names[u] for u in truth["low_adoption_user_ids"]}
@@ -167,7 +170,7 @@ def test_adoption_finds_the_planted_low_adoption_reps(
     assert set(adoption) == low
     want = _adoption_oracle(tables)
     assert {k: f.money_at_stake for k, f in adoption.items()} == pytest.approx(want)
-    assert adoption["Jonas Huber"].money_at_stake == pytest.approx(108_238.67, abs=0.01)
+    assert adoption["Jonas Huber"].money_at_stake == pytest.approx(54_249.46, abs=0.01)
 
 
 def test_campaign_roi_finds_the_flop_and_no_campaign_that_pays(

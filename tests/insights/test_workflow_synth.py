@@ -8,9 +8,10 @@ of each preset (seeds 0–4) and counts.
   (about 450 contacts once the 180-day window fits the data). Its lift is tested two-sided at
   5 %, so it escapes only when chance makes it look significantly *better* than its holdout:
   nominally 2.5 % of worlds. At least 4 of 5 must report it, at its cost (the ledger's build
-  line). Measured over seeds 0–9: 8 of 10; in seeds 0 and 5 the holdout's early contacts
-  became opportunities 5.3 and 3.5 points less often by chance (the simulation's own draws for
-  the same contacts give the same counts, e.g. 356 of 2,742 against 44 of 463 at seed 5).
+  and running lines). Measured over seeds 0–9: 8 of 10; in seeds 0 and 5 its held-out contacts
+  became opportunities less often by chance, enough for p < 0.05. The working workflows'
+  holdouts of 110–1,400 contacts cannot show their lifts of 1.5–2.5 points every time either,
+  so they are reported too (Event follow-up in 10 of 10 worlds), as a planted weak spot.
 * ``healthy``: every workflow works and keeps a holdout sized to show it (half the eligible
   leads; lifts of 4–10 points on a lead's opportunity chance). At least 4 of 5 worlds must have
   no workflow finding, seed 0 (the preset's own) among them. Measured over seeds 0–9: 9 of 10;
@@ -29,16 +30,18 @@ from crmroi.insights import Finding, FindingsSettings
 from crmroi.insights.context import DetectorContext, data_end
 from crmroi.insights.workflows import detect
 from tests.insights.conftest import open_company
+from tests.support import ledger_cost
 
 synth = pytest.importorskip("crmroi.synth")
 pytestmark = pytest.mark.slow
 
 SEEDS = range(5)
-Judged = tuple[list[dict[str, object]], list[Finding]]
+Judged = tuple[list[dict[str, object]], list[Finding], dict[str, float]]
 
 
 def _judge(preset: str, seed: int, folder: Path) -> Judged:
-    """The truth's workflows and the detector's findings on one medium world."""
+    """The truth's workflows, the detector's findings on one medium world and each
+    workflow's cost in the ledger (pandas)."""
     made = synth.generate("medium", seed, preset=preset)
     ws = open_company(made.tables, folder / f"{preset}-{seed}.duckdb")
     try:
@@ -49,18 +52,24 @@ def _judge(preset: str, seed: int, folder: Path) -> Judged:
             found = detect(DetectorContext(ws, FindingsSettings(), "EUR", moment))
     finally:
         ws.close()
-    return made.truth["marketing"]["workflows"], found
+    workflows = made.truth["marketing"]["workflows"]
+    end = made.truth["horizon"]["end"]
+    costs = {
+        w["workflow_id"]: ledger_cost(made.tables["costs"], w["workflow_id"], end)
+        for w in workflows
+    }
+    return workflows, found, costs
 
 
 def test_the_workflow_without_lift_is_found_at_its_cost_in_most_worlds(tmp_path: Path) -> None:
     reported = 0
     for seed in SEEDS:
-        truth, found = _judge("default", seed, tmp_path)
+        truth, found, costs = _judge("default", seed, tmp_path)
         [zero] = [w for w in truth if w["lift"] == 0]
         hits = [f for f in found if f.subject == zero["name"]]
         if hits:
             [hit] = hits
-            assert hit.money_at_stake == pytest.approx(3_500.0)
+            assert hit.money_at_stake == pytest.approx(costs[zero["workflow_id"]])
             assert hit.evidence["holdout"] > 300
             reported += 1
     assert reported >= 4
@@ -69,7 +78,7 @@ def test_the_workflow_without_lift_is_found_at_its_cost_in_most_worlds(tmp_path:
 def test_working_workflows_with_sized_holdouts_are_silent_in_most_worlds(tmp_path: Path) -> None:
     silent: list[int] = []
     for seed in SEEDS:
-        truth, found = _judge("healthy", seed, tmp_path)
+        truth, found, _ = _judge("healthy", seed, tmp_path)
         assert all(float(w["lift"]) >= 0.04 for w in truth)  # type: ignore[arg-type]
         if not found:
             silent.append(seed)

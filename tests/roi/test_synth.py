@@ -25,6 +25,7 @@ from crmroi.roi import RoiResult, RoiSettings, analyse
 from crmroi.roi.fx import FxRates
 from crmroi.schema import TABLES_BY_NAME
 from crmroi.synth import generate
+from tests.support import ledger_cost
 
 SETTINGS = RoiSettings(attribution_bootstrap=0, holdout_outcome="opportunity")
 
@@ -66,11 +67,14 @@ def test_tco_equals_truth(small: tuple[RoiResult, dict[str, Any]]) -> None:
 
 
 def test_workflow_costs_counted_once(small: tuple[RoiResult, dict[str, Any]]) -> None:
-    """Each workflow's build cost is both a ledger line and ``workflows.cost``: once."""
-    result, _ = small
+    """Each workflow's build cost is both a ledger line and ``workflows.cost``, its running
+    cost a monthly ledger line: a workflow costs what its ledger lines cost (pandas), once."""
+    result, truth = small
+    costs, end = generate("small", 0).tables["costs"], truth["horizon"]["end"]
     for row in result.workflows:
-        assert row["cost"] > 0
-    assert sum(r["cost"] for r in result.workflows) <= result.tco.by_category()["customization"]
+        assert row["cost"] == pytest.approx(ledger_cost(costs, row["workflow_id"], end))
+    by_cat = result.tco.by_category()
+    assert sum(r["cost"] for r in result.workflows) <= by_cat["customization"] + by_cat["other"]
 
 
 def test_every_workflow_has_a_holdout_comparison(

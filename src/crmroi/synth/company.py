@@ -191,7 +191,7 @@ def generate(
     surveys, nps_scores = surveys_frame(
         deals, subs, GERMAN_SPEAKING[accounts.country], rngs["surveys"]
     )
-    costs, cost_totals = costs_frame(users)
+    costs, cost_totals = costs_frame(users, (journeys.enrol == 1).sum(axis=0).astype(np.int64))
     progress("activities")
     sessions = sessions_frame(touches, campaigns.name, contacts.created.size, rngs["sessions"])
     # before the big tables below: its grouping's scratch memory then does not add to their peak

@@ -3,7 +3,9 @@
 Licences are one monthly line per seat (from the seat's first month to its last); the project
 costs (implementation, integration, customization, migration, training) are one-off lines around
 adoption; admin time is monthly and maintenance yearly. Every workflow's build cost is a
-``customization`` line linked by ``workflow_id`` and equal to ``workflows.cost`` — count it once.
+``customization`` line linked by ``workflow_id`` and equal to ``workflows.cost`` — count it once —
+and its running cost (``cost_per_enrolment`` × its enrolled leads, spread evenly over the months
+from its creation on) a monthly ``other`` line linked the same way.
 Campaign spend lives in ``campaigns.cost`` and is *not* in this ledger (it is marketing spend,
 not a cost of the CRM).
 
@@ -20,7 +22,7 @@ import pandas as pd
 from crmroi.synth import columns as col
 from crmroi.synth.marketing import WORKFLOWS
 from crmroi.synth.people import Users
-from crmroi.synth.plan import CURRENCY, END, epoch
+from crmroi.synth.plan import CURRENCY, END, Ints, epoch
 
 MONTHS = {"one-off": 0, "monthly": 1, "quarterly": 3, "yearly": 12}
 PROJECT = (
@@ -58,8 +60,12 @@ def occurrences(incurred: int, recurrence: str, ends: int | None) -> int:
     return 1 if step == 0 else (last - first) // step + 1
 
 
-def costs_frame(users: Users) -> tuple[pd.DataFrame, dict[str, float]]:
-    """``costs`` and the total per category over the horizon."""
+def costs_frame(users: Users, enrolled: Ints) -> tuple[pd.DataFrame, dict[str, float]]:
+    """``costs`` and the total per category over the horizon.
+
+    ``enrolled`` counts each workflow's enrolled (not held-out) leads: its running cost is
+    priced by them.
+    """
     rows: list[tuple[str, str, float, int, str, int | None, int | None]] = []
     for i, role in enumerate(users.role):
         start = _first_of_month(int(users.seat_from[i]))
@@ -81,6 +87,10 @@ def costs_frame(users: Users) -> tuple[pd.DataFrame, dict[str, float]]:
         rows.append(
             ("customization", f"Build workflow: {wf.name}", wf.cost, wf.created, "one-off", None, w)
         )
+        months = occurrences(wf.created, "monthly", None)
+        monthly = round(wf.cost_per_enrolment * float(enrolled[w]) / months, 2)
+        running = f"Run workflow: {wf.name} (content, automation tier share)"
+        rows.append(("other", running, monthly, wf.created, "monthly", None, w))
     totals: dict[str, float] = {}
     for row in rows:
         totals[row[0]] = totals.get(row[0], 0.0) + row[2] * occurrences(row[3], row[4], row[5])

@@ -27,9 +27,9 @@ CHANNEL = "direct_mail"
 SEGMENT = SEGMENTS.index("SMB")
 CONTROL_SHARE = 0.5
 """An A/B test: half of the targeted leads get nothing."""
-COST_PER_TREATED = 150.0
+COST_PER_TREATED = 50.0
 """A box of samples and print, shipped, per lead it reached."""
-SETUP_COST = 500.0
+SETUP_COST = 170.0
 LAST_LEAD = END - 180 * DAY
 """Leads created later are left out: their 180-day outcome window would run past the horizon."""
 

@@ -58,16 +58,16 @@ class Channel:
 
 
 CHANNELS: tuple[Channel, ...] = (
-    Channel("email", "crm", 0.45, 0.020, 4, 46.0, True),
-    Channel("paid_search", "google_ads", 0.30, 0.040, 3, 160.0, False),
-    Channel("paid_social", "meta_ads", 0.25, 0.010, 3, 62.0, False),
-    Channel("display", "google_ads", 0.25, 0.000, 2, 40.0, False),
-    Channel("organic_search", "ga4", 0.35, 0.030, 2, 76.0, False),
-    Channel("events", "crm", 0.06, 0.080, 3, 455.0, False),
-    Channel("webinar", "crm", 0.12, 0.050, 4, 160.0, True),
-    Channel("referral", "crm", 0.06, 0.100, 2, 260.0, False),
-    Channel("partner", "crm", 0.05, 0.060, 2, 255.0, False),
-    Channel("direct_mail", "crm", 0.08, 0.015, 2, 96.0, True),
+    Channel("email", "crm", 0.45, 0.020, 4, 15.5, True),
+    Channel("paid_search", "google_ads", 0.30, 0.040, 3, 53.0, False),
+    Channel("paid_social", "meta_ads", 0.25, 0.010, 3, 21.0, False),
+    Channel("display", "google_ads", 0.25, 0.000, 2, 13.5, False),
+    Channel("organic_search", "ga4", 0.35, 0.030, 2, 25.5, False),
+    Channel("events", "crm", 0.06, 0.080, 3, 152.0, False),
+    Channel("webinar", "crm", 0.12, 0.050, 4, 53.0, True),
+    Channel("referral", "crm", 0.06, 0.100, 2, 87.0, False),
+    Channel("partner", "crm", 0.05, 0.060, 2, 85.0, False),
+    Channel("direct_mail", "crm", 0.08, 0.015, 2, 32.0, True),
 )
 """Costs per reached lead are calibrated (``docs/synthetic-company.md``, Calibration): total
 campaign spend ≈ 10 % of revenue, and each effective channel's planted return on its first-year
@@ -85,6 +85,11 @@ class Workflow:
     eligible_share: float
     lift: float
     cost: float
+    """Build cost (one-off, at ``created``): ``workflows.cost``."""
+    cost_per_enrolment: float
+    """Running cost per enrolled (not held-out) lead: the content it sends and its share of the
+    marketing-automation tier, which is priced by contacts (``docs/synthetic-company.md``,
+    Calibration). The ledger spreads it evenly over the months from ``created`` on."""
     needs_channel: str | None = None
     """Only leads treated by this channel are eligible (e.g. event follow-up). Such a channel
     must have no control group: its control leads could not be followed up, so the
@@ -92,11 +97,16 @@ class Workflow:
 
 
 WORKFLOWS: tuple[Workflow, ...] = (
-    Workflow("Lead nurture", "nurture", ADOPTION + 14 * DAY, 0.55, 0.040, 6_000.0),
-    Workflow("Demo request follow-up", "follow_up", ADOPTION + 30 * DAY, 0.30, 0.060, 4_000.0),
-    Workflow("Event follow-up", "follow_up", ADOPTION + 45 * DAY, 1.0, 0.050, 2_500.0, "events"),
-    Workflow("Win-back sequence", "sequence", ADOPTION + 120 * DAY, 0.25, 0.0, 3_500.0),
+    Workflow("Lead nurture", "nurture", ADOPTION + 14 * DAY, 0.55, 0.015, 12_000.0, 4.5),
+    Workflow("Demo request follow-up", "follow_up", ADOPTION + 30 * DAY, 0.30, 0.025, 6_000.0, 3.5),
+    Workflow(
+        "Event follow-up", "follow_up", ADOPTION + 45 * DAY, 1.0, 0.020, 4_000.0, 10.0, "events"
+    ),
+    Workflow("Win-back sequence", "sequence", ADOPTION + 120 * DAY, 0.25, 0.0, 5_000.0, 5.5),
 )
+"""Lifts are a third to a half of a lead's base opportunity chance (+30–50 %), build and
+running costs those of agency-built programmes on a contact-priced automation tier: both
+calibrated in ``docs/synthetic-company.md`` (Calibration)."""
 
 
 def workflow_lifts(overrides: Mapping[str, float] | None = None) -> Floats:

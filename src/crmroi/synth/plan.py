@@ -92,7 +92,7 @@ CYCLE_MAX_DAYS = 180.0
 """Sales cycle: Gamma(3, mean/3) days, clipped to [3, 180], by segment."""
 CYCLE_FACTOR = 0.75
 """Cycle length multiplier for deals of adopting reps created after adoption."""
-AMOUNT_MEDIAN = np.array([8_000.0, 30_000.0, 120_000.0])
+AMOUNT_MEDIAN = np.array([2_700.0, 10_000.0, 40_000.0])
 AMOUNT_SIGMA = 0.5
 """Deal amount (first-year contract value, EUR): lognormal around the segment median."""
 AMOUNT_TREND_PER_YEAR = 0.05

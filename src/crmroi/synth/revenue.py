@@ -49,6 +49,10 @@ from crmroi.synth.plan import (
 ORDER_KINDS = ("order", "subscription", "return", "cancellation")
 MIN_DECLINING = 3
 """At least this many declining accounts when enough churners qualify (matters for small)."""
+MIN_AT_RISK = 2
+"""At least this many at-risk subscriptions: when fewer end soon enough (the small company),
+the running ones that end soonest are made to end within ``AT_RISK_MONTHS_LEFT`` months after
+the horizon. Their charges inside it stay the same."""
 
 
 def _month(seconds: Seconds) -> Ints:
@@ -143,6 +147,13 @@ def make_subscriptions(
     ending = lifetime - available < AT_RISK_MONTHS_LEFT
     soon = ~churned & steady & (available >= 10) & ending
     at_risk = soon & (rng.random(deal.size) < at_risk_share)
+    if at_risk_share > 0 and at_risk.sum() < MIN_AT_RISK:  # small: none may end that soon
+        running = np.flatnonzero(~churned & steady & (available >= 10) & ~at_risk)
+        soonest = running[np.argsort(lifetime[running] - available[running], kind="stable")]
+        chosen = soonest[: MIN_AT_RISK - int(at_risk.sum())]
+        last = available[chosen] + AT_RISK_MONTHS_LEFT - 1
+        lifetime[chosen] = np.minimum(lifetime[chosen], last)  # still paying at the horizon
+        at_risk[chosen] = True
     before_end = lifetime[sub] - 1 - k
     fade = DECLINE_FLOOR + (1 - DECLINE_FLOOR) * before_end / DECLINE_MONTHS
     fading = (declining | at_risk)[sub] & (before_end < DECLINE_MONTHS)
