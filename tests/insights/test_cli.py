@@ -45,9 +45,10 @@ def test_json_is_a_ranked_list_of_findings(ws_path: Path) -> None:
     """Seed 0 (see test_synth and test_planted), by money × confidence: the falling Enterprise
     segment (309,820 EUR × 0.999), Jonas Huber's neglected deals (83,337 × 0.978), his
     adoption gap (54,249 × 0.88), an Enterprise customer at risk (35,863 × 1.0), Lead nurture
-    (14,228 × 0.30: its 57 held-out contacts did better by chance), David Brandt's adoption gap
-    (3,048 × 0.958), three more workflows (Event follow-up 4,520 × 0.27 first) and the duplicate
-    contacts, on which no revenue was won (0 × 1.0)."""
+    (14,228 × 0.92) and Event follow-up (4,520 × 0.92), whose 57 and 5 held-out contacts did
+    better by chance (−9.3 and −25.3 points), Win-back (6,095 × 0.49), David Brandt's adoption
+    gap (3,048 × 0.958), Demo request follow-up (6,861 × 0.31) and the duplicate contacts, on
+    which no revenue was won (0 × 1.0)."""
     rows = _json("-w", str(ws_path), "findings")
     assert [r["id"] for r in rows] == [
         "engagement:Enterprise",
@@ -55,9 +56,9 @@ def test_json_is_a_ranked_list_of_findings(ws_path: Path) -> None:
         "adoption:Jonas Huber",
         "churn_risk:GranitSoft SA",
         "workflow_lift:Lead nurture",
-        "adoption:David Brandt",
         "workflow_lift:Event follow-up",
         "workflow_lift:Win-back sequence",
+        "adoption:David Brandt",
         "workflow_lift:Demo request follow-up",
         "data_quality:contacts.email_hash",
     ]

@@ -112,9 +112,12 @@ def fit_clv(summary: pd.DataFrame) -> ClvFit:
     if "monetary_value" in summary.columns:
         # Where the likelihood is flat (p and v trade off along a ridge), the engine's parallel
         # sums, which differ in the last bits from run to run, moved the optimum: the fit sees
-        # the means rounded to micro-units of the currency, in a fixed order.
+        # each customer's total rounded to micro-units of the currency (a sum of amounts in
+        # cents, so no total lies near a rounding boundary, where a mean over 32 or 64 orders
+        # can), divided by the count, in a fixed order.
         spending = repeat[repeat["monetary_value"] > 0].assign(
-            monetary_value=lambda frame: frame["monetary_value"].round(6)
+            monetary_value=lambda frame: (frame["monetary_value"] * frame["frequency"]).round(6)
+            / frame["frequency"]
         )
         spending = spending.sort_values(["frequency", "monetary_value"], kind="stable")
         without_spend = len(repeat) - len(spending)
