@@ -173,25 +173,24 @@ def test_adoption_finds_the_planted_low_adoption_reps(
     assert adoption["Jonas Huber"].money_at_stake == pytest.approx(54_249.46, abs=0.01)
 
 
-def test_campaign_roi_finds_the_flop_and_no_campaign_that_pays(
+def test_campaign_roi_is_silent_where_the_losing_campaign_cannot_be_proven(
     company: Company, found: list[Finding]
 ) -> None:
     """Only campaigns with a control group are judged. On this company each of them truly
-    pays (planted incremental won amount > its cost) but the planted flop (no lift, 38,600
-    EUR), so the flop is the one reported. The zero-lift display campaigns have no control
-    group: this detector cannot see them. Valued as lift × revenue per conversion, the flop's
-    250 leads per arm show the loss on this seed (top of the interval below the cost; on
-    seeds 0–7 in 3 of 8, and never a paying campaign); the difference of revenue per contact
-    used before could not (the medium company's 5,665 per arm show it:
-    ``test_campaign_synth.py``)."""
+    pays (planted incremental won amount > its cost) but the planted flop (no lift, 12,870
+    EUR), whose 250 leads per arm cannot prove its loss on this seed: the top of its interval
+    of lift × revenue per conversion stays above its cost, so nothing is reported (on seeds
+    0–7 the flop in 1 of 8, seed 3, and never a paying campaign; the medium company's 5,665
+    per arm show it: ``test_campaign_synth.py``). The zero-lift display campaigns have no
+    control group: this detector cannot see them."""
     _, tables, truth = company
     cost = tables["campaigns"].set_index("campaign_id")["cost"]
     planted = truth["marketing"]["campaigns"]
     [flop] = [c for c in planted if c.get("planted_loss")]
     assert flop["lift"] == 0 and 200 < flop["control"] < 300
+    assert cost[flop["campaign_id"]] == 12_870
     controlled = [c for c in planted if c["control"] > 0 and c is not flop]
     assert controlled
     assert all(c["incremental_won_amount"] > cost[c["campaign_id"]] for c in controlled)
     assert all(c["control"] == 0 for c in planted if c["lift"] == 0 and c is not flop)
-    name = tables["campaigns"].set_index("campaign_id")["name"][flop["campaign_id"]]
-    assert [f.subject for f in found if f.kind == "campaign_roi"] == [name]
+    assert [f for f in found if f.kind == "campaign_roi"] == []
