@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 from dataclasses import replace
@@ -103,3 +104,64 @@ def test_pdf_keeps_a_wide_table_on_the_page(small_report: Report, tmp_path: Path
     words = re.findall(r'xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"[^>]*>([^<]*)<', html)
     assert "143,841.0%" in [w for _, _, w in words]
     assert [w for x0, x1, w in words if float(x0) < 0 or float(x1) > float(width.group(1))] == []
+
+
+def _overlapping_words(pdf: Path, tmp_path: Path) -> tuple[list[str], list[tuple[str, str]]]:
+    """Every word of the PDF, and the pairs of words on one line whose boxes overlap."""
+    bbox = tmp_path / f"{pdf.stem}.html"
+    subprocess.run(["pdftotext", "-bbox", str(pdf), str(bbox)], check=True)
+    words, overlaps = [], []
+    for page in bbox.read_text(encoding="utf-8").split("<page ")[1:]:
+        found = re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)"[^>]*>([^<]*)<', page)
+        words += [w for *_, w in found]
+        lines: dict[float, list[tuple[float, float, str]]] = {}
+        for x0, y0, x1, w in found:
+            lines.setdefault(round(float(y0)), []).append((float(x0), float(x1), w))
+        for line in lines.values():
+            line.sort()
+            overlaps += [(a[2], b[2]) for a, b in itertools.pairwise(line) if a[1] > b[0] + 0.5]
+    return words, overlaps
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_pdf_findings_table_keeps_every_word_in_its_column(
+    small_report: Report, tmp_path: Path, lang: str
+) -> None:
+    """The findings table has fixed column widths in the PDF (it is most of the pages, and an
+    automatic layout measured every cell twice): each header and figure must still fit its
+    column, no word running into the next column's."""
+    from types import SimpleNamespace
+
+    from crmroi.insights.finding import Finding
+    from crmroi.report.sections.findings import findings_table
+
+    found = [
+        Finding(
+            kind="churn_risk",
+            subject=f"BlueWerk Systems AG {i}",
+            money_at_stake=1_234_567_890.0 - i,
+            currency="EUR",
+            confidence=1.0,
+            evidence={"account": f"ACC-0206{i:03d}", "interactions": 18, "p_value": 0.0004},
+            action="Call the account this week: ask what changed, solve open issues and agree "
+            "on the next business review before the renewal.",
+            title=f"BlueWerk Systems AG {i} is at risk: 18 interactions in 90 days where 48 "
+            "were usual",
+        )
+        for i in range(12)
+    ]
+    ctx = SimpleNamespace(lang=lang, text=lambda en, de: de if lang == "de" else en)
+    table = findings_table(ctx, found, table_id="findings", title="All findings", full=True)  # type: ignore[arg-type]
+    report = replace(
+        small_report,
+        lang=lang,
+        sections=(Section(id="findings", title="Findings", tables=(table,)),),
+    )
+    words, overlaps = _overlapping_words(write_pdf(report, tmp_path / "f.pdf"), tmp_path)
+    assert overlaps == []
+    shown = " ".join(words)
+    for header in table.columns[1:]:
+        assert header in shown
+    # no figure broken across lines: the largest amount and an account id are whole words
+    assert ("1.234.567.890" if lang == "de" else "€1,234,567,890") in words
+    assert "ACC-0206011;" in words
