@@ -18,7 +18,7 @@ import statsmodels.api as sm
 
 from crmroi import open_workspace
 from crmroi.impact.deal_data import DealFrame
-from crmroi.impact.ols import joint_cov, ols, rank
+from crmroi.impact.ols import Cells, joint_cov, ols, rank
 from crmroi.impact.parts import deal_level_estimate, parts_estimate
 from crmroi.roi.fx import FxRates
 from tests.roi.conftest import build_small_company
@@ -29,8 +29,8 @@ def test_joint_covariance_matches_statsmodels() -> None:
     n, groups = 400, rng.integers(0, 12, 400)
     x = np.column_stack([np.ones(n), rng.normal(size=n), rng.normal(size=n)])
     y = x @ [1.0, 2.0, -1.0] + rng.normal(size=n) + 0.5 * rng.normal(size=12)[groups]
-    fit = ols(x, y)
-    clustered, robust = joint_cov((fit,), groups)
+    fit = ols(x, y, Cells.each(groups))
+    clustered, robust = joint_cov((fit,))
     ref_cluster = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": groups})
     ref_hc1 = sm.OLS(y, x).fit(cov_type="HC1")
     assert fit.params == pytest.approx(ref_cluster.params)
@@ -50,12 +50,46 @@ def test_joint_covariance_cross_terms_match_statsmodels() -> None:
     shock = rng.normal(size=9)[groups]
     y1 = x @ [1.0, 0.5, 2.0] + rng.normal(size=n) + shock
     y2 = x @ [0.0, -1.0, 1.0] + rng.normal(size=n) + 0.3 * y1
-    clustered, robust = joint_cov((ols(x, y1), ols(x, y2)), groups)
+    cells = Cells.each(groups)
+    clustered, robust = joint_cov((ols(x, y1, cells), ols(x, y2, cells)))
     diff = np.hstack([np.eye(3), -np.eye(3)])
     ref_cluster = sm.OLS(y1 - y2, x).fit(cov_type="cluster", cov_kwds={"groups": groups})
     ref_hc1 = sm.OLS(y1 - y2, x).fit(cov_type="HC1")
     assert np.sqrt(np.diag(diff @ clustered @ diff.T)) == pytest.approx(ref_cluster.bse, rel=1e-9)
     assert np.sqrt(np.diag(diff @ robust @ diff.T)) == pytest.approx(ref_hc1.bse, rel=1e-9)
+
+
+def test_fits_over_cells_of_equal_rows_equal_the_fits_over_every_row() -> None:
+    """Owner and month dummies with many deals per owner × month × exposure: grouping equal rows
+    into cells must give the coefficients, fitted values and both covariances of the fits over
+    every row, with a subset of rows (the deal-size fit) and cross terms between the fits."""
+    rng = np.random.default_rng(8)
+    n = 3_000
+    keys = pd.DataFrame(
+        {
+            "owner": rng.choice(list("abcdefg"), n),
+            "month": rng.integers(1, 13, n),
+            "exposed": rng.integers(0, 2, n).astype(float),
+        }
+    )
+    dummies = [pd.get_dummies(keys[c], drop_first=True, dtype=float) for c in ("owner", "month")]
+    x = np.column_stack([np.ones(n), *dummies, keys["exposed"]])
+    y1 = 0.3 * keys["exposed"].to_numpy() + rng.normal(size=n)
+    y2 = rng.exponential(size=n)
+    rows = rng.random(n) < 0.7
+    grouped = Cells.of(keys, "owner")
+    assert grouped.size < n / 10
+    every = Cells.each(keys["owner"])
+    by_cells = [ols(x[grouped.first], y1, grouped), ols(x[grouped.first], y2, grouped, rows)]
+    by_rows = [ols(x, y1, every), ols(x, y2, every, rows)]
+    for cell_fit, row_fit in zip(by_cells, by_rows, strict=True):
+        assert cell_fit.params == pytest.approx(row_fit.params, rel=1e-9, abs=1e-12)
+        assert cell_fit.fitted == pytest.approx(row_fit.fitted, rel=1e-9, abs=1e-12)
+        assert (cell_fit.n, cell_fit.k) == (row_fit.n, row_fit.k)
+    for cell_cov, row_cov in zip(joint_cov(by_cells), joint_cov(by_rows), strict=True):
+        assert cell_cov == pytest.approx(row_cov, rel=1e-9, abs=1e-15)
+    ref = sm.OLS(y2[rows], x[rows]).fit()
+    assert by_cells[1].params == pytest.approx(ref.params, rel=1e-9, abs=1e-12)
 
 
 def book(
