@@ -25,8 +25,8 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
+from statsmodels.regression.linear_model import OLS
 
 from crmroi.impact.estimate import Estimate, as_tuple
 from crmroi.impact.series import won_revenue
@@ -52,7 +52,7 @@ def difference_in_differences(panel: pd.DataFrame) -> Estimate:
     x = np.column_stack([np.ones_like(treat), treat, unit_fx, month_fx])
     y = panel["revenue"].to_numpy(dtype=float)
     groups = units.cat.codes.to_numpy()
-    fit = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    fit = OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": groups})
     beta, se = float(fit.params[1]), float(fit.bse[1])
     exposed = float(treat.sum())
     crit = float(stats.t.ppf(0.975, max(n_units - 1, 1)))
@@ -217,7 +217,7 @@ def did_checks(panel: pd.DataFrame, start: pd.Series) -> dict[str, float | None]
             pd.get_dummies(pre["month"].astype(str), drop_first=True, dtype=float).to_numpy(),
         ]
     )
-    fit = sm.OLS(pre["revenue"].to_numpy(dtype=float), x).fit(
+    fit = OLS(pre["revenue"].to_numpy(dtype=float), x).fit(
         cov_type="cluster", cov_kwds={"groups": units.cat.codes.to_numpy()}
     )
     g = max(len(units.cat.categories) - 1, 1)

@@ -25,8 +25,8 @@ import math
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
+from statsmodels.regression.linear_model import OLS
 
 from crmroi.impact.estimate import Estimate, as_tuple
 
@@ -104,7 +104,7 @@ def interrupted_time_series(
     seasonal = n_pre >= 24
     x, post, since = design(months, when, seasonal=seasonal)
     lags = hac_lags(len(y))
-    fit = sm.OLS(y, x).fit(
+    fit = OLS(y, x).fit(
         cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": True}, use_t=True
     )
     params = np.asarray(fit.params)
