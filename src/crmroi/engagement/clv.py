@@ -116,8 +116,9 @@ def fit_clv(summary: pd.DataFrame) -> ClvFit:
         # cents, so no total lies near a rounding boundary, where a mean over 32 or 64 orders
         # can), divided by the count, in a fixed order.
         spending = repeat[repeat["monetary_value"] > 0].assign(
-            monetary_value=lambda frame: (frame["monetary_value"] * frame["frequency"]).round(6)
-            / frame["frequency"]
+            monetary_value=lambda frame: (
+                (frame["monetary_value"] * frame["frequency"]).round(6) / frame["frequency"]
+            )
         )
         spending = spending.sort_values(["frequency", "monetary_value"], kind="stable")
         without_spend = len(repeat) - len(spending)
