@@ -62,6 +62,15 @@ class GroupStats:
         return self.conversions / self.n if self.n else 0.0
 
     @property
+    def adjusted_rate(self) -> tuple[float, float]:
+        """Agresti & Caffo's rate (one success and one failure added) and its variance.
+
+        The lift interval and the revenue interval of :mod:`crmroi.impact.ratio` rest on it.
+        """
+        rate = (self.conversions + 1) / (self.n + 2)
+        return rate, rate * (1 - rate) / (self.n + 2)
+
+    @property
     def mean(self) -> float:
         """Revenue per contact."""
         return self.revenue / self.n if self.n else 0.0
@@ -150,9 +159,8 @@ def compare(key: str, treated: GroupStats, control: GroupStats) -> Comparison:
     p1, p0 = treated.rate, control.rate
     lift = p1 - p0
     # Agresti–Caffo: one success and one failure added to each group for the interval only
-    a1 = (treated.conversions + 1) / (treated.n + 2)
-    a0 = (control.conversions + 1) / (control.n + 2)
-    se = math.sqrt(a1 * (1 - a1) / (treated.n + 2) + a0 * (1 - a0) / (control.n + 2))
+    (a1, var1), (a0, var0) = treated.adjusted_rate, control.adjusted_rate
+    se = math.sqrt(var1 + var0)
     centre = a1 - a0
     pooled = (treated.conversions + control.conversions) / (treated.n + control.n)
     se0 = math.sqrt(pooled * (1 - pooled) * (1 / treated.n + 1 / control.n))

@@ -85,9 +85,8 @@ def ratio_incremental(treated: GroupStats, control: GroupStats) -> RatioEstimate
     sum_sq = treated.revenue_sq + control.revenue_sq
     # rounding can leave the sum of squares a hair below C · r̄² when every value is the same
     spread = max((sum_sq - converted * per_conversion**2) / (converted - 1), 0.0)
-    a1 = (treated.conversions + 1) / (treated.n + 2)
-    a0 = (control.conversions + 1) / (control.n + 2)
-    lift_var = a1 * (1 - a1) / (treated.n + 2) + a0 * (1 - a0) / (control.n + 2)
+    (a1, var1), (a0, var0) = treated.adjusted_rate, control.adjusted_rate
+    lift_var = var1 + var0
     centre = a1 - a0
     se = treated.n * math.sqrt(per_conversion**2 * lift_var + centre**2 * spread / converted)
     mid = centre * per_conversion * treated.n
